@@ -1,0 +1,300 @@
+//! Certificates as daneguard needs them: DER, SubjectPublicKeyInfo, names, dates and
+//! key type, extracted once from X.509 (no I/O).
+
+use std::fmt;
+
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::GeneralName;
+use x509_parser::oid_registry::{self, Oid};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::{SubjectPublicKeyInfo, X509Name};
+
+/// One parsed certificate, owned, with everything the generators and checks use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub der: Vec<u8>,
+    pub spki: Vec<u8>,
+    /// Subject in OpenSSL's one-line form (`C = US, O = Let's Encrypt, CN = YR1`).
+    pub subject: String,
+    pub issuer: String,
+    /// Raw DER of the subject and issuer names, for exact comparison.
+    pub subject_der: Vec<u8>,
+    pub issuer_der: Vec<u8>,
+    /// Validity in seconds since the Unix epoch.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// basicConstraints cA = TRUE.
+    pub is_ca: bool,
+    pub key: KeyKind,
+    /// subjectAltName dNSName entries, as written in the certificate.
+    pub dns_names: Vec<String>,
+    /// Common name(s) of the subject.
+    pub common_names: Vec<String>,
+}
+
+/// The public key algorithm and size, for comments and renewal predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    Rsa(u32),
+    EcP256,
+    EcP384,
+    EcP521,
+    EcOther,
+    Ed25519,
+    Ed448,
+    Other,
+}
+
+impl KeyKind {
+    /// The broad family, as certbot's `key_type` names it.
+    pub fn family(self) -> &'static str {
+        match self {
+            KeyKind::Rsa(_) => "rsa",
+            KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521 | KeyKind::EcOther => "ecdsa",
+            KeyKind::Ed25519 | KeyKind::Ed448 => "eddsa",
+            KeyKind::Other => "other",
+        }
+    }
+
+    /// Reads the algorithm and size from a SubjectPublicKeyInfo.
+    pub fn of_spki(spki: &SubjectPublicKeyInfo<'_>) -> KeyKind {
+        let alg = &spki.algorithm.algorithm;
+        if *alg == oid_registry::OID_SIG_ED25519 {
+            return KeyKind::Ed25519;
+        }
+        if *alg == oid_registry::OID_SIG_ED448 {
+            return KeyKind::Ed448;
+        }
+        match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => KeyKind::Rsa(bit_length(rsa.modulus)),
+            Ok(PublicKey::EC(_)) => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok());
+                match curve {
+                    Some(c) if c == oid_registry::OID_EC_P256 => KeyKind::EcP256,
+                    Some(c) if c == oid_registry::OID_NIST_EC_P384 => KeyKind::EcP384,
+                    Some(c) if c == oid_registry::OID_NIST_EC_P521 => KeyKind::EcP521,
+                    _ => KeyKind::EcOther,
+                }
+            }
+            _ => KeyKind::Other,
+        }
+    }
+
+    /// Reads the key kind from a DER SubjectPublicKeyInfo.
+    pub fn of_spki_der(der: &[u8]) -> KeyKind {
+        SubjectPublicKeyInfo::from_der(der).map_or(KeyKind::Other, |(_, s)| KeyKind::of_spki(&s))
+    }
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyKind::Rsa(bits) => write!(f, "RSA {bits}"),
+            KeyKind::EcP256 => f.write_str("ECDSA P-256"),
+            KeyKind::EcP384 => f.write_str("ECDSA P-384"),
+            KeyKind::EcP521 => f.write_str("ECDSA P-521"),
+            KeyKind::EcOther => f.write_str("ECDSA (other curve)"),
+            KeyKind::Ed25519 => f.write_str("Ed25519"),
+            KeyKind::Ed448 => f.write_str("Ed448"),
+            KeyKind::Other => f.write_str("other key type"),
+        }
+    }
+}
+
+fn bit_length(be: &[u8]) -> u32 {
+    let start = be.iter().position(|b| *b != 0).unwrap_or(be.len());
+    let trimmed = &be[start..];
+    match trimmed.first() {
+        None => 0,
+        Some(first) => (trimmed.len() as u32) * 8 - first.leading_zeros(),
+    }
+}
+
+impl Certificate {
+    /// Parses one DER certificate; trailing bytes after it are an error.
+    pub fn from_der(der: Vec<u8>) -> Result<Certificate, String> {
+        let (rest, x509) = X509Certificate::from_der(&der)
+            .map_err(|e| format!("not a valid X.509 certificate ({})", describe_nom(&e)))?;
+        if !rest.is_empty() {
+            return Err(format!(
+                "{} unexpected bytes after the certificate",
+                rest.len()
+            ));
+        }
+        let cert = Certificate::from_parsed(&x509)?;
+        Ok(Certificate { der, ..cert })
+    }
+
+    fn from_parsed(x509: &X509Certificate<'_>) -> Result<Certificate, String> {
+        let validity = x509.validity();
+        let mut dns_names = Vec::new();
+        if let Ok(Some(san)) = x509.subject_alternative_name() {
+            for name in &san.value.general_names {
+                if let GeneralName::DNSName(n) = name {
+                    dns_names.push((*n).to_string());
+                }
+            }
+        }
+        let is_ca = x509
+            .basic_constraints()
+            .map_err(|e| format!("bad basicConstraints extension: {e}"))?
+            .is_some_and(|bc| bc.value.ca);
+        Ok(Certificate {
+            der: Vec::new(),
+            spki: x509.public_key().raw.to_vec(),
+            subject: one_line(x509.subject()),
+            issuer: one_line(x509.issuer()),
+            subject_der: x509.subject().as_raw().to_vec(),
+            issuer_der: x509.issuer().as_raw().to_vec(),
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            is_ca,
+            key: KeyKind::of_spki(x509.public_key()),
+            dns_names,
+            common_names: x509
+                .subject()
+                .iter_common_name()
+                .map(|cn| attr_text(cn.as_slice(), cn.as_str().ok()))
+                .collect(),
+        })
+    }
+
+    /// Whether subject and issuer are the same name (a root or other self-issued CA).
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der == self.issuer_der
+    }
+
+    /// Whether `issuer`'s key verifies this certificate's signature.
+    pub fn signed_by(&self, issuer: &Certificate) -> bool {
+        let (Ok((_, me)), Ok((_, spki))) = (
+            X509Certificate::from_der(&self.der),
+            SubjectPublicKeyInfo::from_der(&issuer.spki),
+        ) else {
+            return false;
+        };
+        me.verify_signature(Some(&spki)).is_ok()
+    }
+
+    /// Whether the key `spki` (DER SubjectPublicKeyInfo) verifies this certificate's signature.
+    pub fn signed_by_key(&self, spki_der: &[u8]) -> bool {
+        let (Ok((_, me)), Ok((_, spki))) = (
+            X509Certificate::from_der(&self.der),
+            SubjectPublicKeyInfo::from_der(spki_der),
+        ) else {
+            return false;
+        };
+        me.verify_signature(Some(&spki)).is_ok()
+    }
+
+    /// The names a DANE client checks against (RFC 7672 §3.2.3 with RFC 6125 rules):
+    /// subjectAltName dNSNames, or the common name when there are none.
+    pub fn reference_names(&self) -> &[String] {
+        if self.dns_names.is_empty() {
+            &self.common_names
+        } else {
+            &self.dns_names
+        }
+    }
+
+    /// Whether `host` (an A-label name without trailing dot) is covered by the
+    /// certificate's names, with a wildcard matching exactly one leftmost label.
+    pub fn covers_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.');
+        self.reference_names()
+            .iter()
+            .any(|name| name_matches(name, host))
+    }
+}
+
+fn name_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.');
+    if let Some(suffix) = pattern.strip_prefix("*.") {
+        return match host.split_once('.') {
+            Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(suffix),
+            None => false,
+        };
+    }
+    pattern.eq_ignore_ascii_case(host)
+}
+
+/// OpenSSL's one-line name form: `C = US, O = Let's Encrypt, CN = YR1`.
+pub fn one_line(name: &X509Name<'_>) -> String {
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|attr| {
+                    let key = short_name(attr.attr_type());
+                    let value = attr_text(attr.as_slice(), attr.as_str().ok());
+                    format!("{key} = {value}")
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    rdns.join(", ")
+}
+
+fn short_name(oid: &Oid<'_>) -> String {
+    match x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry()) {
+        Ok(sn) => match sn {
+            "countryName" => "C".into(),
+            "organizationName" => "O".into(),
+            "organizationalUnitName" => "OU".into(),
+            "commonName" => "CN".into(),
+            "stateOrProvinceName" => "ST".into(),
+            "localityName" => "L".into(),
+            "emailAddress" => "emailAddress".into(),
+            sn => sn.to_string(),
+        },
+        Err(_) => oid.to_id_string(),
+    }
+}
+
+/// A name attribute's text; values that are not text are shown as `#hex`.
+fn attr_text(raw: &[u8], text: Option<&str>) -> String {
+    match text {
+        Some(t) => t.to_string(),
+        None => format!("#{}", hex::encode(raw)),
+    }
+}
+
+fn describe_nom<E: fmt::Display>(err: &x509_parser::nom::Err<E>) -> String {
+    match err {
+        x509_parser::nom::Err::Incomplete(_) => "the DER data ends too early".to_string(),
+        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_one_label_only() {
+        assert!(name_matches("*.example.com", "mx.example.com"));
+        assert!(!name_matches("*.example.com", "a.mx.example.com"));
+        assert!(!name_matches("*.example.com", "example.com"));
+        assert!(name_matches("MX.Example.com.", "mx.example.com"));
+    }
+
+    #[test]
+    fn bit_length_ignores_leading_zeros() {
+        assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_length(&[0x01, 0x00]), 9);
+        assert_eq!(bit_length(&[]), 0);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(Certificate::from_der(vec![]).is_err());
+        assert!(Certificate::from_der(vec![0x30, 0x82, 0xff, 0xff, 0x00]).is_err());
+        assert!(Certificate::from_der(b"hello world".to_vec()).is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! Command-line definitions (clap). Doc comments here are the `--help` text, the man
+//! pages and the shell completions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::owner::Proto;
+
+/// DANE TLSA records from certificate chains, checked before they break mail.
+#[derive(Debug, Parser)]
+#[command(
+    name = "daneguard",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Exit status: 0 fine, 1 findings that break or will break DANE, 2 could not do the job."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Generate(GenerateArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Print TLSA records for a certificate chain, key or CSR.
+///
+/// Reads PEM or DER certificates (leaf first, as in certbot's fullchain.pem), a
+/// certbot lineage directory (/etc/letsencrypt/live/NAME: its fullchain.pem is used),
+/// a Postfix-style file holding a private key and the certificates (the key is
+/// skipped and never printed), or, to pre-publish a next key, a CSR, a public key or a
+/// private key (these yield only 3 1 x records).
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  daneguard generate /etc/letsencrypt/live/mx.example.com\n  daneguard generate --set chaingen --host mx.example.com fullchain.pem\n  daneguard generate --records 'DANE-EE SPKI SHA2-256, 2 1 1' --port 25 --port 465 fullchain.pem\n  daneguard generate --format nsupdate --ttl 3600 fullchain.pem | nsupdate -l"
+)]
+pub struct GenerateArgs {
+    /// Certificate chain, lineage directory, key or CSR ('-' reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Which records to make.
+    #[arg(long, value_enum, default_value_t = SetName::Recommended, conflicts_with = "records")]
+    pub set: SetName,
+
+    /// Explicit records, comma-separated: numbers or RFC 7218 names, e.g.
+    /// "3 1 1, DANE-TA SPKI SHA2-512". Usage 2/0 records are made for each CA
+    /// certificate, usage 3/1 for the leaf.
+    #[arg(long, value_name = "LIST")]
+    pub records: Option<String>,
+
+    /// Host name of the TLSA owner (repeatable; default: the leaf's first DNS name).
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// Port of the TLSA owner (repeatable).
+    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16])]
+    pub ports: Vec<u16>,
+
+    /// Transport protocol of the TLSA owner.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+
+    /// TTL to write in each record.
+    #[arg(long, value_name = "SECONDS")]
+    pub ttl: Option<u32>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Zone)]
+    pub format: GenerateFormat,
+
+    /// Leave out the comment block before each certificate's records (zone format).
+    #[arg(long)]
+    pub no_comments: bool,
+}
+
+/// Named record sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SetName {
+    /// 3 1 1 for the leaf and 2 1 1 for every CA certificate in the chain.
+    Recommended,
+    /// chaingen's set: U 0 1, U 1 1, U 0 2, U 1 2 for every certificate (U = 3 for the
+    /// first, 2 for the rest), with chaingen's comments.
+    Chaingen,
+}
+
+/// Output formats of `generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// Zone-file lines for BIND, NSD and Knot.
+    Zone,
+    /// A readable table with RFC 7218 names.
+    Table,
+    /// JSON (schema in the README).
+    Json,
+    /// 'update add' lines for nsupdate.
+    Nsupdate,
+    /// RFC 3597 generic form (TYPE52) for old DNS software.
+    Generic,
+}
+
+/// Print shell completions.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

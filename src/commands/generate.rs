@@ -1,0 +1,181 @@
+//! `daneguard generate`: TLSA records from chains, keys and CSRs.
+
+use crate::cli::{GenerateArgs, GenerateFormat, SetName};
+use crate::diag;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::input::{self, Input};
+use crate::material::Material;
+use crate::owner::{Host, Proto};
+use crate::recordset::{self, RecordSet};
+use crate::render::{self, Generated};
+use crate::sanitize::escape;
+use crate::tlsa;
+
+/// `generate`'s arguments resolved into what it runs on.
+struct Config {
+    set: RecordSet,
+    hosts: Vec<Host>,
+    ports: Vec<u16>,
+    proto: Proto,
+    ttl: Option<u32>,
+    format: GenerateFormat,
+    comments: bool,
+}
+
+impl Config {
+    fn from_args(args: &GenerateArgs) -> Result<Config> {
+        let set = match (&args.records, args.set) {
+            (Some(list), _) => {
+                let params = tlsa::parse_params_list(list)
+                    .map_err(|e| Error::Usage(format!("--records: {e}")))?;
+                for p in &params {
+                    p.computable()
+                        .map_err(|e| Error::Usage(format!("--records: {p}: {e}")))?;
+                }
+                RecordSet::Explicit(params)
+            }
+            (None, SetName::Recommended) => RecordSet::Recommended,
+            (None, SetName::Chaingen) => RecordSet::Chaingen,
+        };
+        let hosts = args
+            .hosts
+            .iter()
+            .map(|h| Host::parse(h).map_err(|e| Error::Usage(format!("--host: {e}"))))
+            .collect::<Result<Vec<_>>>()?;
+        let mut ports = args.ports.clone();
+        ports.dedup();
+        Ok(Config {
+            set,
+            hosts,
+            ports,
+            proto: args.proto,
+            ttl: args.ttl,
+            format: args.format,
+            comments: !args.no_comments,
+        })
+    }
+}
+
+pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let config = Config::from_args(args)?;
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|arg| input::load(arg, env))
+        .collect::<Result<Vec<Input>>>()?;
+    warn_pkix_on_smtp(&config, env);
+    let mut owner_lists = Vec::new();
+    for input in &inputs {
+        let hosts = hosts_for(&config, input, env)?;
+        if let Material::Chain(certs) = &input.material {
+            let ta = !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
+            for note in crate::sanity::chain_notes(certs, &hosts, env.now, ta) {
+                diag::note(env, &format!("{}: {note}", escape(&input.name)));
+            }
+        }
+        owner_lists.push(
+            hosts
+                .iter()
+                .flat_map(|h| {
+                    config
+                        .ports
+                        .iter()
+                        .map(move |p| h.tlsa_owner(*p, config.proto))
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let applied: Vec<_> = inputs
+        .iter()
+        .map(|i| recordset::apply(&config.set, &i.material))
+        .collect();
+    for (input, a) in inputs.iter().zip(&applied) {
+        for why in &a.skipped {
+            diag::note(env, &format!("{}: {why}", escape(&input.name)));
+        }
+        if a.blocks.is_empty() {
+            return Err(Error::input(
+                &input.name,
+                "none of the requested records can be made from this input",
+            ));
+        }
+    }
+    let views: Vec<Generated<'_>> = inputs
+        .iter()
+        .zip(&applied)
+        .zip(&owner_lists)
+        .map(|((input, a), owners)| Generated {
+            input: &input.name,
+            owners,
+            ttl: config.ttl,
+            chaingen_style: config.set == RecordSet::Chaingen,
+            comments: config.comments,
+            blocks: &a.blocks,
+        })
+        .collect();
+    let out = &mut *env.out;
+    match config.format {
+        GenerateFormat::Zone => render::zone::generated(out, &views)?,
+        GenerateFormat::Table => render::table::generated(out, &views)?,
+        GenerateFormat::Json => render::json::generated(out, &views)?,
+        GenerateFormat::Nsupdate => render::nsupdate::generated(out, &views)?,
+        GenerateFormat::Generic => render::generic::generated(out, &views)?,
+    }
+    out.flush()?;
+    Ok(ExitStatus::Ok)
+}
+
+/// `--host`, or the leaf's first DNS name (said on stderr).
+fn hosts_for(config: &Config, input: &Input, env: &mut Env<'_>) -> Result<Vec<Host>> {
+    if !config.hosts.is_empty() {
+        return Ok(config.hosts.clone());
+    }
+    let Material::Chain(certs) = &input.material else {
+        return Err(Error::Usage(format!(
+            "{}: a key or CSR names no host; give --host",
+            escape(&input.name)
+        )));
+    };
+    let leaf = &certs[0];
+    let first = leaf.reference_names().first().ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: the leaf certificate has no DNS name; give --host",
+            escape(&input.name)
+        ))
+    })?;
+    let host = Host::parse(first).map_err(|e| {
+        Error::Usage(format!(
+            "{}: the leaf's first name cannot be used ({e}); give --host",
+            escape(&input.name)
+        ))
+    })?;
+    diag::note(
+        env,
+        &format!(
+            "{}: no --host given; using the leaf's first DNS name, {host}",
+            escape(&input.name)
+        ),
+    );
+    Ok(vec![host])
+}
+
+/// RFC 7672 §3.1.3: SMTP clients ignore PKIX-TA/PKIX-EE records.
+fn warn_pkix_on_smtp(config: &Config, env: &mut Env<'_>) {
+    let RecordSet::Explicit(list) = &config.set else {
+        return;
+    };
+    if !config.ports.contains(&25) {
+        return;
+    }
+    for p in list.iter().filter(|p| p.usage.is_pkix()) {
+        diag::warning(
+            env,
+            &format!(
+                "{p} ({}) on port 25: SMTP senders ignore usages 0 and 1 (RFC 7672 §3.1.3); use 3 1 1 or 2 1 1",
+                p.names()
+            ),
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand, each with one `execute`.
+
+pub mod completions;
+pub mod generate;

@@ -1,0 +1,121 @@
+//! Reading inputs from disk or stdin with a size limit: files, `-`, and certbot
+//! lineage directories (`/etc/letsencrypt/live/NAME/` → `fullchain.pem`).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::material::{self, Material};
+
+/// Largest input file daneguard reads (a full chain is a few kilobytes).
+pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// An input after reading and parsing.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The name to show: the path as given, or the file chosen inside a directory.
+    pub name: String,
+    pub material: Material,
+}
+
+/// Reads and parses one input argument. Notes go to stderr.
+pub fn load(arg: &str, env: &mut Env<'_>) -> Result<Input> {
+    let (name, bytes) = read(arg, env)?;
+    let parsed = material::parse(&bytes).map_err(|e| {
+        let message = match e.block {
+            Some(n) => format!("PEM block {n}: {}", e.message),
+            None => e.message,
+        };
+        Error::input(&name, message)
+    })?;
+    for note in &parsed.notes {
+        crate::diag::note(env, &format!("{}: {note}", crate::sanitize::escape(&name)));
+    }
+    if parsed.had_private_key && arg != "-" {
+        warn_if_key_readable(Path::new(&name), env);
+    }
+    Ok(Input {
+        name,
+        material: parsed.material,
+    })
+}
+
+/// Returns the display name and the bytes of an input argument.
+pub fn read(arg: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
+    if arg == "-" {
+        let mut bytes = Vec::new();
+        env.stdin
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::input("<stdin>", format!("cannot read: {e}")))?;
+        check_size("<stdin>", bytes.len() as u64)?;
+        return Ok(("<stdin>".to_string(), bytes));
+    }
+    let path = resolve(Path::new(arg))?;
+    let name = path.display().to_string();
+    let file = File::open(&path).map_err(|e| Error::input(&name, describe_io(&e)))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::input(&name, describe_io(&e)))?;
+    check_size(&name, bytes.len() as u64)?;
+    Ok((name, bytes))
+}
+
+/// A directory stands for the certbot lineage in it.
+fn resolve(path: &Path) -> Result<PathBuf> {
+    if path.is_dir() {
+        let chain = path.join("fullchain.pem");
+        if !chain.exists() {
+            return Err(Error::input(
+                path.display().to_string(),
+                "is a directory without fullchain.pem (expected a certbot lineage such as /etc/letsencrypt/live/NAME)",
+            ));
+        }
+        return Ok(chain);
+    }
+    Ok(path.to_path_buf())
+}
+
+fn check_size(name: &str, len: u64) -> Result<()> {
+    if len > MAX_INPUT_BYTES {
+        return Err(Error::input(
+            name,
+            format!("larger than {MAX_INPUT_BYTES} bytes; this is not a certificate chain or key"),
+        ));
+    }
+    Ok(())
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Private keys should be readable by their owner only (certbot makes them 0600).
+#[cfg(unix)]
+fn warn_if_key_readable(path: &Path, env: &mut Env<'_>) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            crate::diag::warning(
+                env,
+                &format!(
+                    "{}: holds a private key but is readable by group or others (mode {:03o}); consider chmod 600",
+                    crate::sanitize::escape(&path.display().to_string()),
+                    mode & 0o777
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_key_readable(_path: &Path, _env: &mut Env<'_>) {}

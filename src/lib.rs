@@ -1,0 +1,68 @@
+//! daneguard: DANE TLSA records from certificate chains, DNSSEC-validated checks and
+//! renewal safety. `run` is the whole program; `main.rs` only supplies the [`env::Env`].
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod chain;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod env;
+pub mod error;
+pub mod exit;
+pub mod input;
+pub mod keys;
+pub mod man;
+pub mod material;
+pub mod owner;
+pub mod recordset;
+pub mod render;
+pub mod sanitize;
+pub mod sanity;
+pub mod tlsa;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::env::Env;
+use crate::exit::ExitStatus;
+
+/// Parses the arguments, runs the subcommand and reports errors once on stderr.
+pub fn run<I, T>(args: I, env: &mut Env<'_>) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e, env),
+    };
+    let result = match &cli.command {
+        Command::Generate(a) => commands::generate::execute(a, env),
+        Command::Completions(a) => commands::completions::execute(a, env),
+    };
+    match result {
+        Ok(status) => status,
+        Err(e) if e.is_broken_pipe() => ExitStatus::Ok,
+        Err(e) => {
+            diag::error(env, &e.to_string());
+            ExitStatus::Failure
+        }
+    }
+}
+
+/// `--help` and `--version` go to stdout with status 0; usage errors to stderr with 2.
+fn usage_error(e: &clap::Error, env: &mut Env<'_>) -> ExitStatus {
+    let text = e.render().ansi().to_string();
+    let plain = e.render().to_string();
+    if e.use_stderr() {
+        let _ = write!(env.err, "{plain}");
+        ExitStatus::Failure
+    } else {
+        let shown = if env.out_is_terminal { text } else { plain };
+        let _ = write!(env.out, "{shown}");
+        ExitStatus::Ok
+    }
+}

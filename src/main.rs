@@ -1,0 +1,19 @@
+//! The `daneguard` binary: wires the real process environment to [`daneguard::run`].
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut env = daneguard::env::Env {
+        out: &mut stdout.lock(),
+        err: &mut stderr.lock(),
+        stdin: &mut io::stdin().lock(),
+        now: daneguard::env::system_now(),
+        out_is_terminal: io::stdout().is_terminal(),
+        vars: &|name| std::env::var_os(name),
+    };
+    let status = daneguard::run(std::env::args_os(), &mut env);
+    ExitCode::from(status.code())
+}

@@ -1,0 +1,110 @@
+//! TLSA owner names (`_25._tcp.mx.example.com.`, RFC 6698 §3): host names normalised to
+//! lower-case A-labels with exactly one trailing dot.
+
+use std::fmt;
+
+/// Transport protocol label of a TLSA owner name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl fmt::Display for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Sctp => "sctp",
+        })
+    }
+}
+
+/// A host name in lower-case A-label form, without the trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Host(String);
+
+impl Host {
+    /// Normalises a user-given host: one trailing dot allowed, IDNA to A-labels
+    /// (UTS #46), at most 253 characters and 63 per label, no wildcard.
+    pub fn parse(text: &str) -> Result<Host, String> {
+        let shown = crate::sanitize::escape(text);
+        let bare = text.strip_suffix('.').unwrap_or(text);
+        if bare.is_empty() {
+            return Err("empty host name".to_string());
+        }
+        if bare.contains('*') {
+            return Err(format!(
+                "'{shown}' is a wildcard; TLSA records need a concrete host name"
+            ));
+        }
+        let ascii = idna::domain_to_ascii_strict(bare)
+            .or_else(|_| idna::domain_to_ascii(bare))
+            .map_err(|_| format!("'{shown}' is not a valid host name"))?;
+        if ascii.len() > 253 {
+            return Err(format!("'{shown}' is longer than 253 characters"));
+        }
+        for label in ascii.split('.') {
+            if label.is_empty() {
+                return Err(format!("'{shown}' has an empty label"));
+            }
+            if label.len() > 63 {
+                return Err(format!("'{shown}' has a label longer than 63 characters"));
+            }
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(format!("'{shown}' is not a valid host name"));
+            }
+        }
+        Ok(Host(ascii.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The TLSA owner name for a port and protocol, fully qualified.
+    pub fn tlsa_owner(&self, port: u16, proto: Proto) -> String {
+        format!("_{port}._{proto}.{}.", self.0)
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_dot_is_never_doubled() {
+        let h = Host::parse("mx.example.com.").unwrap();
+        assert_eq!(h.tlsa_owner(25, Proto::Tcp), "_25._tcp.mx.example.com.");
+        let h = Host::parse("mx.example.com").unwrap();
+        assert_eq!(h.tlsa_owner(465, Proto::Tcp), "_465._tcp.mx.example.com.");
+    }
+
+    #[test]
+    fn idn_becomes_a_label_and_case_folds() {
+        let h = Host::parse("MX.Bücher.example").unwrap();
+        assert_eq!(h.as_str(), "mx.xn--bcher-kva.example");
+    }
+
+    #[test]
+    fn bad_hosts_are_rejected() {
+        assert!(Host::parse("").is_err());
+        assert!(Host::parse(".").is_err());
+        assert!(Host::parse("a..b").is_err());
+        assert!(Host::parse("*.example.com").is_err());
+        assert!(Host::parse(&"a".repeat(64)).is_err());
+        assert!(Host::parse("mx .example.com").is_err());
+        assert!(Host::parse("mx.example.com..").is_err());
+    }
+}

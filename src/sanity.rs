@@ -1,0 +1,100 @@
+//! Chain sanity notes for `generate`: order, signatures, missing issuer, validity,
+//! duplicates and host names (pure; "now" is passed in).
+
+use crate::chain::Certificate;
+use crate::owner::Host;
+use crate::sanitize::escape;
+
+/// Finds problems in a leaf-first chain that make some records useless.
+pub fn chain_notes(
+    certs: &[Certificate],
+    hosts: &[Host],
+    now: i64,
+    ta_records: bool,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    link_notes(certs, &mut notes);
+    duplicate_notes(certs, &mut notes);
+    validity_notes(certs, now, &mut notes);
+    if let Some(leaf) = certs.first() {
+        if leaf.is_ca {
+            notes.push(format!(
+                "the first certificate ({}) is a CA certificate, but the first one should be the server's own (leaf) certificate",
+                escape(&leaf.subject)
+            ));
+        }
+        if certs.len() == 1 && !leaf.is_self_issued() {
+            notes.push(format!(
+                "the leaf's issuer ({}) is not in the input, so no 2 x x record can cover it; use fullchain.pem",
+                escape(&leaf.issuer)
+            ));
+        }
+        for host in hosts {
+            if !leaf.covers_host(host.as_str()) {
+                let effect = if ta_records {
+                    "DANE-TA (2 x x) records will fail the name check"
+                } else {
+                    "harmless for DANE-EE (3 x x) records, fatal for DANE-TA (2 x x) ones"
+                };
+                notes.push(format!(
+                    "host {host} is not among the leaf's names ({}): {effect}",
+                    escape(&leaf.reference_names().join(", "))
+                ));
+            }
+        }
+    }
+    notes
+}
+
+fn link_notes(certs: &[Certificate], notes: &mut Vec<String>) {
+    for (i, pair) in certs.windows(2).enumerate() {
+        let (child, parent) = (&pair[0], &pair[1]);
+        if child.issuer_der != parent.subject_der {
+            let elsewhere = certs.iter().position(|c| c.subject_der == child.issuer_der);
+            notes.push(match elsewhere {
+                Some(j) => format!(
+                    "certificates out of order: certificate {i}'s issuer is certificate {j}, not certificate {}; servers must send leaf first, then each issuer",
+                    i + 1
+                ),
+                None => format!(
+                    "certificate {} ({}) did not issue certificate {i} (whose issuer is {})",
+                    i + 1,
+                    escape(&parent.subject),
+                    escape(&child.issuer)
+                ),
+            });
+        } else if !child.signed_by(parent) {
+            notes.push(format!(
+                "the signature on certificate {i} does not verify with the key of certificate {} ({})",
+                i + 1,
+                escape(&parent.subject)
+            ));
+        }
+    }
+}
+
+fn duplicate_notes(certs: &[Certificate], notes: &mut Vec<String>) {
+    for (i, cert) in certs.iter().enumerate() {
+        if let Some(j) = certs[..i].iter().position(|c| c.der == cert.der) {
+            notes.push(format!("certificate {i} is a duplicate of certificate {j}"));
+        }
+    }
+}
+
+fn validity_notes(certs: &[Certificate], now: i64, notes: &mut Vec<String>) {
+    for (i, cert) in certs.iter().enumerate() {
+        if cert.not_after < now {
+            notes.push(format!(
+                "certificate {i} ({}) expired on {}",
+                escape(&cert.subject),
+                crate::render::iso_time(cert.not_after)
+            ));
+        } else if cert.not_before > now {
+            notes.push(format!(
+                "certificate {i} ({}) is not valid before {}",
+                escape(&cert.subject),
+                crate::render::iso_time(cert.not_before)
+            ));
+        }
+    }
+}
