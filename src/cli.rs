@@ -22,6 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Generate(GenerateArgs),
+    Check(CheckArgs),
     Completions(CompletionsArgs),
 }
 
@@ -99,6 +100,93 @@ pub enum GenerateFormat {
     Nsupdate,
     /// RFC 3597 generic form (TYPE52) for old DNS software.
     Generic,
+}
+
+/// Check published TLSA records, with DNSSEC validation, against certificate chains.
+///
+/// Looks up _PORT._tcp.HOST TLSA records through a validating resolver with
+/// daneguard's own DNSSEC validation, reports the DNSSEC status of every lookup,
+/// and compares usable records with the chain given by --chain (RFC 6698, 7671,
+/// 7672). With --mx, the names are mail domains: their MX hosts are checked as a
+/// DANE SMTP sender would (secure MX, then A/AAAA, then TLSA, CNAMEs expanded).
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  daneguard check mx.example.com --chain /etc/letsencrypt/live/mx.example.com\n  daneguard check --mx example.com --chain mx1.example.com=/etc/ssl/mx1.pem\n  daneguard check --from hosts.txt --format jsonl --concurrency 32"
+)]
+pub struct CheckArgs {
+    /// Host names to check (with --mx: mail domains).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Treat the names as mail domains and check each of their MX hosts.
+    #[arg(long)]
+    pub mx: bool,
+
+    /// Read more names from a file, one per line ('-' for stdin; '#' starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<String>,
+
+    /// Ports to check (repeatable).
+    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16])]
+    pub ports: Vec<u16>,
+
+    /// Chain to compare with: PATH for every host, or HOST=PATH for one host
+    /// (repeatable; anything 'generate' accepts).
+    #[arg(long = "chain", value_name = "[HOST=]PATH")]
+    pub chains: Vec<String>,
+
+    /// Resolver to ask, IP or IP:PORT (repeatable; default: the system's resolvers).
+    #[arg(long = "resolver", value_name = "IP[:PORT]")]
+    pub resolvers: Vec<String>,
+
+    /// DNSKEY or DS records (zone-file lines) to trust instead of the IANA root key.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<String>,
+
+    /// Time-out of one DNS query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub timeout: u64,
+
+    /// Lookups in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+
+    /// Warn when a leaf certificate expires within this many days.
+    #[arg(long, value_name = "N", default_value_t = 14)]
+    pub days: u32,
+
+    /// Silence a finding code (repeatable).
+    #[arg(long = "allow", value_name = "CODE", value_parser = finding_code)]
+    pub allow: Vec<crate::findings::Code>,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Records, DNSSEC status, verdict and findings per host.
+    Table,
+    /// One JSON document (schema in the README).
+    Json,
+    /// One JSON object per host and line, streamed as results arrive.
+    Jsonl,
+}
+
+fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
+    crate::findings::Code::parse(text).ok_or_else(|| {
+        let all: Vec<&str> = crate::findings::Code::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        format!("unknown finding code; known codes: {}", all.join(", "))
+    })
 }
 
 /// Print shell completions.

@@ -7,19 +7,24 @@ pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod dns;
 pub mod env;
 pub mod error;
 pub mod exit;
+pub mod findings;
 pub mod input;
 pub mod keys;
+pub mod lookup;
 pub mod man;
 pub mod material;
 pub mod owner;
 pub mod recordset;
 pub mod render;
+pub mod report;
 pub mod sanitize;
 pub mod sanity;
 pub mod tlsa;
+pub mod verdict;
 
 use std::ffi::OsString;
 
@@ -41,6 +46,7 @@ where
     };
     let result = match &cli.command {
         Command::Generate(a) => commands::generate::execute(a, env),
+        Command::Check(a) => commands::check::execute(a, env),
         Command::Completions(a) => commands::completions::execute(a, env),
     };
     match result {

@@ -1,4 +1,5 @@
 //! One module per subcommand, each with one `execute`.
 
+pub mod check;
 pub mod completions;
 pub mod generate;

@@ -6,9 +6,12 @@ use serde::Serialize;
 
 use super::{Generated, iso_time};
 use crate::chain::Certificate;
-use crate::material::{KeyOrigin, LoneKey};
+use crate::lookup::Answer;
+use crate::material::{KeyOrigin, LoneKey, Material};
 use crate::recordset::About;
+use crate::report::HostReport;
 use crate::tlsa::Tlsa;
+use crate::verdict::{Match, RecordResult};
 
 /// Version of the JSON documents daneguard writes; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -153,4 +156,188 @@ fn input_doc<'a>(g: &Generated<'a>) -> InputDoc<'a> {
 pub fn write_doc(out: &mut dyn Write, doc: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, doc)?;
     writeln!(out)
+}
+
+/// One checked host in JSON (`check --format json|jsonl`).
+#[derive(Serialize)]
+struct HostDoc<'a> {
+    domain: Option<&'a str>,
+    host: &'a str,
+    port: u16,
+    tlsa_name: &'a str,
+    canonical: Option<&'a str>,
+    lookups: LookupsDoc,
+    chain: Option<ChainDoc<'a>>,
+    records: Vec<CheckedRecordDoc>,
+    findings: Vec<FindingDoc<'a>>,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct LookupsDoc {
+    mx: Option<AnswerDoc>,
+    addresses: Option<AnswerDoc>,
+    tlsa: Option<AnswerDoc>,
+}
+
+/// A lookup's outcome: `result` is found, nodata, nxdomain, bogus or failed.
+#[derive(Serialize)]
+struct AnswerDoc {
+    result: &'static str,
+    dnssec: Option<&'static str>,
+    ttl: Option<u32>,
+    records: Vec<String>,
+    error: Option<String>,
+}
+
+impl AnswerDoc {
+    fn new<T: ToString>(a: &Answer<T>) -> AnswerDoc {
+        AnswerDoc {
+            result: a.kind(),
+            dnssec: a.security().map(|s| s.as_str()),
+            ttl: a.ttl(),
+            records: a.records().iter().map(ToString::to_string).collect(),
+            error: match a {
+                Answer::Bogus { reason } | Answer::Failed { reason } => Some(reason.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChainDoc<'a> {
+    input: &'a str,
+    certificates: Vec<CertDoc>,
+}
+
+#[derive(Serialize)]
+struct CheckedRecordDoc {
+    usage: u8,
+    selector: u8,
+    matching: u8,
+    data: String,
+    names: String,
+    usable: bool,
+    unusable_reason: Option<String>,
+    /// `cert`, `top-signer`, `nothing` or `not-compared`.
+    matched: &'static str,
+    depth: Option<usize>,
+    /// Why a match does not count, if it does not.
+    void_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FindingDoc<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct CheckDoc<'a> {
+    schema: u32,
+    hosts: Vec<HostDoc<'a>>,
+}
+
+fn host_doc(r: &HostReport) -> HostDoc<'_> {
+    let mx_doc = r.mx.as_ref().map(|a| {
+        let shown: Answer<String> = match a {
+            Answer::Found {
+                records,
+                ttl,
+                security,
+            } => Answer::Found {
+                records: records.iter().map(|(p, h)| format!("{p} {h}")).collect(),
+                ttl: *ttl,
+                security: *security,
+            },
+            Answer::NoData { security } => Answer::NoData {
+                security: *security,
+            },
+            Answer::NxDomain { security } => Answer::NxDomain {
+                security: *security,
+            },
+            Answer::Bogus { reason } => Answer::Bogus {
+                reason: reason.clone(),
+            },
+            Answer::Failed { reason } => Answer::Failed {
+                reason: reason.clone(),
+            },
+        };
+        AnswerDoc::new(&shown)
+    });
+    let chain = r.chain.as_ref().map(|c| ChainDoc {
+        input: &c.name,
+        certificates: match &c.material {
+            Material::Chain(certs) => certs
+                .iter()
+                .enumerate()
+                .map(|(i, c)| CertDoc::new(i, c))
+                .collect(),
+            Material::Key(_) => Vec::new(),
+        },
+    });
+    HostDoc {
+        domain: r.domain.as_deref(),
+        host: &r.host,
+        port: r.port,
+        tlsa_name: &r.tlsa_name,
+        canonical: r.canonical.as_deref(),
+        lookups: LookupsDoc {
+            mx: mx_doc,
+            addresses: r.addresses.as_ref().map(AnswerDoc::new),
+            tlsa: r.tlsa.as_ref().map(AnswerDoc::new),
+        },
+        chain,
+        records: r.records.iter().map(record_doc).collect(),
+        findings: r
+            .findings
+            .iter()
+            .map(|f| FindingDoc {
+                code: f.code.as_str(),
+                severity: f.severity.as_str(),
+                message: &f.message,
+            })
+            .collect(),
+        verdict: r.verdict.as_str(),
+    }
+}
+
+fn record_doc(rec: &RecordResult) -> CheckedRecordDoc {
+    let (matched, depth) = match rec.matched {
+        Match::Cert { depth } => ("cert", Some(depth)),
+        Match::TopSigner => ("top-signer", None),
+        Match::Nothing => ("nothing", None),
+        Match::NotCompared => ("not-compared", None),
+    };
+    CheckedRecordDoc {
+        usage: rec.tlsa.params.usage.0,
+        selector: rec.tlsa.params.selector.0,
+        matching: rec.tlsa.params.matching.0,
+        data: rec.tlsa.data_hex(),
+        names: rec.tlsa.params.names(),
+        usable: rec.unusable.is_none(),
+        unusable_reason: rec.unusable.clone(),
+        matched,
+        depth,
+        void_reason: rec.void.as_ref().map(ToString::to_string),
+    }
+}
+
+/// One host as one compact JSON line.
+pub fn host_line(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &host_doc(r))?;
+    writeln!(out)
+}
+
+/// All hosts as one document.
+pub fn check_doc(out: &mut dyn Write, reports: &[HostReport]) -> io::Result<()> {
+    write_doc(
+        out,
+        &CheckDoc {
+            schema: SCHEMA_VERSION,
+            hosts: reports.iter().map(host_doc).collect(),
+        },
+    )
 }

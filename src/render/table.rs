@@ -5,9 +5,12 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Generated;
+use crate::material::Material;
 use crate::recordset::About;
+use crate::report::HostReport;
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
+use crate::verdict::{Match, RecordResult};
 
 /// Hex longer than this is shortened in tables (full-data records).
 const MAX_HEX_SHOWN: usize = 128;
@@ -58,5 +61,97 @@ pub fn shown_data(r: &Tlsa) -> String {
         hex
     } else {
         format!("{}… ({} bytes)", &hex[..64], r.data.len())
+    }
+}
+
+/// One host's check: lookups with DNSSEC status, a table of records, then findings.
+pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
+    let title = match &r.domain {
+        Some(d) if d != &r.host => format!("{} port {} (MX of {})", r.host, r.port, escape(d)),
+        _ => format!("{} port {}", r.host, r.port),
+    };
+    writeln!(out, "{title}: {}", r.verdict.as_str().to_uppercase())?;
+    if let Some(mx) = &r.mx {
+        writeln!(out, "  MX:        {}", escape(&mx.describe()))?;
+    }
+    if let Some(a) = &r.addresses {
+        let list: Vec<String> = a.records().iter().map(ToString::to_string).collect();
+        let alias = r
+            .canonical
+            .as_ref()
+            .map(|c| format!(" (alias of {})", escape(c)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  addresses: {}{alias}{}",
+            escape(&a.describe()),
+            if list.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", list.join(" "))
+            }
+        )?;
+    }
+    if let Some(t) = &r.tlsa {
+        writeln!(
+            out,
+            "  TLSA:      {} at {}",
+            escape(&t.describe()),
+            escape(&r.tlsa_name)
+        )?;
+    }
+    if let Some(chain) = &r.chain {
+        writeln!(out, "  chain:     {}", escape(&chain.name))?;
+    }
+    if !r.records.is_empty() {
+        let mut table = new_table(&["Record", "Meaning", "Usable", "Matches", "Data"]);
+        for rec in &r.records {
+            table.add_row(vec![
+                rec.tlsa.params.to_string(),
+                rec.tlsa.params.names(),
+                match &rec.unusable {
+                    None => "yes".to_string(),
+                    Some(why) => format!("no: {why}"),
+                },
+                describe_match(rec, r),
+                shown_data(&rec.tlsa),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    for f in &r.findings {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            f.severity.as_str(),
+            f.code,
+            escape(&f.message)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// What a record matched, in words.
+pub fn describe_match(rec: &RecordResult, r: &HostReport) -> String {
+    let certs = r.chain.as_ref().and_then(|c| match &c.material {
+        Material::Chain(certs) => Some(certs.as_slice()),
+        Material::Key(_) => None,
+    });
+    let base = match (&rec.matched, certs) {
+        (Match::Cert { depth }, Some(certs)) => format!(
+            "depth {depth}: {}",
+            certs
+                .get(*depth)
+                .map(|c| escape(&c.subject).into_owned())
+                .unwrap_or_default()
+        ),
+        (Match::Cert { depth }, None) => format!("depth {depth}"),
+        (Match::TopSigner, _) => "the key that signed the top certificate".to_string(),
+        (Match::Nothing, _) => "nothing".to_string(),
+        (Match::NotCompared, _) => "-".to_string(),
+    };
+    match &rec.void {
+        Some(why) => format!("{base} (does not count: {why})"),
+        None => base,
     }
 }

@@ -27,10 +27,8 @@ LEAF_CERT=${LEAF_CERT:-$REPO_ROOT/testdata/pki/mx-p256/cert.pem}
 CA_CERT=${CA_CERT:-$REPO_ROOT/testdata/pki/ca/int-ec.pem}
 LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-20}
 
-ANCHOR=test.
 SIGNED_BY_KNOT=(test. nsec.test. nsec3.test.)
 PRESIGNED=(expired.test. tampered.test.)
-UNSIGNED=(insecure.test.)
 CHILDREN=(nsec.test. nsec3.test. expired.test. tampered.test. insecure.test.)
 ALL_ZONES=(test. "${CHILDREN[@]}")
 
@@ -196,7 +194,7 @@ tamper() {
 }
 
 write_knot_conf() {
-    local port=$1 z policy
+    local port=$1 z
     local user
     user="$(id -un):$(id -gn)"
     {
@@ -382,7 +380,7 @@ wait_knot() {
                 pending+=("$z"); continue
             fi
             case " ${SIGNED_BY_KNOT[*]} ${PRESIGNED[*]} " in
-                *" $z "*) grep -qE "^$z[[:space:]].*RRSIG[[:space:]]+SOA" <<<"$out" || pending+=("$z") ;;
+                *" $z "*) grep -qE "^${z//./\\.}[[:space:]].*RRSIG[[:space:]]+SOA" <<<"$out" || pending+=("$z") ;;
             esac
         done
         ((${#pending[@]} == 0)) && return 0
@@ -417,13 +415,16 @@ check_parent_side_ds() {
     local z out
     for z in nsec.test. nsec3.test. expired.test. tampered.test.; do
         out=$(q @127.0.0.1 -p "$KNOT_PORT" +dnssec +norecurse DS "$z")
-        grep -qE "^$z[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" <<<"$out" &&
-            grep -qE "RRSIG[[:space:]]+DS[[:space:]]+13[[:space:]]+2[[:space:]].* test\. " <<<"$out" ||
-            { echo "$out" >&2; die "Knot does not answer DS $z from the parent zone"; }
+        if ! grep -qE "^${z//./\\.}[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" <<<"$out" ||
+           ! grep -qE "RRSIG[[:space:]]+DS[[:space:]]+13[[:space:]]+2[[:space:]].* test\. " <<<"$out"; then
+            echo "$out" >&2; die "Knot does not answer DS $z (signed) from the parent zone"
+        fi
     done
     out=$(q @127.0.0.1 -p "$KNOT_PORT" +dnssec +norecurse DS insecure.test.)
-    grep -q 'status: NOERROR' <<<"$out" && grep -qE '^insecure\.test\.[[:space:]].*NSEC[[:space:]]' <<<"$out" ||
-        { echo "$out" >&2; die "Knot does not prove the absence of DS insecure.test."; }
+    if ! grep -q 'status: NOERROR' <<<"$out" ||
+       ! grep -qE '^insecure\.test\.[[:space:]].*NSEC[[:space:]]' <<<"$out"; then
+        echo "$out" >&2; die "Knot does not prove the absence of DS insecure.test."
+    fi
 }
 
 # EXIT trap of cmd_start: on failure, take down whatever was launched.
@@ -477,7 +478,8 @@ cmd_start() {
     write_anchors
 
     # -- ports + daemons (serialized between concurrent labs on this host)
-    local lockfile=${TMPDIR:-/tmp}/daneguard-dnslab.$(id -u).lock
+    local lockfile
+    lockfile=${TMPDIR:-/tmp}/daneguard-dnslab.$(id -u).lock
     exec 9>"$lockfile"
     flock -w 60 9 || die "could not lock $lockfile"
 

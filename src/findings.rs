@@ -1,0 +1,240 @@
+//! The finding model shared by `check`, `renew-check` and `zone`: stable codes, their
+//! severities and one-line explanations (listed in the README and the man pages).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::exit::ExitStatus;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never changes the exit status.
+    Info,
+    /// Weakens DANE or will break it later; exit 1 only with `--strict`.
+    Warn,
+    /// Breaks DANE now, or at the next change: exit 1.
+    Fail,
+    /// The check could not be completed: exit 2.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Fail => "fail",
+            Severity::Error => "error",
+        }
+    }
+
+    /// The exit status this severity leads to.
+    pub fn exit_status(self, strict: bool) -> ExitStatus {
+        match self {
+            Severity::Info => ExitStatus::Ok,
+            Severity::Warn if strict => ExitStatus::Findings,
+            Severity::Warn => ExitStatus::Ok,
+            Severity::Fail => ExitStatus::Findings,
+            Severity::Error => ExitStatus::Failure,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Declares the finding codes once: name, string, default severity, explanation.
+macro_rules! codes {
+    ($($variant:ident = $text:literal, $sev:ident, $summary:literal;)*) => {
+        /// A stable finding code. The strings are a contract: scripts match on them and
+        /// `--allow CODE` names them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+
+            /// The severity the code has unless a command raises or lowers it.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// One line saying what the code means, for the README and man page.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+
+            pub fn parse(text: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == text)
+            }
+        }
+    };
+}
+
+codes! {
+    NoMatch = "no-match", Fail,
+        "secure TLSA records exist but none usable matches the chain: DANE senders defer mail";
+    Bogus = "bogus", Fail,
+        "a DNSSEC validation failure (bogus) on the MX, address or TLSA lookup: DANE senders defer mail";
+    InsecureTlsa = "insecure-tlsa", Fail,
+        "TLSA records are insecure while the host's address records are secure: senders ignore them";
+    NoUsableRecords = "no-usable-records", Warn,
+        "secure TLSA records exist but none is usable: senders insist on TLS but authenticate nothing";
+    DaneNotInEffect = "dane-not-in-effect", Warn,
+        "the host's records are not DNSSEC-signed (insecure): DANE is not in effect";
+    NoTlsa = "no-tlsa", Warn,
+        "no TLSA records (authenticated denial): senders use opportunistic TLS";
+    PkixUsageSmtp = "pkix-usage-smtp", Warn,
+        "usage 0 or 1 (PKIX-TA/PKIX-EE) on port 25: SMTP senders ignore these records (RFC 7672 §3.1.3)";
+    UnusableRecord = "unusable-record", Warn,
+        "a record with an unknown usage, selector or matching type, or data of the wrong length";
+    SingleRecord = "single-record", Warn,
+        "only one record matches: no cover for a key or issuer change";
+    StaleRecord = "stale-record", Warn,
+        "a usable record matches nothing in the chain";
+    DigestAgility = "digest-agility", Warn,
+        "SHA2-512 records do not cover what SHA2-256 ones do; senders preferring SHA2-512 ignore the rest (RFC 7671 §9)";
+    TaChainBroken = "ta-chain-broken", Warn,
+        "a DANE-TA record matches a CA certificate, but the chain below it does not verify";
+    NameMismatch = "name-mismatch", Warn,
+        "the leaf certificate does not name the host: DANE-TA (2 x x) matches fail the name check";
+    ExpiresSoon = "expires-soon", Warn,
+        "the leaf certificate expires within --days days";
+    Expired = "expired", Warn,
+        "a certificate in the chain has expired or is not yet valid (DANE-TA checks dates, DANE-EE does not)";
+    NoChain = "no-chain", Info,
+        "no certificate chain was given: records were checked but not compared with a chain";
+    LookupFailed = "lookup-failed", Error,
+        "a lookup could not be completed (SERVFAIL, time-out, or DNSSEC data missing): could not decide";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding about a host or record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding with its code's default severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+        }
+    }
+
+    /// A finding with an explicit severity.
+    pub fn with(code: Code, severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity,
+            message: message.into(),
+        }
+    }
+}
+
+/// The overall verdict of a set of findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Warn,
+    Fail,
+    Error,
+}
+
+impl Verdict {
+    pub fn of(findings: &[Finding]) -> Verdict {
+        match findings.iter().map(|f| f.severity).max() {
+            None | Some(Severity::Info) => Verdict::Ok,
+            Some(Severity::Warn) => Verdict::Warn,
+            Some(Severity::Fail) => Verdict::Fail,
+            Some(Severity::Error) => Verdict::Error,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+
+    pub fn exit_status(self, strict: bool) -> ExitStatus {
+        match self {
+            Verdict::Ok => ExitStatus::Ok,
+            Verdict::Warn if strict => ExitStatus::Findings,
+            Verdict::Warn => ExitStatus::Ok,
+            Verdict::Fail => ExitStatus::Findings,
+            Verdict::Error => ExitStatus::Failure,
+        }
+    }
+}
+
+/// Drops findings whose code the user allowed with `--allow`.
+pub fn without_allowed(findings: Vec<Finding>, allowed: &[Code]) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter(|f| !allowed.contains(&f.code))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        for (i, c) in Code::ALL.iter().enumerate() {
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
+            assert!(Code::ALL[..i].iter().all(|o| o.as_str() != c.as_str()));
+            assert!(!c.summary().is_empty());
+        }
+        assert_eq!(Code::parse("nope"), None);
+    }
+
+    #[test]
+    fn verdict_is_the_worst_severity() {
+        assert_eq!(Verdict::of(&[]), Verdict::Ok);
+        let warn = Finding::new(Code::SingleRecord, "x");
+        let fail = Finding::new(Code::NoMatch, "x");
+        assert_eq!(Verdict::of(&[warn.clone()]), Verdict::Warn);
+        assert_eq!(Verdict::of(&[warn, fail]), Verdict::Fail);
+        assert_eq!(Verdict::Warn.exit_status(true), ExitStatus::Findings);
+        assert_eq!(Verdict::Warn.exit_status(false), ExitStatus::Ok);
+        assert_eq!(Verdict::Error.exit_status(false), ExitStatus::Failure);
+    }
+
+    #[test]
+    fn allowed_codes_are_dropped() {
+        let f = vec![
+            Finding::new(Code::SingleRecord, "a"),
+            Finding::new(Code::NoMatch, "b"),
+        ];
+        let left = without_allowed(f, &[Code::SingleRecord]);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].code, Code::NoMatch);
+    }
+}

@@ -1,0 +1,30 @@
+//! The result of checking one host and port, as renderers see it (pure data).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::findings::{Finding, Verdict};
+use crate::input::Input;
+use crate::lookup::Answer;
+use crate::tlsa::Tlsa;
+use crate::verdict::RecordResult;
+
+/// One host (or, when its MX lookup failed, one mail domain) and its verdict.
+#[derive(Debug, Clone)]
+pub struct HostReport {
+    /// The mail domain whose MX named this host (`--mx`).
+    pub domain: Option<String>,
+    pub host: String,
+    pub port: u16,
+    /// Where the TLSA records were looked up (after CNAME expansion).
+    pub tlsa_name: String,
+    /// The CNAME target if the host is an alias.
+    pub canonical: Option<String>,
+    pub mx: Option<Answer<(u16, String)>>,
+    pub addresses: Option<Answer<IpAddr>>,
+    pub tlsa: Option<Answer<Tlsa>>,
+    pub chain: Option<Arc<Input>>,
+    pub records: Vec<RecordResult>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}

@@ -1,0 +1,6 @@
+//! Integration tests: run the built `daneguard` binary and check exact output and exit status.
+
+mod bad_input;
+mod generate;
+mod man;
+mod util;
