@@ -298,3 +298,65 @@ mod tests {
         assert!(Certificate::from_der(b"hello world".to_vec()).is_err());
     }
 }
+
+/// A chain put into issuance order, with what had to change.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    pub certs: Vec<Certificate>,
+    /// File positions of certificates dropped as exact duplicates.
+    pub duplicates: Vec<(usize, usize)>,
+    /// Whether the certificates had to be reordered (leaf first, then each issuer).
+    pub reordered: bool,
+}
+
+/// Drops duplicate certificates and, when one non-CA certificate issued by the others
+/// can be told apart as the leaf, orders the chain leaf first, then each issuer;
+/// certificates outside that path keep their file order at the end.
+pub fn normalize(certs: &[Certificate]) -> Normalized {
+    let mut unique: Vec<Certificate> = Vec::new();
+    let mut duplicates = Vec::new();
+    for (i, c) in certs.iter().enumerate() {
+        match certs[..i].iter().position(|o| o.der == c.der) {
+            Some(j) => duplicates.push((i, j)),
+            None => unique.push(c.clone()),
+        }
+    }
+    let issued_nothing = |c: &Certificate| {
+        !unique
+            .iter()
+            .any(|o| o.der != c.der && o.issuer_der == c.subject_der && !o.is_self_issued())
+    };
+    let leaves: Vec<usize> = (0..unique.len())
+        .filter(|&i| !unique[i].is_ca && issued_nothing(&unique[i]))
+        .collect();
+    let [leaf] = leaves.as_slice() else {
+        return Normalized {
+            certs: unique,
+            duplicates,
+            reordered: false,
+        };
+    };
+    let mut rest: Vec<Option<Certificate>> = unique.iter().cloned().map(Some).collect();
+    let mut ordered = vec![rest[*leaf].take().expect("leaf index is valid")];
+    loop {
+        let current = ordered.last().expect("ordered starts non-empty");
+        if current.is_self_issued() {
+            break;
+        }
+        let next = rest.iter().position(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.subject_der == current.issuer_der)
+        });
+        match next {
+            Some(j) => ordered.push(rest[j].take().expect("position found a Some")),
+            None => break,
+        }
+    }
+    ordered.extend(rest.into_iter().flatten());
+    let reordered = ordered.iter().zip(&unique).any(|(a, b)| a.der != b.der);
+    Normalized {
+        certs: ordered,
+        duplicates,
+        reordered,
+    }
+}

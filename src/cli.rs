@@ -57,15 +57,15 @@ pub struct GenerateArgs {
     pub hosts: Vec<String>,
 
     /// Port of the TLSA owner (repeatable).
-    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16])]
+    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Transport protocol of the TLSA owner.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub proto: Proto,
 
-    /// TTL to write in each record.
-    #[arg(long, value_name = "SECONDS")]
+    /// TTL to write in each record (at most 2147483647, RFC 2181 §8).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
     pub ttl: Option<u32>,
 
     /// Output format.
@@ -127,7 +127,7 @@ pub struct CheckArgs {
     pub from: Option<String>,
 
     /// Ports to check (repeatable).
-    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16])]
+    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Chain to compare with: PATH for every host, or HOST=PATH for one host

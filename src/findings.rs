@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(Verdict::of(&[]), Verdict::Ok);
         let warn = Finding::new(Code::SingleRecord, "x");
         let fail = Finding::new(Code::NoMatch, "x");
-        assert_eq!(Verdict::of(&[warn.clone()]), Verdict::Warn);
+        assert_eq!(Verdict::of(std::slice::from_ref(&warn)), Verdict::Warn);
         assert_eq!(Verdict::of(&[warn, fail]), Verdict::Fail);
         assert_eq!(Verdict::Warn.exit_status(true), ExitStatus::Findings);
         assert_eq!(Verdict::Warn.exit_status(false), ExitStatus::Ok);

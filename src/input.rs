@@ -55,7 +55,17 @@ pub fn read(arg: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
     }
     let path = resolve(Path::new(arg))?;
     let name = path.display().to_string();
-    let file = File::open(&path).map_err(|e| Error::input(&name, describe_io(&e)))?;
+    let file = File::open(&path).map_err(|e| {
+        let dangling = e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_ok();
+        Error::input(
+            &name,
+            if dangling {
+                "broken symbolic link".to_string()
+            } else {
+                describe_io(&e)
+            },
+        )
+    })?;
     let mut bytes = Vec::new();
     file.take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)

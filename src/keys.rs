@@ -156,7 +156,7 @@ pub fn csr(der: &[u8]) -> Result<(Vec<u8>, String), String> {
 /// Checks that `der` is a well-formed SubjectPublicKeyInfo and returns it unchanged.
 pub fn spki(der: &[u8]) -> Result<Vec<u8>, String> {
     match x509_parser::x509::SubjectPublicKeyInfo::from_der(der) {
-        Ok((rest, _)) if rest.is_empty() => Ok(der.to_vec()),
+        Ok(([], _)) => Ok(der.to_vec()),
         _ => Err("not a valid SubjectPublicKeyInfo public key".to_string()),
     }
 }

@@ -128,18 +128,18 @@ fn pem_blocks(bytes: &[u8]) -> Result<Vec<Block<'_>>, ParseError> {
             if let Some((label, _)) = &open {
                 return Err(ParseError::at(
                     blocks.len() + 1,
-                    format!("a BEGIN line inside the {label} block, which has no END line"),
+                    format!("a second BEGIN line comes before the END line of the {label} block"),
                 ));
             }
             let label = String::from_utf8_lossy(rest.strip_suffix(b"-----").unwrap_or(rest));
             open = Some((label.into_owned(), offset));
-        } else if trimmed.starts_with(b"-----END ") {
-            if let Some((label, start)) = open.take() {
-                blocks.push(Block {
-                    label,
-                    text: &bytes[start..offset + line.len()],
-                });
-            }
+        } else if trimmed.starts_with(b"-----END ")
+            && let Some((label, start)) = open.take()
+        {
+            blocks.push(Block {
+                label,
+                text: &bytes[start..offset + line.len()],
+            });
         }
         offset += line.len();
     }
@@ -265,14 +265,18 @@ fn combine(items: Vec<Item>, had_private_key: bool) -> Result<Parsed, ParseError
         });
     }
     let Some((_, first)) = keys.first() else {
-        let detail = if notes.is_empty() {
-            String::new()
+        let found: Vec<&str> = notes
+            .iter()
+            .filter_map(|n| n.split_once(" ignored").map(|(head, _)| head))
+            .collect();
+        return Err(ParseError::whole(if found.is_empty() {
+            "no certificate, CSR or key found".to_string()
         } else {
-            format!(" ({})", notes.join("; "))
-        };
-        return Err(ParseError::whole(format!(
-            "no certificate, CSR or key found{detail}"
-        )));
+            format!(
+                "no certificate, CSR or key found, only {}",
+                found.join(", ")
+            )
+        }));
     };
     if keys.iter().any(|(_, k)| k.spki != first.spki) {
         return Err(ParseError::whole(
@@ -363,7 +367,7 @@ mod tests {
     fn nested_begin_is_rejected_with_block_number() {
         let e = parse(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap_err();
         assert_eq!(e.block, Some(1));
-        assert!(e.message.contains("BEGIN line inside"));
+        assert!(e.message.contains("second BEGIN line"), "{}", e.message);
     }
 
     #[test]
@@ -387,7 +391,11 @@ mod tests {
             "{}",
             e.message
         );
-        assert!(e.message.contains("unknown block type"), "{}", e.message);
+        assert!(
+            e.message.contains("only PEM block 1 (FOO)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -1,20 +1,27 @@
 //! Chain sanity notes for `generate`: order, signatures, missing issuer, validity,
 //! duplicates and host names (pure; "now" is passed in).
 
-use crate::chain::Certificate;
+use crate::chain::{Certificate, Normalized};
 use crate::owner::Host;
 use crate::sanitize::escape;
 
-/// Finds problems in a leaf-first chain that make some records useless.
-pub fn chain_notes(
-    certs: &[Certificate],
-    hosts: &[Host],
-    now: i64,
-    ta_records: bool,
-) -> Vec<String> {
+/// Finds problems in a chain that make some records useless. `norm` is the chain
+/// after [`crate::chain::normalize`]; records are made for that order.
+pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool) -> Vec<String> {
     let mut notes = Vec::new();
+    for (i, j) in &norm.duplicates {
+        notes.push(format!(
+            "certificate {i} is a duplicate of certificate {j}; it is listed once"
+        ));
+    }
+    if norm.reordered {
+        notes.push(format!(
+            "certificates out of order: servers must send the leaf first, then each issuer; records are made for the order {}",
+            norm.certs.iter().map(|c| escape(&c.subject).into_owned()).collect::<Vec<_>>().join(" <- ")
+        ));
+    }
+    let certs = norm.certs.as_slice();
     link_notes(certs, &mut notes);
-    duplicate_notes(certs, &mut notes);
     validity_notes(certs, now, &mut notes);
     if let Some(leaf) = certs.first() {
         if leaf.is_ca {
@@ -50,33 +57,18 @@ fn link_notes(certs: &[Certificate], notes: &mut Vec<String>) {
     for (i, pair) in certs.windows(2).enumerate() {
         let (child, parent) = (&pair[0], &pair[1]);
         if child.issuer_der != parent.subject_der {
-            let elsewhere = certs.iter().position(|c| c.subject_der == child.issuer_der);
-            notes.push(match elsewhere {
-                Some(j) => format!(
-                    "certificates out of order: certificate {i}'s issuer is certificate {j}, not certificate {}; servers must send leaf first, then each issuer",
-                    i + 1
-                ),
-                None => format!(
-                    "certificate {} ({}) did not issue certificate {i} (whose issuer is {})",
-                    i + 1,
-                    escape(&parent.subject),
-                    escape(&child.issuer)
-                ),
-            });
+            notes.push(format!(
+                "certificate {} ({}) did not issue certificate {i} (whose issuer is {})",
+                i + 1,
+                escape(&parent.subject),
+                escape(&child.issuer)
+            ));
         } else if !child.signed_by(parent) {
             notes.push(format!(
                 "the signature on certificate {i} does not verify with the key of certificate {} ({})",
                 i + 1,
                 escape(&parent.subject)
             ));
-        }
-    }
-}
-
-fn duplicate_notes(certs: &[Certificate], notes: &mut Vec<String>) {
-    for (i, cert) in certs.iter().enumerate() {
-        if let Some(j) = certs[..i].iter().position(|c| c.der == cert.der) {
-            notes.push(format!("certificate {i} is a duplicate of certificate {j}"));
         }
     }
 }

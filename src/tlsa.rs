@@ -182,14 +182,14 @@ impl Tlsa {
         if p.matching.0 > 2 {
             return Some(format!("unknown matching type {}", p.matching.0));
         }
-        if let Some(len) = p.matching.digest_len() {
-            if self.data.len() != len {
-                return Some(format!(
-                    "{} data must be {len} bytes, not {}",
-                    p.matching.name().unwrap_or("digest"),
-                    self.data.len()
-                ));
-            }
+        if let Some(len) = p.matching.digest_len()
+            && self.data.len() != len
+        {
+            return Some(format!(
+                "{} data must be {len} bytes, not {}",
+                p.matching.name().unwrap_or("digest"),
+                self.data.len()
+            ));
         }
         if self.data.is_empty() {
             return Some("association data is empty".to_string());

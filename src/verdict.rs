@@ -269,10 +269,10 @@ fn match_chain(tlsa: &Tlsa, chain: &[Certificate], f: &HostFacts<'_>) -> (Match,
     if let Some((depth, _)) = found {
         return (Match::Cert { depth }, ta_void(chain, depth, f));
     }
-    if let Some(top) = chain.last() {
-        if signed_by_full_ta(tlsa, top) {
-            return (Match::TopSigner, ta_void(chain, chain.len() - 1, f));
-        }
+    if let Some(top) = chain.last()
+        && signed_by_full_ta(tlsa, top)
+    {
+        return (Match::TopSigner, ta_void(chain, chain.len() - 1, f));
     }
     if chain
         .first()

@@ -107,8 +107,7 @@ impl Config {
             .iter()
             .map(|r| parse_resolver(r))
             .collect::<Result<Vec<_>>>()?;
-        let mut ports = args.ports.clone();
-        ports.dedup();
+        let ports = crate::commands::generate::unique(&args.ports);
         let format = args.format.unwrap_or(if env.out_is_terminal {
             CheckFormat::Table
         } else {
@@ -369,13 +368,16 @@ async fn tlsa_lookup(
 ) -> (String, Answer<crate::tlsa::Tlsa>) {
     let original = host.tlsa_owner(port, Proto::Tcp);
     let secure_alias = addresses.answer.security() == Some(crate::lookup::Security::Secure);
-    if let (Some(target), true) = (&addresses.canonical, secure_alias) {
-        if let Ok(t) = Host::parse(target) {
-            let expanded = t.tlsa_owner(port, Proto::Tcp);
-            let answer = dns.tlsa(&expanded).await;
-            if !matches!(answer, Answer::NoData { .. } | Answer::NxDomain { .. }) {
-                return (expanded, answer);
-            }
+    let expanded = addresses
+        .canonical
+        .as_deref()
+        .filter(|_| secure_alias)
+        .and_then(|target| Host::parse(target).ok());
+    if let Some(t) = expanded {
+        let name = t.tlsa_owner(port, Proto::Tcp);
+        let answer = dns.tlsa(&name).await;
+        if !matches!(answer, Answer::NoData { .. } | Answer::NxDomain { .. }) {
+            return (name, answer);
         }
     }
     let answer = dns.tlsa(&fqdn(&original)).await;

@@ -39,13 +39,14 @@ impl Config {
             (None, SetName::Recommended) => RecordSet::Recommended,
             (None, SetName::Chaingen) => RecordSet::Chaingen,
         };
-        let hosts = args
-            .hosts
-            .iter()
-            .map(|h| Host::parse(h).map_err(|e| Error::Usage(format!("--host: {e}"))))
-            .collect::<Result<Vec<_>>>()?;
-        let mut ports = args.ports.clone();
-        ports.dedup();
+        let mut hosts: Vec<Host> = Vec::new();
+        for h in &args.hosts {
+            let host = Host::parse(h).map_err(|e| Error::Usage(format!("--host: {e}")))?;
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        let ports = unique(&args.ports);
         Ok(Config {
             set,
             hosts,
@@ -60,20 +61,25 @@ impl Config {
 
 pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let config = Config::from_args(args)?;
-    let inputs = args
+    if args.inputs.iter().filter(|a| *a == "-").count() > 1 {
+        return Err(Error::Usage("'-' (stdin) may be given only once".into()));
+    }
+    let mut inputs = args
         .inputs
         .iter()
         .map(|arg| input::load(arg, env))
         .collect::<Result<Vec<Input>>>()?;
     warn_pkix_on_smtp(&config, env);
     let mut owner_lists = Vec::new();
-    for input in &inputs {
+    for input in &mut inputs {
         let hosts = hosts_for(&config, input, env)?;
-        if let Material::Chain(certs) = &input.material {
+        if let Material::Chain(certs) = &mut input.material {
+            let norm = crate::chain::normalize(certs);
             let ta = !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
-            for note in crate::sanity::chain_notes(certs, &hosts, env.now, ta) {
+            for note in crate::sanity::chain_notes(&norm, &hosts, env.now, ta) {
                 diag::note(env, &format!("{}: {note}", escape(&input.name)));
             }
+            *certs = norm.certs;
         }
         owner_lists.push(
             hosts
@@ -134,7 +140,7 @@ fn hosts_for(config: &Config, input: &Input, env: &mut Env<'_>) -> Result<Vec<Ho
     }
     let Material::Chain(certs) = &input.material else {
         return Err(Error::Usage(format!(
-            "{}: a key or CSR names no host; give --host",
+            "{}: give --host: host names are taken only from a certificate, not from a key or CSR",
             escape(&input.name)
         )));
     };
@@ -178,4 +184,15 @@ fn warn_pkix_on_smtp(config: &Config, env: &mut Env<'_>) {
             ),
         );
     }
+}
+
+/// The values in first-seen order, without repeats.
+pub fn unique<T: PartialEq + Clone>(values: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out
 }

@@ -136,10 +136,10 @@ async fn dnskey_for_ds(
         .await
         .map_err(|e| format!("DS anchor for {name}: cannot fetch its DNSKEY records: {e}"))?;
     for r in lookup.answers() {
-        if let RData::DNSSEC(DNSSECRData::DNSKEY(key)) = &r.data {
-            if ds.covers(name, key).unwrap_or(false) {
-                return Ok(key.public_key().clone());
-            }
+        if let RData::DNSSEC(DNSSECRData::DNSKEY(key)) = &r.data
+            && ds.covers(name, key).unwrap_or(false)
+        {
+            return Ok(key.public_key().clone());
         }
     }
     Err(format!(

@@ -104,14 +104,10 @@ fn no_records<T>(no: &NoRecords) -> Answer<T> {
 /// The last CNAME target in an answer, as an ASCII name without trailing dot.
 pub fn cname_target(res: &Result<Lookup, NetError>) -> Option<String> {
     let lookup = res.as_ref().ok()?;
-    lookup
-        .answers()
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::CNAME(c) => Some(c.0.to_ascii().trim_end_matches('.').to_string()),
-            _ => None,
-        })
-        .last()
+    lookup.answers().iter().rev().find_map(|r| match &r.data {
+        RData::CNAME(c) => Some(c.0.to_ascii().trim_end_matches('.').to_string()),
+        _ => None,
+    })
 }
 
 /// A and AAAA answers as one: records together, the worse status, failures first.

@@ -81,22 +81,36 @@ impl Dns {
         })
     }
 
-    /// Fails when the resolver strips DNSSEC records, which makes every status
-    /// undecidable (RFC 7672 §2.1 needs a DNSSEC-validating view).
+    /// Fails when the DNSKEY RRset of a trust-anchor zone does not validate through
+    /// the resolver: it strips DNSSEC data or the anchor is wrong, and then no status
+    /// can be decided (RFC 7672 §2.1 needs a DNSSEC-validating view).
     pub async fn ensure_dnssec_passes(&self) -> Result<()> {
         for zone in &self.anchor_zones {
-            let lookup = self.resolver.lookup(zone.clone(), RecordType::DNSKEY).await;
-            let Ok(lookup) = lookup else { continue };
-            let signed = lookup
-                .answers()
-                .iter()
-                .any(|r| r.record_type() == RecordType::RRSIG);
-            if !signed {
-                return Err(Error::Lookup(format!(
-                    "{} returned the DNSKEY records of {zone} without signatures: it strips DNSSEC data, so no status can be decided; use --resolver with a DNSSEC-aware resolver",
-                    self.servers
-                )));
-            }
+            let res = self.resolver.lookup(zone.clone(), RecordType::DNSKEY).await;
+            let problem = match &res {
+                Ok(lookup) => {
+                    let answers = lookup.answers();
+                    let signed = answers.iter().any(|r| r.record_type() == RecordType::RRSIG);
+                    if signed && security_of(answers.iter()) == crate::lookup::Security::Secure {
+                        continue;
+                    }
+                    "without valid signatures"
+                }
+                Err(hickory_resolver::net::NetError::Timeout) => {
+                    return Err(Error::Lookup(format!(
+                        "{} did not answer (time-out); could not decide anything",
+                        self.servers
+                    )));
+                }
+                Err(hickory_resolver::net::NetError::Dns(
+                    hickory_resolver::net::DnsError::DnssecBogus,
+                )) => "without valid signatures",
+                Err(_) => "not at all",
+            };
+            return Err(Error::Lookup(format!(
+                "{} returned the DNSKEY records of the trust anchor zone {zone} {problem}: it strips DNSSEC data, or the trust anchor does not match the zone; nothing can be decided. Use --resolver with a DNSSEC-aware resolver, or check --trust-anchor",
+                self.servers
+            )));
         }
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Integration tests: run the built `daneguard` binary and check exact output and exit status.
 
 mod bad_input;
+mod check;
+mod dnsserver;
 mod generate;
 mod man;
 mod util;
