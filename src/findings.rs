@@ -89,6 +89,8 @@ codes! {
         "a DNSSEC validation failure (bogus) on the MX, address or TLSA lookup: DANE senders defer mail";
     InsecureTlsa = "insecure-tlsa", Fail,
         "TLSA records are insecure while the host's address records are secure: senders ignore them";
+    NoAddress = "no-address", Fail,
+        "the host has no A or AAAA records: senders cannot connect to it at all";
     NoUsableRecords = "no-usable-records", Warn,
         "secure TLSA records exist but none is usable: senders insist on TLS but authenticate nothing";
     DaneNotInEffect = "dane-not-in-effect", Warn,
@@ -113,6 +115,8 @@ codes! {
         "the leaf certificate expires within --days days";
     Expired = "expired", Warn,
         "a certificate in the chain has expired or is not yet valid (DANE-TA checks dates, DANE-EE does not)";
+    NullMx = "null-mx", Info,
+        "the mail domain publishes a null MX (RFC 7505): it accepts no mail, so there is nothing to check";
     NoChain = "no-chain", Info,
         "no certificate chain was given: records were checked but not compared with a chain";
     LookupFailed = "lookup-failed", Error,

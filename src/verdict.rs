@@ -153,12 +153,9 @@ fn dns_findings(f: &HostFacts<'_>, out: &mut Vec<Finding>) -> bool {
             ));
             failed = true;
         } else if security == Some(Security::Bogus) {
-            out.push(Finding::new(
-                Code::Bogus,
-                format!("the {what} records for {host} fail DNSSEC validation (bogus): DANE senders defer mail to this host"),
-            ));
+            out.push(bogus_finding(f, what));
             failed = true;
-        } else if security == Some(Security::Indeterminate) && f.mx.is_none_or(|_| what != "MX") {
+        } else if security == Some(Security::Indeterminate) {
             out.push(Finding::new(
                 Code::LookupFailed,
                 format!("the DNSSEC status of the {what} records for {host} could not be determined (does the resolver pass DNSSEC records? try --resolver with a validating resolver)"),
@@ -173,6 +170,16 @@ fn dns_findings(f: &HostFacts<'_>, out: &mut Vec<Finding>) -> bool {
         out.push(Finding::new(
             Code::DaneNotInEffect,
             "the MX records are not DNSSEC-signed: senders do not look up TLSA records and use opportunistic TLS",
+        ));
+        return false;
+    }
+    if let Answer::NoData { security } | Answer::NxDomain { security } = f.addresses {
+        out.push(Finding::new(
+            Code::NoAddress,
+            format!(
+                "{host} has no A or AAAA records ({security} {}): senders cannot deliver to it",
+                f.addresses.kind()
+            ),
         ));
         return false;
     }
@@ -212,6 +219,29 @@ fn dns_findings(f: &HostFacts<'_>, out: &mut Vec<Finding>) -> bool {
         }
         Answer::Bogus { .. } | Answer::Failed { .. } => false,
     }
+}
+
+/// A bogus RRset defers mail, except a bogus TLSA RRset that senders never ask for
+/// because the MX or address records are insecure (RFC 7672 §2.2).
+fn bogus_finding(f: &HostFacts<'_>, what: &str) -> Finding {
+    let host = f.host;
+    let insecure_above = f.mx.and_then(Answer::security) == Some(Security::Insecure)
+        || f.addresses.security() == Some(Security::Insecure);
+    if what == "TLSA" && insecure_above {
+        return Finding::with(
+            Code::Bogus,
+            Severity::Warn,
+            format!(
+                "the TLSA records for {host} fail DNSSEC validation (bogus); senders do not look them up today because the MX or address records are insecure, but they will defer mail once those are signed"
+            ),
+        );
+    }
+    Finding::new(
+        Code::Bogus,
+        format!(
+            "the {what} records for {host} fail DNSSEC validation (bogus): DANE senders defer mail to this host"
+        ),
+    )
 }
 
 fn failure<T>(a: &Answer<T>) -> Option<&str> {
@@ -408,12 +438,31 @@ fn match_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Fin
             "only one published record matches: a key or issuer change breaks DANE; publish 3 1 1 for the key and 2 1 1 for the issuer",
         ));
     }
-    if counting > 0 && counting < counting_any {
+    if counting > 0 && sha256_only_groups(&usable) {
         out.push(Finding::new(
             Code::DigestAgility,
             "some SHA2-256 records match but the SHA2-512 records of the same usage and selector do not; senders preferring SHA2-512 see fewer matches",
         ));
     }
+}
+
+/// Whether some usage/selector pair has a matching SHA2-256 record while its SHA2-512
+/// records match nothing (senders preferring SHA2-512 lose that match).
+fn sha256_only_groups(usable: &[&RecordResult]) -> bool {
+    usable.iter().any(|r| {
+        let p = r.tlsa.params;
+        let group_512 = |o: &&&RecordResult| {
+            o.tlsa.params
+                == Params {
+                    matching: Matching::SHA2_512,
+                    ..p
+                }
+        };
+        p.matching == Matching::SHA2_256
+            && r.counts()
+            && usable.iter().any(|o| group_512(&o))
+            && !usable.iter().filter(group_512).any(|o| o.counts())
+    })
 }
 
 /// RFC 7671 §9: per usage and selector, clients use only the strongest digest published.
@@ -444,7 +493,7 @@ fn chain_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Fin
     if leaf.not_after < f.now || leaf.not_before > f.now {
         let ee_matches = records
             .iter()
-            .any(|r| r.counts() && !r.tlsa.params.usage.is_ta());
+            .any(|r| r.counts() && r.tlsa.params.usage == Usage::DANE_EE);
         let severity = if ee_matches {
             Severity::Warn
         } else {
@@ -507,7 +556,7 @@ pub fn mx_findings(domain: &str, mx: &Answer<(u16, String)>) -> Vec<Finding> {
             format!("the mail domain {domain} does not exist ({security} NXDOMAIN)"),
         ),
         Answer::Found { .. } => Finding::new(
-            Code::NoChain,
+            Code::NullMx,
             format!("{domain} has a null MX (RFC 7505): it accepts no mail"),
         ),
         Answer::NoData { security } => Finding::new(

@@ -4,5 +4,6 @@ mod bad_input;
 mod check;
 mod dnsserver;
 mod generate;
+mod interop;
 mod man;
 mod util;

@@ -352,6 +352,34 @@ stub-zone:
     stub-addr: 127.0.0.1@$KNOT_PORT
     stub-prime: no
 
+# The delegations' glue says 127.0.0.1 port 53, where nothing listens; every child
+# zone is served by the same Knot, so point Unbound there for each of them too.
+
+stub-zone:
+    name: "nsec.test."
+    stub-addr: 127.0.0.1@$KNOT_PORT
+    stub-prime: no
+
+stub-zone:
+    name: "nsec3.test."
+    stub-addr: 127.0.0.1@$KNOT_PORT
+    stub-prime: no
+
+stub-zone:
+    name: "expired.test."
+    stub-addr: 127.0.0.1@$KNOT_PORT
+    stub-prime: no
+
+stub-zone:
+    name: "tampered.test."
+    stub-addr: 127.0.0.1@$KNOT_PORT
+    stub-prime: no
+
+stub-zone:
+    name: "insecure.test."
+    stub-addr: 127.0.0.1@$KNOT_PORT
+    stub-prime: no
+
 stub-zone:
     name: "."
     stub-addr: 127.0.0.1@$KNOT_PORT
