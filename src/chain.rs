@@ -26,6 +26,8 @@ pub struct Certificate {
     pub not_after: i64,
     /// basicConstraints cA = TRUE.
     pub is_ca: bool,
+    /// basicConstraints pathLenConstraint (0 for an issuing intermediate).
+    pub path_len: Option<u32>,
     pub key: KeyKind,
     /// subjectAltName dNSName entries, as written in the certificate.
     pub dns_names: Vec<String>,
@@ -141,10 +143,12 @@ impl Certificate {
                 }
             }
         }
-        let is_ca = x509
+        let constraints = x509
             .basic_constraints()
             .map_err(|e| format!("bad basicConstraints extension: {e}"))?
-            .is_some_and(|bc| bc.value.ca);
+            .map(|bc| (bc.value.ca, bc.value.path_len_constraint));
+        let is_ca = constraints.is_some_and(|(ca, _)| ca);
+        let path_len = constraints.and_then(|(_, len)| len);
         Ok(Certificate {
             der: Vec::new(),
             spki: x509.public_key().raw.to_vec(),
@@ -155,6 +159,7 @@ impl Certificate {
             not_before: validity.not_before.timestamp(),
             not_after: validity.not_after.timestamp(),
             is_ca,
+            path_len,
             key: KeyKind::of_spki(x509.public_key()),
             dns_names,
             common_names: x509

@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     Generate(GenerateArgs),
     Check(CheckArgs),
+    RenewCheck(RenewCheckArgs),
+    CertbotHook(CertbotHookArgs),
     Completions(CompletionsArgs),
 }
 
@@ -135,33 +137,15 @@ pub struct CheckArgs {
     #[arg(long = "chain", value_name = "[HOST=]PATH")]
     pub chains: Vec<String>,
 
-    /// Resolver to ask, IP or IP:PORT (repeatable; default: the system's resolvers).
-    #[arg(long = "resolver", value_name = "IP[:PORT]")]
-    pub resolvers: Vec<String>,
-
-    /// DNSKEY or DS records (zone-file lines) to trust instead of the IANA root key.
-    #[arg(long, value_name = "FILE")]
-    pub trust_anchor: Option<String>,
-
-    /// Time-out of one DNS query, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub dns: DnsArgs,
 
     /// Lookups in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
 
-    /// Warn when a leaf certificate expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 14)]
-    pub days: u32,
-
-    /// Silence a finding code (repeatable).
-    #[arg(long = "allow", value_name = "CODE", value_parser = finding_code)]
-    pub allow: Vec<crate::findings::Code>,
-
-    /// Exit 1 on warnings too.
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub findings: FindingArgs,
 
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
@@ -179,6 +163,38 @@ pub enum CheckFormat {
     Jsonl,
 }
 
+/// How to reach DNS (shared by the commands that look records up).
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Resolver to ask, IP or IP:PORT (repeatable; default: the system's resolvers).
+    #[arg(long = "resolver", value_name = "IP[:PORT]")]
+    pub resolvers: Vec<String>,
+
+    /// DNSKEY or DS records (zone-file lines) to trust instead of the IANA root key.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<String>,
+
+    /// Time-out of one DNS query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub timeout: u64,
+}
+
+/// What counts as a problem (shared by the commands that report findings).
+#[derive(Debug, Args)]
+pub struct FindingArgs {
+    /// Warn when a leaf certificate expires within this many days.
+    #[arg(long, value_name = "N", default_value_t = 14)]
+    pub days: u32,
+
+    /// Silence a finding code (repeatable).
+    #[arg(long = "allow", value_name = "CODE", value_parser = finding_code)]
+    pub allow: Vec<crate::findings::Code>,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
 fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
     crate::findings::Code::parse(text).ok_or_else(|| {
         let all: Vec<&str> = crate::findings::Code::ALL
@@ -187,6 +203,100 @@ fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
             .collect();
         format!("unknown finding code; known codes: {}", all.join(", "))
     })
+}
+
+/// Check that the next certificate or key will still match the published TLSA records.
+///
+/// Compares the published records (from DNS with DNSSEC validation, or offline from
+/// --zone or --records) with the next certificate or key (--next), or, for a certbot
+/// lineage given as --current without --next, with a prediction from its renewal
+/// configuration: a new key unless reuse_key = True, and any intermediate the CA may
+/// pick for that key type. When the switch would break DANE it prints the exact
+/// records to publish now and how long to wait before deploying.
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  daneguard renew-check mx.example.com --current /etc/letsencrypt/live/mx.example.com\n  daneguard renew-check mx.example.com --current live/mx/fullchain.pem --next new/fullchain.pem --zone example.com.zone"
+)]
+pub struct RenewCheckArgs {
+    /// Host names to check (default: the DNS names of the current or next leaf).
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// The next chain, key or CSR (anything 'generate' accepts).
+    #[arg(long, value_name = "PATH")]
+    pub next: Option<String>,
+
+    /// The current chain or certbot lineage directory.
+    #[arg(long, value_name = "PATH")]
+    pub current: Option<String>,
+
+    #[command(flatten)]
+    pub common: RenewArgs,
+}
+
+/// Options shared by `renew-check` and `certbot-hook`.
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// Ports to check (repeatable).
+    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    pub ports: Vec<u16>,
+
+    /// Read the published records from this zone file instead of DNS.
+    #[arg(long, value_name = "FILE", conflicts_with = "records")]
+    pub zone: Option<String>,
+
+    /// Origin of --zone (default: from the file name, e.g. example.com.zone).
+    #[arg(long, value_name = "NAME", requires = "zone")]
+    pub origin: Option<String>,
+
+    /// Read the published records from zone-file lines with absolute owner names.
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<String>,
+
+    /// certbot's configuration directory (its renewal/ holds NAME.conf).
+    #[arg(long, value_name = "DIR")]
+    pub letsencrypt_dir: Option<String>,
+
+    /// CA certificates to predict issuers from, replacing the built-in Let's Encrypt
+    /// facts: PEM files, and optionally status.txt with 'NAME active|backup|retired' lines.
+    #[arg(long, value_name = "DIR")]
+    pub ca_certs: Option<String>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub findings: FindingArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RenewFormat::Text)]
+    pub format: RenewFormat,
+}
+
+/// Output formats of `renew-check` and `certbot-hook`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenewFormat {
+    /// Records, findings, and the lines to publish.
+    Text,
+    /// JSON (schema in the README).
+    Json,
+}
+
+/// certbot deploy hook: stop a renewal that would break DANE.
+///
+/// Reads RENEWED_LINEAGE and RENEWED_DOMAINS as certbot sets them for deploy hooks,
+/// checks the new chain against the published TLSA records of the renewed domains (or
+/// --host), and exits 1 with the records to publish when DANE would break. Run it
+/// before the command that reloads the mail server, e.g.
+/// 'daneguard certbot-hook && systemctl reload postfix'.
+#[derive(Debug, Args)]
+pub struct CertbotHookArgs {
+    /// Hosts to check instead of RENEWED_DOMAINS (repeatable).
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    #[command(flatten)]
+    pub common: RenewArgs,
 }
 
 /// Print shell completions.

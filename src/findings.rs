@@ -115,6 +115,20 @@ codes! {
         "the leaf certificate expires within --days days";
     Expired = "expired", Warn,
         "a certificate in the chain has expired or is not yet valid (DANE-TA checks dates, DANE-EE does not)";
+    RenewalBreaks = "renewal-breaks", Fail,
+        "after the switch to the next certificate or key no usable published record matches: publish first, then wait";
+    KeyChanges = "key-changes", Warn,
+        "the next certificate has a new key: 3 x x records for the current key stop matching at the switch";
+    IssuerNotCovered = "issuer-not-covered", Warn,
+        "2 x x records do not cover every intermediate the CA may pick for the next certificate";
+    RetiredIssuer = "retired-issuer", Warn,
+        "2 x x records pin intermediates that no longer issue (Let's Encrypt R10-R14, E5-E9)";
+    IssuerUnknown = "issuer-unknown", Warn,
+        "the issuing CA is not one daneguard knows: the next issuer cannot be predicted";
+    EeCertRecord = "ee-cert-record", Warn,
+        "a 3 0 x record pins the whole leaf certificate, which changes at every renewal even with the same key; use 3 1 1";
+    WaitTtl = "wait-ttl", Info,
+        "new records must be in DNS for twice the TLSA TTL before the server switches";
     NullMx = "null-mx", Info,
         "the mail domain publishes a null MX (RFC 7505): it accepts no mail, so there is nothing to check";
     NoChain = "no-chain", Info,

@@ -3,6 +3,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod certbot;
 pub mod chain;
 pub mod cli;
 pub mod commands;
@@ -14,17 +15,20 @@ pub mod exit;
 pub mod findings;
 pub mod input;
 pub mod keys;
+pub mod letsencrypt;
 pub mod lookup;
 pub mod man;
 pub mod material;
 pub mod owner;
 pub mod recordset;
 pub mod render;
+pub mod renewal;
 pub mod report;
 pub mod sanitize;
 pub mod sanity;
 pub mod tlsa;
 pub mod verdict;
+pub mod zonefile;
 
 use std::ffi::OsString;
 
@@ -47,6 +51,8 @@ where
     let result = match &cli.command {
         Command::Generate(a) => commands::generate::execute(a, env),
         Command::Check(a) => commands::check::execute(a, env),
+        Command::RenewCheck(a) => commands::renew::execute(a, env),
+        Command::CertbotHook(a) => commands::certbot_hook::execute(a, env),
         Command::Completions(a) => commands::completions::execute(a, env),
     };
     match result {

@@ -28,3 +28,18 @@ pub struct HostReport {
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }
+
+/// The result of `renew-check` for one host and port.
+#[derive(Debug, Clone)]
+pub struct RenewReport {
+    pub host: String,
+    pub port: u16,
+    pub owner: String,
+    /// Where the published records came from (`DNS`, a zone file).
+    pub source: String,
+    pub dnssec: Option<crate::lookup::Security>,
+    pub ttl: Option<u32>,
+    pub current: Option<String>,
+    pub next: String,
+    pub outcome: crate::renewal::RenewOutcome,
+}

@@ -251,7 +251,33 @@ fn failure<T>(a: &Answer<T>) -> Option<&str> {
     }
 }
 
+/// What a record is compared in: the host and its other reference names, the port and
+/// "now".
+pub struct MatchContext<'a> {
+    pub host: &'a Host,
+    pub port: u16,
+    pub now: i64,
+    pub also_names: &'a [String],
+}
+
+impl HostFacts<'_> {
+    fn ctx(&self) -> MatchContext<'_> {
+        MatchContext {
+            host: self.host,
+            port: self.port,
+            now: self.now,
+            also_names: self.also_names,
+        }
+    }
+}
+
 fn record_result(tlsa: &Tlsa, f: &HostFacts<'_>) -> RecordResult {
+    evaluate(tlsa, f.chain, &f.ctx())
+}
+
+/// Judges one record against a chain (or none): usable or not, what it matches, and
+/// whether that match counts for a DANE sender.
+pub fn evaluate(tlsa: &Tlsa, chain: Option<&[Certificate]>, f: &MatchContext<'_>) -> RecordResult {
     let unusable = tlsa.malformed().or_else(|| {
         (f.port == 25 && tlsa.params.usage.is_pkix()).then(|| {
             format!(
@@ -260,7 +286,7 @@ fn record_result(tlsa: &Tlsa, f: &HostFacts<'_>) -> RecordResult {
             )
         })
     });
-    let Some(chain) = f.chain else {
+    let Some(chain) = chain else {
         return RecordResult {
             tlsa: tlsa.clone(),
             unusable,
@@ -278,7 +304,7 @@ fn record_result(tlsa: &Tlsa, f: &HostFacts<'_>) -> RecordResult {
 }
 
 /// Which certificate a record matches and, for DANE-TA, whether that match holds up.
-fn match_chain(tlsa: &Tlsa, chain: &[Certificate], f: &HostFacts<'_>) -> (Match, Option<Void>) {
+fn match_chain(tlsa: &Tlsa, chain: &[Certificate], f: &MatchContext<'_>) -> (Match, Option<Void>) {
     if tlsa.malformed().is_some() {
         return (Match::Nothing, None);
     }
@@ -330,7 +356,7 @@ fn signed_by_full_ta(tlsa: &Tlsa, top: &Certificate) -> bool {
 
 /// Why a DANE-TA match at `depth` would not satisfy a sender: a broken chain below
 /// it, the leaf not naming the host (RFC 7672 §3.2.3), or an expired certificate.
-fn ta_void(chain: &[Certificate], depth: usize, f: &HostFacts<'_>) -> Option<Void> {
+fn ta_void(chain: &[Certificate], depth: usize, f: &MatchContext<'_>) -> Option<Void> {
     for i in 0..depth {
         if chain[i].issuer_der != chain[i + 1].subject_der || !chain[i].signed_by(&chain[i + 1]) {
             return Some(Void::BrokenChain(format!(

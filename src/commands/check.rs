@@ -100,15 +100,24 @@ pub fn parse_resolver(text: &str) -> Result<SocketAddr> {
         })
 }
 
-impl Config {
-    fn from_args(args: &CheckArgs, env: &mut Env<'_>) -> Result<Config> {
-        let servers = args
+/// `--resolver`, `--trust-anchor` and `--timeout` as a [`DnsConfig`].
+pub fn dns_config(args: &crate::cli::DnsArgs) -> Result<DnsConfig> {
+    Ok(DnsConfig {
+        servers: args
             .resolvers
             .iter()
             .map(|r| parse_resolver(r))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?,
+        trust_anchor: args.trust_anchor.as_ref().map(Into::into),
+        timeout: Duration::from_secs(args.timeout),
+    })
+}
+
+impl Config {
+    fn from_args(args: &CheckArgs, env: &mut Env<'_>) -> Result<Config> {
         let ports = crate::commands::generate::unique(&args.ports);
-        let format = args.format.unwrap_or(if env.out_is_terminal {
+        let terminal = env.out_is_terminal;
+        let format = args.format.unwrap_or(if terminal {
             CheckFormat::Table
         } else {
             CheckFormat::Jsonl
@@ -117,15 +126,11 @@ impl Config {
             mx: args.mx,
             ports,
             chains: ChainMap::load(&args.chains, env)?,
-            dns: DnsConfig {
-                servers,
-                trust_anchor: args.trust_anchor.as_ref().map(Into::into),
-                timeout: Duration::from_secs(args.timeout),
-            },
+            dns: dns_config(&args.dns)?,
             concurrency: args.concurrency as usize,
-            days: args.days,
-            allow: args.allow.clone(),
-            strict: args.strict,
+            days: args.findings.days,
+            allow: args.findings.allow.clone(),
+            strict: args.findings.strict,
             format,
         })
     }

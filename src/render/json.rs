@@ -9,7 +9,7 @@ use crate::chain::Certificate;
 use crate::lookup::Answer;
 use crate::material::{KeyOrigin, LoneKey, Material};
 use crate::recordset::About;
-use crate::report::HostReport;
+use crate::report::{HostReport, RenewReport};
 use crate::tlsa::Tlsa;
 use crate::verdict::{Match, RecordResult};
 
@@ -338,6 +338,97 @@ pub fn check_doc(out: &mut dyn Write, reports: &[HostReport]) -> io::Result<()> 
         &CheckDoc {
             schema: SCHEMA_VERSION,
             hosts: reports.iter().map(host_doc).collect(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct RenewDoc<'a> {
+    schema: u32,
+    hosts: Vec<RenewHostDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct RenewHostDoc<'a> {
+    host: &'a str,
+    port: u16,
+    owner: &'a str,
+    source: &'a str,
+    dnssec: Option<&'static str>,
+    ttl: Option<u32>,
+    current: Option<&'a str>,
+    next: &'a str,
+    records: Vec<RenewRecordDoc>,
+    findings: Vec<FindingDoc<'a>>,
+    /// Zone-file lines to publish before the switch.
+    publish: Vec<String>,
+    wait_seconds: Option<u64>,
+    survives: bool,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct RenewRecordDoc {
+    usage: u8,
+    selector: u8,
+    matching: u8,
+    data: String,
+    role: crate::renewal::Role,
+    covers: Vec<String>,
+}
+
+/// `renew-check --format json`.
+pub fn renew_doc(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<()> {
+    let hosts = reports
+        .iter()
+        .map(|r| RenewHostDoc {
+            host: &r.host,
+            port: r.port,
+            owner: &r.owner,
+            source: &r.source,
+            dnssec: r.dnssec.map(|s| s.as_str()),
+            ttl: r.ttl,
+            current: r.current.as_deref(),
+            next: &r.next,
+            records: r
+                .outcome
+                .records
+                .iter()
+                .map(|rec| RenewRecordDoc {
+                    usage: rec.tlsa.params.usage.0,
+                    selector: rec.tlsa.params.selector.0,
+                    matching: rec.tlsa.params.matching.0,
+                    data: rec.tlsa.data_hex(),
+                    role: rec.role,
+                    covers: rec.covers.clone(),
+                })
+                .collect(),
+            findings: r
+                .outcome
+                .findings
+                .iter()
+                .map(|f| FindingDoc {
+                    code: f.code.as_str(),
+                    severity: f.severity.as_str(),
+                    message: &f.message,
+                })
+                .collect(),
+            publish: r
+                .outcome
+                .publish
+                .iter()
+                .map(|t| format!("{} IN TLSA {t}", r.owner))
+                .collect(),
+            wait_seconds: r.outcome.wait_seconds,
+            survives: r.outcome.survives,
+            verdict: r.outcome.verdict.as_str(),
+        })
+        .collect();
+    write_doc(
+        out,
+        &RenewDoc {
+            schema: SCHEMA_VERSION,
+            hosts,
         },
     )
 }

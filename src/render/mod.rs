@@ -4,6 +4,7 @@ pub mod generic;
 pub mod json;
 pub mod nsupdate;
 pub mod table;
+pub mod text;
 pub mod zone;
 
 use time::OffsetDateTime;

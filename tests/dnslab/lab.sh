@@ -15,7 +15,13 @@
 #              (default: <repo>/testdata/pki/mx-p256/cert.pem)
 #   CA_CERT    issuing CA certificate for the 2 1 1 TLSA records
 #              (default: <repo>/testdata/pki/ca/int-ec.pem)
-#   LAB_START_TIMEOUT  seconds to wait for the daemons (default 20)
+#   LAB_START_TIMEOUT  seconds to wait for the daemons (default 20; 120 with
+#              BENCH_HOSTS)
+#   BENCH_HOSTS  optional benchmark zone (benches/check.sh): with N > 0, `start`
+#              also serves bench.test. (Knot-signed, NSEC, DS in test.) holding
+#              hI A 127.0.0.1 and _25._tcp.hI TLSA 3 1 1 <LEAF_CERT SPKI SHA-256>
+#              for I = 1..N, and adds BENCH_ZONE/BENCH_HOSTS to lab.env. Unset,
+#              empty or 0: no bench zone, everything exactly as without it.
 #
 # Nothing here ever talks to an address outside 127.0.0.0/8.
 set -euo pipefail
@@ -25,12 +31,22 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
 
 LEAF_CERT=${LEAF_CERT:-$REPO_ROOT/testdata/pki/mx-p256/cert.pem}
 CA_CERT=${CA_CERT:-$REPO_ROOT/testdata/pki/ca/int-ec.pem}
+BENCH_HOSTS=${BENCH_HOSTS:-}
+[[ $BENCH_HOSTS != 0 ]] || BENCH_HOSTS=
+# signing a large bench zone takes a while
+[[ -z $BENCH_HOSTS ]] || LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-120}
 LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-20}
 
 SIGNED_BY_KNOT=(test. nsec.test. nsec3.test.)
 PRESIGNED=(expired.test. tampered.test.)
 CHILDREN=(nsec.test. nsec3.test. expired.test. tampered.test. insecure.test.)
-ALL_ZONES=(test. "${CHILDREN[@]}")
+# optional benchmark zone (BENCH_HOSTS=N), signed by Knot with NSEC like nsec.test.
+BENCH_ZONES=()
+if [[ -n $BENCH_HOSTS ]]; then
+    BENCH_ZONES=(bench.test.)
+    SIGNED_BY_KNOT+=(bench.test.)
+fi
+ALL_ZONES=(test. "${CHILDREN[@]}" ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"})
 
 log() { printf 'dnslab: %s\n' "$*" >&2; }
 die() { printf 'dnslab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -156,6 +172,25 @@ EOF
     decoy=$(printf '%s' "$LEAF_HASH" | tr '0-9a-f' '1-9a-f0')
     sed -i "s/TLSA 3 1 1 $LEAF_HASH/TLSA 3 1 1 $decoy/" "$(zonefile tampered.test.)"
     TAMPER_DECOY=$decoy
+
+    ((${#BENCH_ZONES[@]} == 0)) || write_bench_zone
+}
+
+# bench.test.: h1..hN, each with an A record and a 3 1 1 TLSA for LEAF_CERT.
+write_bench_zone() {
+    {
+        cat <<EOF
+\$ORIGIN bench.test.
+\$TTL 3600
+@            IN SOA   ns.bench.test. hostmaster.bench.test. 1 3600 900 604800 300
+@            IN NS    ns
+ns           IN A     127.0.0.1
+EOF
+        awk -v n="$BENCH_HOSTS" -v hash="$LEAF_HASH" 'BEGIN {
+            for (i = 1; i <= n; i++)
+                printf "h%d\tIN A\t127.0.0.1\n_25._tcp.h%d\t300 IN TLSA\t3 1 1 %s\n", i, i, hash
+        }'
+    } >"$(zonefile bench.test.)"
 }
 
 # Sign $1 offline with BIND tools; extra dnssec-signzone args follow.
@@ -249,7 +284,7 @@ EOF
         for z in "${ALL_ZONES[@]}"; do
             echo "  - domain: $z"
             case $z in
-                test. | nsec.test.)
+                test. | nsec.test. | bench.test.)
                     echo "    file: \"$(zonefile "$z")\""
                     echo "    dnssec-signing: on"
                     echo "    dnssec-policy: csk-nsec" ;;
@@ -280,18 +315,19 @@ write_parent_zone() {
 @        IN NS  ns
 ns       IN A   127.0.0.1
 EOF
-    for z in "${CHILDREN[@]}"; do
+    for z in "${CHILDREN[@]}" ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
         label=${z%.test.}
         printf '%s\tIN NS\tns.%s\nns.%s\tIN A\t127.0.0.1\n' "$label" "$z" "$label" >>"$f"
     done
     # DS for every signed child (SHA-256 only); insecure.test. gets none.
-    for z in nsec.test. nsec3.test.; do
+    for z in nsec.test. nsec3.test. ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
         keymgr -c "$LAB/knot/knot.conf" "$z" ds | awk '$5 == "2" { print $1, 3600, "IN", $2, $3, $4, $5, $6 }' >>"$f"
     done
     for z in "${PRESIGNED[@]}"; do
         awk '{ print $1, 3600, $2, $3, $4, $5, $6, $7 }' "$LAB/keys/${z%.}/ds" >>"$f"
     done
-    [[ $(grep -c ' DS ' "$f") == 4 ]] || die "expected 4 DS records in $f"
+    [[ $(grep -c ' DS ' "$f") == $((4 + ${#BENCH_ZONES[@]})) ]] ||
+        die "expected $((4 + ${#BENCH_ZONES[@]})) DS records in $f"
 }
 
 write_anchors() {
@@ -388,6 +424,11 @@ stub-zone:
 remote-control:
     control-enable: no
 EOF
+    local z
+    for z in ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
+        printf '\nstub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n    stub-prime: no\n' \
+            "$z" "$KNOT_PORT" >>"$LAB/unbound/unbound.conf"
+    done
 }
 
 # ------------------------------------------------------------- start ------
@@ -441,7 +482,7 @@ wait_unbound() {
 
 check_parent_side_ds() {
     local z out
-    for z in nsec.test. nsec3.test. expired.test. tampered.test.; do
+    for z in nsec.test. nsec3.test. expired.test. tampered.test. ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
         out=$(q @127.0.0.1 -p "$KNOT_PORT" +dnssec +norecurse DS "$z")
         if ! grep -qE "^${z//./\\.}[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" <<<"$out" ||
            ! grep -qE "RRSIG[[:space:]]+DS[[:space:]]+13[[:space:]]+2[[:space:]].* test\. " <<<"$out"; then
@@ -473,6 +514,8 @@ on_start_exit() {
 cmd_start() {
     need knotd keymgr kdig unbound unbound-checkconf dnssec-keygen dnssec-signzone \
          dnssec-dsfromkey openssl awk flock
+    [[ -z $BENCH_HOSTS || $BENCH_HOSTS =~ ^[1-9][0-9]{0,6}$ ]] && ((${BENCH_HOSTS:-0} <= 1000000)) ||
+        die "BENCH_HOSTS must be a number from 0 to 1000000, not '$BENCH_HOSTS'"
     mkdir -p "$LAB"
     LAB=$(cd "$LAB" && pwd -P)
     if [[ -e $LAB/lab.env || -e $LAB/knot/knot.conf ]]; then
@@ -588,6 +631,11 @@ cmd_start() {
         echo "TLSA_NODATA=_25._tcp.nodata.nsec.test # secure NODATA (TXT exists there)"
         echo "CNAME_ALIAS=alias.nsec.test"
         echo "CNAME_TARGET=mx.nsec.test"
+        if ((${#BENCH_ZONES[@]})); then
+            echo "# benchmark zone (BENCH_HOSTS): h1.bench.test ... h$BENCH_HOSTS.bench.test"
+            echo "BENCH_ZONE=bench.test"
+            printf 'BENCH_HOSTS=%q\n' "$BENCH_HOSTS"
+        fi
     } >"$LAB/lab.env.tmp"
     mv "$LAB/lab.env.tmp" "$LAB/lab.env"
     trap - EXIT
@@ -662,6 +710,14 @@ cmd_check() {
         "nsec.test MX|NOERROR+AD|fully validated"
         "mx.insecure.test A|NOERROR|unsigned answer"
     )
+    if [[ -n ${BENCH_ZONE:-} && -n ${BENCH_HOSTS:-} ]]; then
+        cases+=(
+            "_25._tcp.h1.$BENCH_ZONE TLSA|NOERROR+AD|fully validated"
+            "_25._tcp.h$BENCH_HOSTS.$BENCH_ZONE TLSA|NOERROR+AD|fully validated"
+            "h$BENCH_HOSTS.$BENCH_ZONE A|NOERROR+AD|fully validated"
+            "_25._tcp.h$((BENCH_HOSTS + 1)).$BENCH_ZONE TLSA|NXDOMAIN+AD|negative response, fully validated"
+        )
+    fi
     printf "%-34s %-12s %-12s %-42s %s\n" "QUERY" "UNBOUND" "EXPECTED" "DELV (against Knot directly)" "RESULT"
     local c qn qt wu wd du
     for c in "${cases[@]}"; do

@@ -1,0 +1,525 @@
+//! `daneguard renew-check`: will the next certificate or key still match the
+//! published TLSA records? Also runs `certbot-hook`.
+
+use std::path::{Path, PathBuf};
+
+use crate::certbot::{self, Lineage};
+use crate::chain::Certificate;
+use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
+use crate::dns::{Dns, fqdn};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::findings::{self, Code, Finding, Verdict};
+use crate::input::{self, Input};
+use crate::letsencrypt::{Hierarchy, Status};
+use crate::lookup::{Answer, Security};
+use crate::material::Material;
+use crate::owner::{Host, Proto};
+use crate::renewal::{self, Next, Prediction, RenewFacts};
+use crate::report::RenewReport;
+use crate::tlsa::Tlsa;
+use crate::verdict::MatchContext;
+use crate::zonefile::{self, Zone};
+
+/// What `renew-check` and `certbot-hook` hand over to the shared runner.
+pub struct Job {
+    pub hosts: Vec<Host>,
+    pub current: Option<Input>,
+    /// The lineage `current` came from, for predictions.
+    pub lineage: Option<Lineage>,
+    pub next: Option<Input>,
+}
+
+pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let current = args
+        .current
+        .as_deref()
+        .map(|p| input::load(p, env))
+        .transpose()?;
+    let next = args
+        .next
+        .as_deref()
+        .map(|p| input::load(p, env))
+        .transpose()?;
+    let lineage = args
+        .current
+        .as_deref()
+        .map(Path::new)
+        .filter(|p| p.is_dir())
+        .and_then(|p| Lineage::new(p, args.common.letsencrypt_dir.as_deref().map(Path::new)));
+    if next.is_none() && lineage.is_none() {
+        return Err(Error::Usage(
+            "give --next, or --current with a certbot lineage directory (live/NAME) to predict the next renewal".into(),
+        ));
+    }
+    let hosts = hosts_or_leaf_names(&args.hosts, [current.as_ref(), next.as_ref()], env)?;
+    run(
+        &args.common,
+        Job {
+            hosts,
+            current,
+            lineage,
+            next,
+        },
+        env,
+    )
+}
+
+/// The given hosts, or the DNS names of the first leaf at hand (wildcards skipped).
+pub fn hosts_or_leaf_names(
+    given: &[String],
+    inputs: [Option<&Input>; 2],
+    env: &mut Env<'_>,
+) -> Result<Vec<Host>> {
+    if !given.is_empty() {
+        return given
+            .iter()
+            .map(|h| Host::parse(h).map_err(|e| Error::Usage(format!("host: {e}"))))
+            .collect();
+    }
+    let leaf = inputs
+        .into_iter()
+        .flatten()
+        .find_map(|i| match &i.material {
+            Material::Chain(c) => c.first(),
+            Material::Key(_) => None,
+        });
+    let names: Vec<Host> = leaf
+        .map(|l| {
+            l.reference_names()
+                .iter()
+                .filter_map(|n| Host::parse(n).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Err(Error::Usage("give the host names to check".into()));
+    }
+    let shown: Vec<&str> = names.iter().map(Host::as_str).collect();
+    crate::diag::note(
+        env,
+        &format!("checking the leaf's names: {}", shown.join(", ")),
+    );
+    Ok(names)
+}
+
+/// Checks every host and port of a job and renders the reports.
+pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let hierarchy = match &common.ca_certs {
+        Some(dir) => load_hierarchy(Path::new(dir))?,
+        None => Hierarchy::builtin(),
+    };
+    let prediction_facts = match (&job.next, &job.lineage) {
+        (None, Some(lineage)) => Some(predict(lineage, job.current.as_ref(), &hierarchy)?),
+        _ => None,
+    };
+    let source = Source::open(common, env)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    let dns = match &source {
+        Source::Dns(config) => Some(runtime.block_on(async {
+            let dns = Dns::new(config).await?;
+            dns.ensure_dnssec_passes().await?;
+            Ok::<_, Error>(dns)
+        })?),
+        _ => None,
+    };
+    let mut reports = Vec::new();
+    let current_chain = job.current.as_ref().and_then(|i| chain_of(&i.material));
+    for host in &job.hosts {
+        for &port in &crate::commands::generate::unique(&common.ports) {
+            let owner = host.tlsa_owner(port, Proto::Tcp);
+            let published = match (&source, &dns) {
+                (_, Some(dns)) => runtime.block_on(published_from_dns(dns, &owner)),
+                (Source::Zone(zone, name), _) | (Source::Records(zone, name), _) => {
+                    published_from_zone(zone, name, &owner)
+                }
+                (Source::Dns(_), None) => unreachable!("the resolver is built for a DNS source"),
+            };
+            let next = match (&job.next, &prediction_facts) {
+                (Some(n), _) => Next::Known(&n.material),
+                (None, Some(p)) => Next::Predicted(p.prediction(&hierarchy)),
+                (None, None) => unreachable!("execute requires --next or a lineage"),
+            };
+            reports.push(judge_one(
+                host,
+                port,
+                owner,
+                published,
+                current_chain,
+                next,
+                &job,
+                common,
+                env.now,
+            ));
+        }
+    }
+    render(common.format, env, &reports)?;
+    let strict = common.findings.strict;
+    Ok(reports.iter().fold(ExitStatus::Ok, |s, r| {
+        s.worst(r.outcome.verdict.exit_status(strict))
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge_one(
+    host: &Host,
+    port: u16,
+    owner: String,
+    published: Published,
+    current: Option<&[Certificate]>,
+    next: Next<'_>,
+    job: &Job,
+    common: &RenewArgs,
+    now: i64,
+) -> RenewReport {
+    let next_desc = describe_next(&next, job);
+    let ctx = MatchContext {
+        host,
+        port,
+        now,
+        also_names: &[],
+    };
+    let facts = RenewFacts {
+        ctx,
+        published: &published.records,
+        ttl: published.ttl,
+        current,
+        next,
+        days: common.findings.days,
+    };
+    let mut outcome = if published.records.is_empty() && published.findings.is_empty() {
+        no_records_outcome(host, port)
+    } else {
+        renewal::judge(&facts)
+    };
+    let mut all = published.findings;
+    all.append(&mut outcome.findings);
+    outcome.findings = findings::without_allowed(all, &common.findings.allow);
+    outcome.verdict = Verdict::of(&outcome.findings);
+    RenewReport {
+        host: host.to_string(),
+        port,
+        owner,
+        source: published.source,
+        dnssec: published.security,
+        ttl: published.ttl,
+        current: job.current.as_ref().map(describe_input),
+        next: next_desc,
+        outcome,
+    }
+}
+
+fn no_records_outcome(host: &Host, port: u16) -> renewal::RenewOutcome {
+    let findings = vec![Finding::new(
+        Code::NoTlsa,
+        format!(
+            "no TLSA records are published for {host} port {port}: a renewal cannot break DANE there"
+        ),
+    )];
+    renewal::RenewOutcome {
+        records: Vec::new(),
+        verdict: Verdict::of(&findings),
+        findings,
+        publish: Vec::new(),
+        wait_seconds: None,
+        survives: true,
+    }
+}
+
+fn chain_of(m: &Material) -> Option<&[Certificate]> {
+    match m {
+        Material::Chain(c) => Some(c),
+        Material::Key(_) => None,
+    }
+}
+
+fn describe_input(i: &Input) -> String {
+    match &i.material {
+        Material::Chain(c) => match c.first() {
+            Some(leaf) => format!("{} ({}, issuer {})", i.name, leaf.key, leaf.issuer),
+            None => i.name.clone(),
+        },
+        Material::Key(k) => format!("{} ({}, {})", i.name, k.kind, k.origin.describe()),
+    }
+}
+
+fn describe_next(next: &Next<'_>, job: &Job) -> String {
+    match next {
+        Next::Known(_) => job.next.as_ref().map(describe_input).unwrap_or_default(),
+        Next::Predicted(p) => p.basis.clone(),
+    }
+}
+
+/// The facts a prediction is made from; the [`Prediction`] borrows the hierarchy.
+struct PredictionFacts {
+    conf_path: PathBuf,
+    conf: certbot::RenewalConf,
+    family: String,
+    issuer: Option<String>,
+}
+
+impl PredictionFacts {
+    fn prediction<'h>(&self, h: &'h Hierarchy) -> Prediction<'h> {
+        let issuers = self.issuer.as_ref().map(|_| h.candidates(&self.family));
+        let retired = h
+            .issuers
+            .iter()
+            .filter(|i| i.status == Status::Retired)
+            .collect();
+        let key = if self.conf.reuse_key {
+            "the same key (reuse_key = True)"
+        } else {
+            "a new key (reuse_key not set)"
+        };
+        let issuer_text = match &issuers {
+            Some(list) => format!(
+                "an issuer picked from {} ({})",
+                list.iter()
+                    .map(|i| format!("{} {}", i.name, i.status.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                h.source
+            ),
+            None => {
+                "an unknown issuer (the current CA is not in daneguard's knowledge)".to_string()
+            }
+        };
+        Prediction {
+            new_key: !self.conf.reuse_key,
+            family: self.family.clone(),
+            issuers,
+            retired,
+            basis: format!(
+                "predicted from {}: {} {} key, {}",
+                self.conf_path.display(),
+                key,
+                self.family.to_uppercase(),
+                issuer_text
+            ),
+        }
+    }
+}
+
+fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<PredictionFacts> {
+    let conf_path = lineage.renewal_conf();
+    let shown = conf_path.display().to_string();
+    let text = std::fs::read_to_string(&conf_path).map_err(|e| {
+        Error::input(
+            &shown,
+            format!(
+                "cannot read the renewal configuration ({e}); use --letsencrypt-dir, or give --next"
+            ),
+        )
+    })?;
+    if text.len() > certbot::MAX_CONF_BYTES {
+        return Err(Error::input(
+            &shown,
+            "is too large for a certbot renewal configuration",
+        ));
+    }
+    let conf = certbot::parse_renewal_conf(&text).map_err(|m| Error::input(&shown, m))?;
+    let chain = current.and_then(|c| chain_of(&c.material)).unwrap_or(&[]);
+    let family = conf
+        .key_type
+        .clone()
+        .or_else(|| chain.first().map(|l| l.key.family().to_string()))
+        .unwrap_or_else(|| "rsa".to_string());
+    let issuer = h.issuer_of(chain).map(|i| i.name.clone());
+    Ok(PredictionFacts {
+        conf_path,
+        conf,
+        family,
+        issuer,
+    })
+}
+
+fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
+    let shown = dir.display().to_string();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(&shown, format!("cannot read directory: {e}")))?;
+    let mut files = Vec::new();
+    let mut status = None;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name == "status.txt" {
+            status = Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?,
+            );
+        } else if name.ends_with(".pem") || name.ends_with(".crt") {
+            let bytes = std::fs::read(&path)
+                .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
+            files.push((name, bytes));
+        }
+    }
+    files.sort();
+    Hierarchy::from_files(&files, status.as_deref(), shown.clone())
+        .map_err(|m| Error::input(&shown, m))
+}
+
+/// Where the published records come from.
+enum Source {
+    Dns(crate::dns::DnsConfig),
+    /// A zone file and its display name.
+    Zone(Zone, String),
+    Records(Zone, String),
+}
+
+impl Source {
+    fn open(common: &RenewArgs, env: &mut Env<'_>) -> Result<Source> {
+        if let Some(path) = &common.zone {
+            let origin = zone_origin(path, common.origin.as_deref())?;
+            return Ok(Source::Zone(
+                read_zone(path, origin, None, env)?,
+                path.clone(),
+            ));
+        }
+        if let Some(path) = &common.records {
+            let zone = read_zone(path, hickory_proto::rr::Name::root(), Some(3600), env)?;
+            return Ok(Source::Records(zone, path.clone()));
+        }
+        Ok(Source::Dns(crate::commands::check::dns_config(
+            &common.dns,
+        )?))
+    }
+}
+
+/// `--origin`, or the zone file's name without `.zone`/`.db`, or the root.
+pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr::Name> {
+    use hickory_proto::rr::Name;
+    if let Some(o) = given {
+        return Name::from_ascii(fqdn(o))
+            .map_err(|_| Error::Usage(format!("--origin: '{o}' is not a domain name")));
+    }
+    let file = Path::new(path)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
+    let stem = [".zone", ".db", ".signed"]
+        .iter()
+        .fold(file.to_string(), |s, ext| {
+            s.trim_end_matches(ext).to_string()
+        });
+    if stem.contains('.')
+        && let Ok(name) = Name::from_ascii(fqdn(&stem))
+    {
+        return Ok(name);
+    }
+    Ok(Name::root())
+}
+
+/// Reads and parses a zone file (with `$INCLUDE` from disk).
+pub fn read_zone(
+    path: &str,
+    origin: hickory_proto::rr::Name,
+    default_ttl: Option<u32>,
+    env: &mut Env<'_>,
+) -> Result<Zone> {
+    let (_, bytes) = input::read(path, env)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::input(path, "is not UTF-8 text"))?;
+    let load = |p: &Path| -> std::result::Result<String, String> {
+        let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > input::MAX_INPUT_BYTES {
+            return Err("file too large".into());
+        }
+        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    };
+    Ok(zonefile::parse(
+        &text,
+        Path::new(path),
+        origin,
+        default_ttl,
+        &load,
+    ))
+}
+
+/// Published TLSA records for one owner.
+struct Published {
+    records: Vec<Tlsa>,
+    ttl: Option<u32>,
+    source: String,
+    security: Option<Security>,
+    findings: Vec<Finding>,
+}
+
+fn published_from_zone(zone: &Zone, name: &str, owner: &str) -> Published {
+    let found: Vec<&zonefile::ZoneRecord> =
+        zone.records.iter().filter(|r| r.name == owner).collect();
+    let records: Vec<Tlsa> = found.iter().filter_map(|r| r.tlsa()).collect();
+    let ttl = found
+        .iter()
+        .filter(|r| r.tlsa().is_some())
+        .map(|r| r.ttl)
+        .min();
+    let lines: Vec<String> = found
+        .iter()
+        .filter(|r| r.tlsa().is_some())
+        .map(|r| r.line.to_string())
+        .collect();
+    let source = if lines.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} line {}", lines.join(", "))
+    };
+    Published {
+        records,
+        ttl,
+        source,
+        security: None,
+        findings: Vec::new(),
+    }
+}
+
+async fn published_from_dns(dns: &Dns, owner: &str) -> Published {
+    let answer = dns.tlsa(owner).await;
+    let security = answer.security();
+    let mut findings = Vec::new();
+    match &answer {
+        Answer::Bogus { reason } => findings.push(Finding::new(
+            Code::Bogus,
+            format!("the TLSA records at {owner} fail DNSSEC validation ({reason}): DANE senders defer mail already"),
+        )),
+        Answer::Failed { reason } => findings.push(Finding::new(
+            Code::LookupFailed,
+            format!("the TLSA lookup at {owner} failed ({reason}): could not decide"),
+        )),
+        Answer::Found { security: Security::Insecure, .. } => findings.push(Finding::new(
+            Code::DaneNotInEffect,
+            format!("the TLSA records at {owner} are not DNSSEC-signed: DANE is not in effect"),
+        )),
+        Answer::Found { security: Security::Indeterminate, .. } => findings.push(Finding::new(
+            Code::LookupFailed,
+            format!("the DNSSEC status of the TLSA records at {owner} could not be determined"),
+        )),
+        _ => {}
+    }
+    Published {
+        records: answer.records().to_vec(),
+        ttl: answer.ttl(),
+        source: "DNS".to_string(),
+        security,
+        findings,
+    }
+}
+
+fn render(format: RenewFormat, env: &mut Env<'_>, reports: &[RenewReport]) -> Result<()> {
+    match format {
+        RenewFormat::Text => {
+            for r in reports {
+                crate::render::text::renew_report(env.out, r)?;
+            }
+        }
+        RenewFormat::Json => crate::render::json::renew_doc(env.out, reports)?,
+    }
+    env.out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Plain-text reports (`renew-check`, `certbot-hook`, `zone`): one line per fact.
+
+use std::io::{self, Write};
+
+use crate::renewal::Role;
+use crate::report::RenewReport;
+use crate::sanitize::escape;
+use crate::verdict::short;
+
+/// One host's renewal answer.
+pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
+    let headline = if r.outcome.survives {
+        "the switch keeps DANE working"
+    } else {
+        "the switch BREAKS DANE"
+    };
+    writeln!(
+        out,
+        "{} port {}: {headline} ({})",
+        r.host,
+        r.port,
+        r.outcome.verdict.as_str()
+    )?;
+    let status = match (r.dnssec, r.ttl) {
+        (Some(s), Some(t)) => format!(" ({s}, TTL {t})"),
+        (Some(s), None) => format!(" ({s})"),
+        (None, Some(t)) => format!(" (TTL {t})"),
+        (None, None) => String::new(),
+    };
+    let n = r.outcome.records.len();
+    let plural = if n == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "  published: {n} record{plural} at {} from {}{status}",
+        r.owner,
+        escape(&r.source)
+    )?;
+    if let Some(c) = &r.current {
+        writeln!(out, "  current:   {}", escape(c))?;
+    }
+    writeln!(out, "  next:      {}", escape(&r.next))?;
+    for rec in &r.outcome.records {
+        writeln!(
+            out,
+            "    {:<26} {}",
+            short(&rec.tlsa),
+            role_text(rec.role, &rec.covers)
+        )?;
+    }
+    for f in &r.outcome.findings {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            f.severity.as_str(),
+            f.code,
+            escape(&f.message)
+        )?;
+    }
+    if !r.outcome.publish.is_empty() {
+        writeln!(out, "  publish now:")?;
+        for t in &r.outcome.publish {
+            writeln!(out, "    {} IN TLSA {t}", r.owner)?;
+        }
+    }
+    if let Some(wait) = r.outcome.wait_seconds {
+        writeln!(
+            out,
+            "  then wait at least {wait} s before the server switches to the next certificate"
+        )?;
+    }
+    writeln!(out)
+}
+
+fn role_text(role: Role, covers: &[String]) -> String {
+    let base = match role {
+        Role::Both => "matches current and next: keep",
+        Role::CurrentOnly => "matches current only: keep until the switch, then remove",
+        Role::NextOnly => "matches next only: ready for the switch",
+        Role::Neither => "matches neither: stale, remove",
+        Role::Unusable => "unusable",
+    };
+    if covers.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base} (covers {})", covers.join(", "))
+    }
+}

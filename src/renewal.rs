@@ -1,0 +1,403 @@
+//! Renewal safety (RFC 7671 §8, RFC 7672 §8): will the published TLSA records still
+//! match after the switch to the next certificate or key, known or predicted? Pure.
+
+use crate::chain::Certificate;
+use crate::findings::{Code, Finding, Severity, Verdict};
+use crate::letsencrypt::Issuer;
+use crate::material::Material;
+use crate::tlsa::{Params, Selector, Tlsa, Usage};
+use crate::verdict::{self, MatchContext, short};
+
+/// What is known about the next certificate.
+pub enum Next<'a> {
+    /// A chain or a key on disk.
+    Known(&'a Material),
+    /// Predicted from a certbot renewal configuration.
+    Predicted(Prediction<'a>),
+}
+
+/// The expected next certificate of a certbot lineage.
+pub struct Prediction<'a> {
+    /// certbot makes a new key (no `reuse_key = True`).
+    pub new_key: bool,
+    /// `rsa` or `ecdsa`: the key family of the next certificate.
+    pub family: String,
+    /// Intermediates that may issue it; `None` when the CA is unknown.
+    pub issuers: Option<Vec<&'a Issuer>>,
+    /// Intermediates of the same CA that no longer issue.
+    pub retired: Vec<&'a Issuer>,
+    /// Where the prediction comes from, for the report.
+    pub basis: String,
+}
+
+/// How a published record fares across the switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Matches the current and the next certificate.
+    Both,
+    /// Matches only the current one: keep it until the switch, then remove it.
+    CurrentOnly,
+    /// Matches only the next one.
+    NextOnly,
+    /// Matches neither: stale.
+    Neither,
+    /// Unusable (malformed, or a PKIX usage on port 25).
+    Unusable,
+}
+
+/// One published record and its role.
+#[derive(Debug, Clone)]
+pub struct RecordRole {
+    pub tlsa: Tlsa,
+    pub role: Role,
+    /// For 2 x x records under a prediction: the candidate issuers it covers.
+    pub covers: Vec<String>,
+}
+
+/// The answer for one host and port.
+#[derive(Debug, Clone)]
+pub struct RenewOutcome {
+    pub records: Vec<RecordRole>,
+    pub findings: Vec<Finding>,
+    /// Records to publish now so the switch keeps a match.
+    pub publish: Vec<Tlsa>,
+    /// Twice the TLSA TTL, when something must be published first.
+    pub wait_seconds: Option<u64>,
+    pub survives: bool,
+    pub verdict: Verdict,
+}
+
+/// Inputs besides the records.
+pub struct RenewFacts<'a> {
+    pub ctx: MatchContext<'a>,
+    pub published: &'a [Tlsa],
+    pub ttl: Option<u32>,
+    pub current: Option<&'a [Certificate]>,
+    pub next: Next<'a>,
+    pub days: u32,
+}
+
+/// Judges the switch from the current to the next certificate.
+pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
+    let mut findings = Vec::new();
+    let records: Vec<RecordRole> = f.published.iter().map(|t| role_of(t, f)).collect();
+    let survives = records
+        .iter()
+        .any(|r| matches!(r.role, Role::Both | Role::NextOnly));
+    let mut publish = Vec::new();
+    note_records(f, &records, &mut findings);
+    match &f.next {
+        Next::Known(m) => known_next(f, m, &records, survives, &mut findings, &mut publish),
+        Next::Predicted(p) => predicted_next(f, p, &records, survives, &mut findings, &mut publish),
+    }
+    let wait_seconds = (!publish.is_empty()).then(|| u64::from(f.ttl.unwrap_or(3600)) * 2);
+    if let Some(wait) = wait_seconds {
+        let ttl = f
+            .ttl
+            .map_or("unknown, 3600 assumed".to_string(), |t| t.to_string());
+        findings.push(Finding::new(
+            Code::WaitTtl,
+            format!("publish the records below now, then wait at least {wait} s (2 × TTL {ttl}) before the server switches to the next certificate"),
+        ));
+    }
+    expiry(f, &mut findings);
+    let verdict = Verdict::of(&findings);
+    RenewOutcome {
+        records,
+        findings,
+        publish,
+        wait_seconds,
+        survives,
+        verdict,
+    }
+}
+
+fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
+    let now = verdict::evaluate(t, f.current, &f.ctx);
+    if now.unusable.is_some() {
+        return RecordRole {
+            tlsa: t.clone(),
+            role: Role::Unusable,
+            covers: Vec::new(),
+        };
+    }
+    let current = f.current.is_some() && now.counts();
+    let (next, covers) = covers_next(t, f);
+    let role = match (current, next) {
+        (true, true) => Role::Both,
+        (true, false) => Role::CurrentOnly,
+        (false, true) => Role::NextOnly,
+        (false, false) => Role::Neither,
+    };
+    RecordRole {
+        tlsa: t.clone(),
+        role,
+        covers,
+    }
+}
+
+/// Whether the record matches the next certificate, and which candidate issuers it
+/// covers under a prediction.
+fn covers_next(t: &Tlsa, f: &RenewFacts<'_>) -> (bool, Vec<String>) {
+    match &f.next {
+        Next::Known(Material::Chain(chain)) => (
+            verdict::evaluate(t, Some(chain), &f.ctx).counts(),
+            Vec::new(),
+        ),
+        Next::Known(Material::Key(key)) => {
+            if t.params.usage == Usage::DANE_EE {
+                (
+                    t.params.selector == Selector::SPKI && t.matches(None, &key.spki),
+                    Vec::new(),
+                )
+            } else {
+                // A bare key says nothing about the issuer: assume it stays the same.
+                (
+                    f.current
+                        .is_some_and(|c| verdict::evaluate(t, Some(c), &f.ctx).counts()),
+                    Vec::new(),
+                )
+            }
+        }
+        Next::Predicted(p) => predicted_cover(t, f, p),
+    }
+}
+
+fn predicted_cover(t: &Tlsa, f: &RenewFacts<'_>, p: &Prediction<'_>) -> (bool, Vec<String>) {
+    let current = f.current.unwrap_or(&[]);
+    if t.params.usage == Usage::DANE_EE {
+        let same_key = !p.new_key && t.params.selector == Selector::SPKI;
+        let leaf = current.first();
+        return (
+            same_key && leaf.is_some_and(|l| t.matches(None, &l.spki)),
+            Vec::new(),
+        );
+    }
+    let names_ok = current.first().is_some_and(|leaf| {
+        leaf.covers_host(f.ctx.host.as_str())
+            || f.ctx.also_names.iter().any(|n| leaf.covers_host(n))
+    });
+    match &p.issuers {
+        None => (
+            verdict::evaluate(t, Some(current), &f.ctx).counts(),
+            Vec::new(),
+        ),
+        Some(issuers) => {
+            let covers: Vec<String> = issuers
+                .iter()
+                .filter(|i| i.sent().any(|c| t.matches(Some(&c.der), &c.spki)))
+                .map(|i| i.name.clone())
+                .collect();
+            (
+                names_ok && !covers.is_empty() && covers.len() == issuers.len(),
+                covers,
+            )
+        }
+    }
+}
+
+/// Stale records, 3 0 x records and single cover after the switch.
+fn note_records(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>) {
+    for r in records {
+        if r.role == Role::Neither && f.current.is_some() {
+            out.push(Finding::new(
+                Code::StaleRecord,
+                format!(
+                    "{} ({}) matches neither the current nor the next certificate: remove it",
+                    short(&r.tlsa),
+                    r.tlsa.params.names()
+                ),
+            ));
+        }
+        if r.tlsa.params.usage == Usage::DANE_EE && r.tlsa.params.selector == Selector::CERT {
+            out.push(Finding::new(
+                Code::EeCertRecord,
+                format!("{} pins the whole certificate, which every renewal replaces; publish 3 1 1 instead", short(&r.tlsa)),
+            ));
+        }
+    }
+}
+
+fn known_next(
+    f: &RenewFacts<'_>,
+    next: &Material,
+    records: &[RecordRole],
+    survives: bool,
+    out: &mut Vec<Finding>,
+    publish: &mut Vec<Tlsa>,
+) {
+    let next_spki = match next {
+        Material::Chain(c) => c.first().map(|l| l.spki.as_slice()),
+        Material::Key(k) => Some(k.spki.as_slice()),
+    };
+    let current_spki = f.current.and_then(|c| c.first()).map(|l| l.spki.as_slice());
+    if let (Some(n), Some(c)) = (next_spki, current_spki) {
+        if n != c
+            && records
+                .iter()
+                .any(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role == Role::CurrentOnly)
+        {
+            let severity = if survives {
+                Severity::Info
+            } else {
+                Severity::Warn
+            };
+            out.push(Finding::with(Code::KeyChanges, severity, "the next certificate has a new key: the 3 x x records of the current key stop matching at the switch"));
+        }
+    }
+    if survives {
+        single_cover(records, out);
+        return;
+    }
+    let wanted: Vec<Tlsa> = match next {
+        Material::Chain(c) => recommended(c),
+        Material::Key(k) => Tlsa::compute(Params::new(3, 1, 1), None, &k.spki)
+            .into_iter()
+            .collect(),
+    };
+    publish.extend(wanted.into_iter().filter(|t| !f.published.contains(t)));
+    out.push(Finding::new(
+        Code::RenewalBreaks,
+        "no usable published record matches the next certificate: DANE senders would defer mail from the moment the server switches",
+    ));
+}
+
+/// `3 1 1` for the leaf and `2 1 1` for its issuer.
+fn recommended(chain: &[Certificate]) -> Vec<Tlsa> {
+    let mut out = Vec::new();
+    if let Some(leaf) = chain.first() {
+        out.extend(Tlsa::compute(Params::new(3, 1, 1), None, &leaf.spki));
+    }
+    if let Some(issuer) = chain.get(1) {
+        out.extend(Tlsa::compute(Params::new(2, 1, 1), None, &issuer.spki));
+    }
+    out
+}
+
+fn single_cover(records: &[RecordRole], out: &mut Vec<Finding>) {
+    let after = records
+        .iter()
+        .filter(|r| matches!(r.role, Role::Both | Role::NextOnly))
+        .count();
+    if after == 1 {
+        out.push(Finding::new(
+            Code::SingleRecord,
+            "after the switch only one published record matches: the following key or issuer change breaks DANE",
+        ));
+    }
+}
+
+fn predicted_next(
+    f: &RenewFacts<'_>,
+    p: &Prediction<'_>,
+    records: &[RecordRole],
+    survives: bool,
+    out: &mut Vec<Finding>,
+    publish: &mut Vec<Tlsa>,
+) {
+    let ee: Vec<&RecordRole> = records
+        .iter()
+        .filter(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role != Role::Unusable)
+        .collect();
+    if p.new_key && !ee.is_empty() {
+        out.push(Finding::with(
+            Code::KeyChanges,
+            if survives { Severity::Warn } else { Severity::Fail },
+            "certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name NAME --reuse-key', or rely on 2 1 1 records covering every issuer",
+        ));
+    }
+    let ta: Vec<&RecordRole> = records
+        .iter()
+        .filter(|r| r.tlsa.params.usage == Usage::DANE_TA && r.role != Role::Unusable)
+        .collect();
+    let Some(issuers) = &p.issuers else {
+        out.push(Finding::new(
+            Code::IssuerUnknown,
+            "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
+        ));
+        finish_prediction(survives, out);
+        return;
+    };
+    let covered: Vec<&str> = issuers
+        .iter()
+        .filter(|i| ta.iter().any(|r| r.covers.contains(&i.name)))
+        .map(|i| i.name.as_str())
+        .collect();
+    let missing: Vec<&&Issuer> = issuers
+        .iter()
+        .filter(|i| !covered.contains(&i.name.as_str()))
+        .collect();
+    if !missing.is_empty() && !ta.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|i| format!("{} ({})", i.name, i.status.as_str()))
+            .collect();
+        out.push(Finding::new(
+            Code::IssuerNotCovered,
+            format!(
+                "the 2 x x records do not cover {}, which may issue the next {} certificate",
+                list.join(", "),
+                p.family.to_uppercase()
+            ),
+        ));
+    }
+    retired_pins(p, &ta, out);
+    if !survives {
+        for i in &missing {
+            publish.extend(Tlsa::compute(Params::new(2, 1, 1), None, &i.cert.spki));
+        }
+        if !p.new_key && ee.is_empty() {
+            publish.extend(
+                f.current
+                    .and_then(|c| c.first())
+                    .and_then(|l| Tlsa::compute(Params::new(3, 1, 1), None, &l.spki)),
+            );
+        }
+    }
+    finish_prediction(survives, out);
+}
+
+/// 2 x x records whose only match is an intermediate that no longer issues.
+fn retired_pins(p: &Prediction<'_>, ta: &[&RecordRole], out: &mut Vec<Finding>) {
+    for r in ta.iter().filter(|r| r.covers.is_empty()) {
+        let pinned: Vec<&str> = p
+            .retired
+            .iter()
+            .filter(|i| r.tlsa.matches(Some(&i.cert.der), &i.cert.spki))
+            .map(|i| i.name.as_str())
+            .collect();
+        if !pinned.is_empty() {
+            out.push(Finding::new(
+                Code::RetiredIssuer,
+                format!("{} matches only the retired intermediate {}, which will not sign the next certificate", short(&r.tlsa), pinned.join(", ")),
+            ));
+        }
+    }
+}
+
+fn finish_prediction(survives: bool, out: &mut Vec<Finding>) {
+    if !survives {
+        out.push(Finding::new(
+            Code::RenewalBreaks,
+            "at the next renewal no usable published record is expected to match: DANE senders would defer mail once the server loads the new certificate",
+        ));
+    }
+}
+
+fn expiry(f: &RenewFacts<'_>, out: &mut Vec<Finding>) {
+    let Some(leaf) = f.current.and_then(<[Certificate]>::first) else {
+        return;
+    };
+    let window = i64::from(f.days) * 86_400;
+    if leaf.not_after < f.ctx.now + window {
+        let days_left = (leaf.not_after - f.ctx.now) / 86_400;
+        out.push(Finding::new(
+            Code::ExpiresSoon,
+            format!(
+                "the current certificate expires on {} (in {days_left} days)",
+                crate::render::iso_time(leaf.not_after)
+            ),
+        ));
+    }
+}
