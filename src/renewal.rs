@@ -232,19 +232,23 @@ fn known_next(
         Material::Key(k) => Some(k.spki.as_slice()),
     };
     let current_spki = f.current.and_then(|c| c.first()).map(|l| l.spki.as_slice());
-    if let (Some(n), Some(c)) = (next_spki, current_spki) {
-        if n != c
-            && records
-                .iter()
-                .any(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role == Role::CurrentOnly)
-        {
-            let severity = if survives {
-                Severity::Info
-            } else {
-                Severity::Warn
-            };
-            out.push(Finding::with(Code::KeyChanges, severity, "the next certificate has a new key: the 3 x x records of the current key stop matching at the switch"));
-        }
+    let ee_lost = records
+        .iter()
+        .any(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role == Role::CurrentOnly);
+    if let (Some(n), Some(c)) = (next_spki, current_spki)
+        && n != c
+        && ee_lost
+    {
+        let severity = if survives {
+            Severity::Info
+        } else {
+            Severity::Warn
+        };
+        out.push(Finding::with(
+            Code::KeyChanges,
+            severity,
+            "the next certificate has a new key: the 3 x x records of the current key stop matching at the switch",
+        ));
     }
     if survives {
         single_cover(records, out);
