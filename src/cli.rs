@@ -25,6 +25,7 @@ pub enum Command {
     Check(CheckArgs),
     RenewCheck(RenewCheckArgs),
     CertbotHook(CertbotHookArgs),
+    Zone(ZoneArgs),
     Completions(CompletionsArgs),
 }
 
@@ -297,6 +298,58 @@ pub struct CertbotHookArgs {
 
     #[command(flatten)]
     pub common: RenewArgs,
+}
+
+/// Check the TLSA records in zone files, offline (for CI on zones kept in git).
+///
+/// Reads BIND-style master files ($ORIGIN, $TTL, $INCLUDE, relative names,
+/// parenthesised records; signed zones too) and reports every problem with its file
+/// and line: TLSA syntax and data lengths, owner names, unusable or duplicate records,
+/// hosts without addresses, MX hosts with and without TLSA, and, for hosts with a
+/// chain from --chain or --config, whether the records match it.
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Config file (TOML), paths relative to the file:\n  [hosts.\"mx.example.com\"]\n  chain = \"/etc/letsencrypt/live/mx.example.com\"\n  [hosts.\"mx.example.com:465\"]\n  chain = \"certs/submission.pem\"\n\nExamples:\n  daneguard zone example.com.zone --chain mx.example.com=/etc/letsencrypt/live/mx.example.com\n  daneguard zone --config dane.toml --format github zones/*.zone"
+)]
+pub struct ZoneArgs {
+    /// Zone files to check.
+    #[arg(required = true, value_name = "ZONEFILE")]
+    pub files: Vec<String>,
+
+    /// Origin of the zone files (default: $ORIGIN, or the file name, e.g. example.com.zone).
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+
+    /// Chain for a host: HOST=PATH or HOST:PORT=PATH (repeatable).
+    #[arg(long = "chain", value_name = "HOST[:PORT]=PATH")]
+    pub chains: Vec<String>,
+
+    /// TOML file mapping hosts (and ports) to chains or certbot lineages.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// CA certificates to judge issuer cover with, instead of the built-in Let's
+    /// Encrypt facts (see renew-check).
+    #[arg(long, value_name = "DIR")]
+    pub ca_certs: Option<String>,
+
+    #[command(flatten)]
+    pub findings: FindingArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ZoneFormat::Text)]
+    pub format: ZoneFormat,
+}
+
+/// Output formats of `zone`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ZoneFormat {
+    /// `file:line: severity code: message`, like a compiler.
+    Text,
+    /// JSON (schema in the README).
+    Json,
+    /// GitHub Actions workflow commands (::error file=…,line=…::…).
+    Github,
 }
 
 /// Print shell completions.

@@ -129,6 +129,16 @@ codes! {
         "a 3 0 x record pins the whole leaf certificate, which changes at every renewal even with the same key; use 3 1 1";
     WaitTtl = "wait-ttl", Info,
         "new records must be in DNS for twice the TLSA TTL before the server switches";
+    TlsaSyntax = "tlsa-syntax", Fail,
+        "a TLSA record that does not parse, or whose data has the wrong length for its matching type";
+    ZoneSyntax = "zone-syntax", Fail,
+        "a line of the zone file that does not parse: the zone will not load";
+    BadOwner = "bad-owner", Fail,
+        "a TLSA record whose owner name is not _PORT._PROTO.host: no client looks it up";
+    DuplicateRecord = "duplicate-record", Warn,
+        "the same TLSA record appears twice in the zone";
+    MxInconsistent = "mx-inconsistent", Warn,
+        "some MX hosts of the zone have TLSA records and others do not";
     NullMx = "null-mx", Info,
         "the mail domain publishes a null MX (RFC 7505): it accepts no mail, so there is nothing to check";
     NoChain = "no-chain", Info,
@@ -149,6 +159,8 @@ pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
+    /// Index of the published record the finding is about, if it is about one.
+    pub record: Option<usize>,
 }
 
 impl Finding {
@@ -158,7 +170,14 @@ impl Finding {
             code,
             severity: code.severity(),
             message: message.into(),
+            record: None,
         }
+    }
+
+    /// The same finding, tied to the published record at `index`.
+    pub fn about(mut self, index: usize) -> Finding {
+        self.record = Some(index);
+        self
     }
 
     /// A finding with an explicit severity.
@@ -167,6 +186,7 @@ impl Finding {
             code,
             severity,
             message: message.into(),
+            record: None,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod sanitize;
 pub mod sanity;
 pub mod tlsa;
 pub mod verdict;
+pub mod zonecheck;
 pub mod zonefile;
 
 use std::ffi::OsString;
@@ -53,6 +54,7 @@ where
         Command::Check(a) => commands::check::execute(a, env),
         Command::RenewCheck(a) => commands::renew::execute(a, env),
         Command::CertbotHook(a) => commands::certbot_hook::execute(a, env),
+        Command::Zone(a) => commands::zone::execute(a, env),
         Command::Completions(a) => commands::completions::execute(a, env),
     };
     match result {

@@ -387,25 +387,31 @@ fn ta_void(chain: &[Certificate], depth: usize, f: &MatchContext<'_>) -> Option<
 
 /// Findings about individual records, whatever their DNSSEC status.
 fn record_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Finding>) {
-    for r in records {
+    for (i, r) in records.iter().enumerate() {
         if r.tlsa.malformed().is_some() {
-            out.push(Finding::new(
-                Code::UnusableRecord,
-                format!(
-                    "{}: {}",
-                    short(&r.tlsa),
-                    r.unusable.as_deref().unwrap_or("unusable")
-                ),
-            ));
+            out.push(
+                Finding::new(
+                    Code::UnusableRecord,
+                    format!(
+                        "{}: {}",
+                        short(&r.tlsa),
+                        r.unusable.as_deref().unwrap_or("unusable")
+                    ),
+                )
+                .about(i),
+            );
         } else if f.port == 25 && r.tlsa.params.usage.is_pkix() {
-            out.push(Finding::new(
-                Code::PkixUsageSmtp,
-                format!(
-                    "{} ({}): SMTP senders ignore usages 0 and 1; publish 3 1 1 or 2 1 1 instead",
-                    short(&r.tlsa),
-                    r.tlsa.params.names()
-                ),
-            ));
+            out.push(
+                Finding::new(
+                    Code::PkixUsageSmtp,
+                    format!(
+                        "{} ({}): SMTP senders ignore usages 0 and 1; publish 3 1 1 or 2 1 1 instead",
+                        short(&r.tlsa),
+                        r.tlsa.params.names()
+                    ),
+                )
+                .about(i),
+            );
         }
     }
 }
@@ -427,22 +433,32 @@ fn match_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Fin
         ));
         return;
     }
-    for r in &usable {
+    for (i, r) in records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.unusable.is_none())
+    {
         if let Some(why) = &r.void {
-            out.push(Finding::new(
-                why.code(),
-                format!("{} matches, but does not count: {why}", short(&r.tlsa)),
-            ));
+            out.push(
+                Finding::new(
+                    why.code(),
+                    format!("{} matches, but does not count: {why}", short(&r.tlsa)),
+                )
+                .about(i),
+            );
         }
         if r.matched == Match::Nothing {
-            out.push(Finding::new(
-                Code::StaleRecord,
-                format!(
-                    "{} ({}) matches nothing in the chain",
-                    short(&r.tlsa),
-                    r.tlsa.params.names()
-                ),
-            ));
+            out.push(
+                Finding::new(
+                    Code::StaleRecord,
+                    format!(
+                        "{} ({}) matches nothing in the chain",
+                        short(&r.tlsa),
+                        r.tlsa.params.names()
+                    ),
+                )
+                .about(i),
+            );
         }
     }
     let effective = agility_filter(&usable);

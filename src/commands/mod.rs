@@ -5,3 +5,4 @@ pub mod check;
 pub mod completions;
 pub mod generate;
 pub mod renew;
+pub mod zone;

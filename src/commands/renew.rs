@@ -337,7 +337,7 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
     })
 }
 
-fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
+pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
     let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::input(&shown, format!("cannot read directory: {e}")))?;

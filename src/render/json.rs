@@ -432,3 +432,50 @@ pub fn renew_doc(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<()>
         },
     )
 }
+
+#[derive(Serialize)]
+struct ZoneDoc<'a> {
+    schema: u32,
+    files: &'a [String],
+    findings: Vec<ZoneFindingDoc<'a>>,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct ZoneFindingDoc<'a> {
+    file: &'a str,
+    line: usize,
+    owner: Option<&'a str>,
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+}
+
+/// `zone --format json`.
+pub fn zone_doc(
+    out: &mut dyn Write,
+    located: &[crate::zonecheck::Located],
+    files: &[String],
+    verdict: crate::findings::Verdict,
+) -> io::Result<()> {
+    let findings = located
+        .iter()
+        .map(|l| ZoneFindingDoc {
+            file: &l.file,
+            line: l.line,
+            owner: l.owner.as_deref(),
+            code: l.finding.code.as_str(),
+            severity: l.finding.severity.as_str(),
+            message: &l.finding.message,
+        })
+        .collect();
+    write_doc(
+        out,
+        &ZoneDoc {
+            schema: SCHEMA_VERSION,
+            files,
+            findings,
+            verdict: verdict.as_str(),
+        },
+    )
+}

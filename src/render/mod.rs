@@ -1,6 +1,7 @@
 //! Output formats. Each renderer writes one format to a `Write`; the core never formats.
 
 pub mod generic;
+pub mod github;
 pub mod json;
 pub mod nsupdate;
 pub mod table;

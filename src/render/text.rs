@@ -2,10 +2,12 @@
 
 use std::io::{self, Write};
 
+use crate::findings::{Severity, Verdict};
 use crate::renewal::Role;
 use crate::report::RenewReport;
 use crate::sanitize::escape;
 use crate::verdict::short;
+use crate::zonecheck::Located;
 
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
@@ -84,4 +86,35 @@ fn role_text(role: Role, covers: &[String]) -> String {
     } else {
         format!("{base} (covers {})", covers.join(", "))
     }
+}
+
+/// `file:line: severity code: message`, then a summary line.
+pub fn zone_findings(
+    out: &mut dyn Write,
+    located: &[Located],
+    files: &[String],
+    verdict: Verdict,
+) -> io::Result<()> {
+    for l in located {
+        writeln!(
+            out,
+            "{}:{}: {} {}: {}",
+            escape(&l.file),
+            l.line,
+            l.finding.severity,
+            l.finding.code,
+            escape(&l.finding.message)
+        )?;
+    }
+    let count = |s: Severity| located.iter().filter(|l| l.finding.severity == s).count();
+    writeln!(
+        out,
+        "{} file{} checked: {} fail, {} warn, {} info; verdict {}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        count(Severity::Fail) + count(Severity::Error),
+        count(Severity::Warn),
+        count(Severity::Info),
+        verdict.as_str()
+    )
 }

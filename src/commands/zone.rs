@@ -1,0 +1,135 @@
+//! `daneguard zone`: offline CI check of the TLSA records in zone files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::chain::Certificate;
+use crate::cli::{ZoneArgs, ZoneFormat};
+use crate::commands::renew::{read_zone, zone_origin};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::findings::{self, Verdict};
+use crate::input;
+use crate::letsencrypt::Hierarchy;
+use crate::material::Material;
+use crate::owner::Host;
+use crate::render;
+use crate::zonecheck::{self, Located, ZoneContext};
+
+/// A chain for a host, or for a host and port.
+struct HostChain {
+    host: Host,
+    port: Option<u16>,
+    chain: Arc<Vec<Certificate>>,
+}
+
+pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let mut chains = Vec::new();
+    if let Some(path) = &args.config {
+        chains.extend(load_config(path, env)?);
+    }
+    for arg in &args.chains {
+        let (key, path) = arg.split_once('=').ok_or_else(|| {
+            Error::Usage(format!(
+                "--chain: '{arg}' is not HOST=PATH or HOST:PORT=PATH"
+            ))
+        })?;
+        chains.push(host_chain(key, Path::new(path), "--chain", env)?);
+    }
+    let hierarchy = match &args.ca_certs {
+        Some(dir) => crate::commands::renew::load_hierarchy(Path::new(dir))?,
+        None => Hierarchy::builtin(),
+    };
+    let chain_for = |host: &str, port: u16| -> Option<Arc<Vec<Certificate>>> {
+        let exact = chains
+            .iter()
+            .find(|c| c.host.as_str() == host && c.port == Some(port));
+        let any = chains
+            .iter()
+            .find(|c| c.host.as_str() == host && c.port.is_none());
+        exact.or(any).map(|c| Arc::clone(&c.chain))
+    };
+    let mut located: Vec<Located> = Vec::new();
+    for file in &args.files {
+        let origin = zone_origin(file, args.origin.as_deref())?;
+        let zone = read_zone(file, origin.clone(), None, env)?;
+        let origin_text = origin.to_ascii().to_ascii_lowercase();
+        let cx = ZoneContext {
+            origin: &origin_text,
+            chain_for: &chain_for,
+            hierarchy: &hierarchy,
+            now: env.now,
+            days: args.findings.days,
+        };
+        located.extend(zonecheck::check(&zone, &cx));
+    }
+    let allowed: Vec<Located> = located
+        .into_iter()
+        .filter(|l| !args.findings.allow.contains(&l.finding.code))
+        .collect();
+    let all: Vec<findings::Finding> = allowed.iter().map(|l| l.finding.clone()).collect();
+    let verdict = Verdict::of(&all);
+    match args.format {
+        ZoneFormat::Text => render::text::zone_findings(env.out, &allowed, &args.files, verdict)?,
+        ZoneFormat::Json => render::json::zone_doc(env.out, &allowed, &args.files, verdict)?,
+        ZoneFormat::Github => render::github::zone_findings(env.out, &allowed)?,
+    }
+    env.out.flush()?;
+    Ok(verdict.exit_status(args.findings.strict))
+}
+
+/// `host` or `host:port` with a chain file or lineage directory.
+fn host_chain(key: &str, path: &Path, from: &str, env: &mut Env<'_>) -> Result<HostChain> {
+    let (host, port) = match key.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            Some(
+                p.parse::<u16>()
+                    .map_err(|_| Error::Usage(format!("{from}: '{key}' has a bad port")))?,
+            ),
+        ),
+        None => (key, None),
+    };
+    let host = Host::parse(host).map_err(|e| Error::Usage(format!("{from}: {e}")))?;
+    let loaded = input::load(&path.display().to_string(), env)?;
+    let Material::Chain(certs) = loaded.material else {
+        return Err(Error::input(
+            loaded.name,
+            "is a key, not a certificate chain; zone checks need the chain",
+        ));
+    };
+    let certs = crate::chain::normalize(&certs).certs;
+    Ok(HostChain {
+        host,
+        port,
+        chain: Arc::new(certs),
+    })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    hosts: std::collections::BTreeMap<String, HostConfig>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostConfig {
+    chain: PathBuf,
+}
+
+/// Reads the `--config` TOML file; relative chain paths are relative to it.
+fn load_config(path: &str, env: &mut Env<'_>) -> Result<Vec<HostChain>> {
+    let (name, bytes) = input::read(path, env)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
+    let config: Config = toml::from_str(&text)
+        .map_err(|e| Error::input(&name, format!("not a valid config: {}", e.message())))?;
+    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    config
+        .hosts
+        .iter()
+        .map(|(key, host)| host_chain(key, &base.join(&host.chain), &name, env))
+        .collect()
+}
