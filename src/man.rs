@@ -6,6 +6,7 @@ use roff::{Roff, bold, roman};
 
 use crate::cli::Cli;
 use crate::exit::ExitStatus;
+use crate::findings::Code;
 
 /// `(file name, contents)` for `daneguard.1` and one page per subcommand.
 pub fn pages() -> Vec<(String, Vec<u8>)> {
@@ -37,12 +38,35 @@ fn render(cmd: &clap::Command, main: bool) -> Vec<u8> {
         let _ = man.render_subcommands_section(&mut out);
     }
     let _ = man.render_extra_section(&mut out);
+    if main || REPORTS_FINDINGS.contains(&cmd.get_name().trim_start_matches("daneguard-")) {
+        out.extend(findings_section().render().into_bytes());
+    }
     out.extend(exit_status_section().render().into_bytes());
     if !main {
         out.extend(see_also_section().render().into_bytes());
     }
     let _ = man.render_version_section(&mut out);
     out
+}
+
+/// Subcommands whose output is made of findings.
+const REPORTS_FINDINGS: &[&str] = &["check", "renew-check", "certbot-hook", "zone"];
+
+fn findings_section() -> Roff {
+    let mut roff = Roff::default();
+    roff.control("SH", ["FINDINGS"]);
+    roff.text([roman(
+        "Every finding has a stable code and a severity (info, warn, fail, error). fail means exit status 1, error exit status 2, warn exit status 1 only with --strict. --allow CODE silences a code.",
+    )]);
+    for code in Code::ALL {
+        roff.control("TP", []);
+        roff.text([
+            bold(code.as_str()),
+            roman(format!(" ({})", code.severity())),
+        ]);
+        roff.text([roman(code.summary())]);
+    }
+    roff
 }
 
 fn exit_status_section() -> Roff {

@@ -82,9 +82,7 @@ pub struct RenewFacts<'a> {
 pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
     let mut findings = Vec::new();
     let records: Vec<RecordRole> = f.published.iter().map(|t| role_of(t, f)).collect();
-    let survives = records
-        .iter()
-        .any(|r| matches!(r.role, Role::Both | Role::NextOnly));
+    let survives = survives(f, &records);
     let mut publish = Vec::new();
     note_records(f, &records, &mut findings);
     match &f.next {
@@ -189,12 +187,34 @@ fn predicted_cover(t: &Tlsa, f: &RenewFacts<'_>, p: &Prediction<'_>) -> (bool, V
                 .filter(|i| i.sent().any(|c| t.matches(Some(&c.der), &c.spki)))
                 .map(|i| i.name.clone())
                 .collect();
-            (
-                names_ok && !covers.is_empty() && covers.len() == issuers.len(),
-                covers,
-            )
+            let covers = if names_ok { covers } else { Vec::new() };
+            (!covers.is_empty(), covers)
         }
     }
+}
+
+/// Whether a usable record matches after the switch. Under a prediction with known
+/// issuers, 2 x x records count only together: every possible issuer must be covered.
+fn survives(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
+    let after = |r: &&RecordRole| matches!(r.role, Role::Both | Role::NextOnly);
+    let Next::Predicted(Prediction {
+        issuers: Some(issuers),
+        ..
+    }) = &f.next
+    else {
+        return records.iter().any(|r| after(&r));
+    };
+    let ee = records
+        .iter()
+        .filter(after)
+        .any(|r| r.tlsa.params.usage == Usage::DANE_EE);
+    let all_issuers = issuers.iter().all(|i| {
+        records
+            .iter()
+            .filter(after)
+            .any(|r| r.covers.contains(&i.name))
+    });
+    ee || all_issuers
 }
 
 /// Stale records, 3 0 x records and single cover after the switch.

@@ -271,9 +271,9 @@ impl PredictionFacts {
             .filter(|i| i.status == Status::Retired)
             .collect();
         let key = if self.conf.reuse_key {
-            "the same key (reuse_key = True)"
+            "key, the same as now (reuse_key = True)"
         } else {
-            "a new key (reuse_key not set)"
+            "key, a new one (reuse_key not set)"
         };
         let issuer_text = match &issuers {
             Some(list) => format!(
@@ -294,11 +294,9 @@ impl PredictionFacts {
             issuers,
             retired,
             basis: format!(
-                "predicted from {}: {} {} key, {}",
+                "predicted from {}: {} {key}, {issuer_text}",
                 self.conf_path.display(),
-                key,
-                self.family.to_uppercase(),
-                issuer_text
+                self.family.to_uppercase()
             ),
         }
     }
