@@ -246,8 +246,9 @@ pub struct RenewArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "records")]
     pub zone: Option<String>,
 
-    /// Origin of --zone (default: from the file name, e.g. example.com.zone).
-    #[arg(long, value_name = "NAME", requires = "zone")]
+    /// Origin of --zone or --records (default: from a zone file's name, e.g.
+    /// example.com.zone; the root for --records).
+    #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
 
     /// Read the published records from zone-file lines with absolute owner names.

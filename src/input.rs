@@ -99,7 +99,8 @@ fn check_size(name: &str, len: u64) -> Result<()> {
     Ok(())
 }
 
-fn describe_io(e: &std::io::Error) -> String {
+/// A short description of an I/O error for messages.
+pub fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -16,6 +16,7 @@ pub mod findings;
 pub mod input;
 pub mod keys;
 pub mod letsencrypt;
+pub mod live;
 pub mod lookup;
 pub mod man;
 pub mod material;

@@ -28,6 +28,8 @@ pub struct Prediction<'a> {
     pub retired: Vec<&'a Issuer>,
     /// Where the prediction comes from, for the report.
     pub basis: String,
+    /// The certbot certificate name, for the advice.
+    pub cert_name: String,
 }
 
 /// How a published record fares across the switch.
@@ -53,6 +55,8 @@ pub struct RecordRole {
     pub role: Role,
     /// For 2 x x records under a prediction: the candidate issuers it covers.
     pub covers: Vec<String>,
+    /// Why the record is unusable, if it is.
+    pub unusable: Option<String>,
 }
 
 /// The answer for one host and port.
@@ -84,6 +88,7 @@ pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
     let records: Vec<RecordRole> = f.published.iter().map(|t| role_of(t, f)).collect();
     let survives = survives(f, &records);
     let mut publish = Vec::new();
+    broken_now(f, &records, &mut findings);
     note_records(f, &records, &mut findings);
     match &f.next {
         Next::Known(m) => known_next(f, m, &records, survives, &mut findings, &mut publish),
@@ -118,6 +123,7 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
             tlsa: t.clone(),
             role: Role::Unusable,
             covers: Vec::new(),
+            unusable: now.unusable,
         };
     }
     let current = f.current.is_some() && now.counts();
@@ -132,6 +138,7 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
         tlsa: t.clone(),
         role,
         covers,
+        unusable: None,
     }
 }
 
@@ -215,6 +222,32 @@ fn survives(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
             .any(|r| r.covers.contains(&i.name))
     });
     ee || all_issuers
+}
+
+/// The current certificate already matches nothing: DANE is broken today.
+fn broken_now(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>) {
+    let usable = records.iter().any(|r| r.role != Role::Unusable);
+    let current = records
+        .iter()
+        .any(|r| matches!(r.role, Role::Both | Role::CurrentOnly));
+    if f.current.is_some() && usable && !current {
+        out.push(Finding::new(
+            Code::NoMatch,
+            "no usable published record matches the current certificate: DANE is broken now, before any renewal",
+        ));
+    }
+    let bare_key = matches!(f.next, Next::Known(Material::Key(_)));
+    if bare_key
+        && records
+            .iter()
+            .any(|r| r.tlsa.params.usage.is_ta() && r.role != Role::Unusable)
+    {
+        out.push(Finding::with(
+            Code::IssuerUnknown,
+            Severity::Info,
+            "the next certificate is given as a bare key: its issuer is assumed to stay the same for the 2 x x records",
+        ));
+    }
 }
 
 /// Stale records, 3 0 x records and single cover after the switch.
@@ -328,7 +361,7 @@ fn predicted_next(
         out.push(Finding::with(
             Code::KeyChanges,
             if survives { Severity::Warn } else { Severity::Fail },
-            "certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name NAME --reuse-key', or rely on 2 1 1 records covering every issuer",
+            format!("certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name {} --reuse-key', or rely on 2 1 1 records covering every issuer", p.cert_name),
         ));
     }
     let ta: Vec<&RecordRole> = records
@@ -336,10 +369,23 @@ fn predicted_next(
         .filter(|r| r.tlsa.params.usage == Usage::DANE_TA && r.role != Role::Unusable)
         .collect();
     let Some(issuers) = &p.issuers else {
-        out.push(Finding::new(
-            Code::IssuerUnknown,
-            "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
-        ));
+        if !ta.is_empty() {
+            out.push(Finding::new(
+                Code::IssuerUnknown,
+                "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
+            ));
+        }
+        if !survives {
+            // With the issuer unknown, its key is the best cover that can be named.
+            let issuer = f.current.and_then(|c| c.get(1));
+            publish.extend(issuer.and_then(|i| Tlsa::compute(Params::new(2, 1, 1), None, &i.spki)));
+            if !p.new_key {
+                let leaf = f.current.and_then(|c| c.first());
+                publish
+                    .extend(leaf.and_then(|l| Tlsa::compute(Params::new(3, 1, 1), None, &l.spki)));
+            }
+            publish.retain(|t| !f.published.contains(t));
+        }
         finish_prediction(survives, out);
         return;
     };

@@ -22,6 +22,8 @@ pub struct ZoneRecord {
     /// Lower-case owner name with trailing dot.
     pub name: String,
     pub ttl: u32,
+    /// The TTL came from the caller's fallback, not from the file.
+    pub ttl_assumed: bool,
     pub rtype: RecordType,
     pub data: RData,
 }
@@ -66,25 +68,30 @@ pub type Loader<'a> = dyn Fn(&Path) -> Result<String, String> + 'a;
 /// Parser state carried across entries.
 struct State {
     origin: Name,
+    /// From `$TTL`.
     default_ttl: Option<u32>,
+    /// The last TTL written in the file (RFC 1035 §5.1).
     last_ttl: Option<u32>,
+    /// What the caller assumes when the file sets no TTL.
+    fallback_ttl: Option<u32>,
     last_owner: Option<Name>,
 }
 
 /// Parses `text` (the contents of `file`). `origin` is the starting `$ORIGIN`;
-/// `default_ttl` stands in for a missing `$TTL`.
+/// `fallback_ttl` is used (and marked as assumed) where the file sets no TTL.
 pub fn parse(
     text: &str,
     file: &Path,
     origin: Name,
-    default_ttl: Option<u32>,
+    fallback_ttl: Option<u32>,
     load: &Loader<'_>,
 ) -> Zone {
     let mut zone = Zone::default();
     let mut state = State {
         origin,
-        default_ttl,
+        default_ttl: None,
         last_ttl: None,
+        fallback_ttl,
         last_owner: None,
     };
     parse_into(text, file, &mut state, load, 0, &mut zone);
@@ -115,12 +122,13 @@ fn parse_into(
         }
         match record_entry(&entry, state) {
             Ok(Parsed::Records(records)) => {
-                for (name, ttl, rtype, data) in records {
+                for (name, ttl, ttl_assumed, rtype, data) in records {
                     zone.records.push(ZoneRecord {
                         file: Arc::clone(&file_name),
                         line: entry.line,
                         name,
                         ttl,
+                        ttl_assumed,
                         rtype,
                         data,
                     });
@@ -268,7 +276,7 @@ fn include_path(file: &Path, arg: &str) -> PathBuf {
 }
 
 enum Parsed {
-    Records(Vec<(String, u32, RecordType, RData)>),
+    Records(Vec<(String, u32, bool, RecordType, RData)>),
     Skipped { dnssec: bool },
 }
 
@@ -308,7 +316,13 @@ fn record_entry(entry: &Entry, state: &mut State) -> Result<Parsed, (String, Opt
             dnssec: DNSSEC_TYPES.contains(&upper.as_str()),
         });
     }
-    let ttl = state.default_ttl.or(state.last_ttl);
+    let explicit_ttl = rest
+        .iter()
+        .take_while(|t| !t.eq_ignore_ascii_case(rtype))
+        .any(|t| parse_ttl(t).is_some());
+    let inherited = state.default_ttl.or(state.last_ttl);
+    let ttl_assumed = !explicit_ttl && inherited.is_none() && state.fallback_ttl.is_some();
+    let ttl = inherited.or(state.fallback_ttl);
     let mut text = format!("$ORIGIN {}\n", state.origin);
     if let Some(t) = ttl {
         text.push_str(&format!("$TTL {t}\n"));
@@ -323,10 +337,13 @@ fn record_entry(entry: &Entry, state: &mut State) -> Result<Parsed, (String, Opt
     let mut out = Vec::new();
     for set in sets.values() {
         for r in set.records_without_rrsigs() {
-            state.last_ttl = Some(r.ttl);
+            if !ttl_assumed {
+                state.last_ttl = Some(r.ttl);
+            }
             out.push((
                 r.name.to_ascii().to_ascii_lowercase(),
                 r.ttl,
+                ttl_assumed,
                 r.record_type(),
                 r.data.clone(),
             ));

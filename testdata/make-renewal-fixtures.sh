@@ -39,8 +39,9 @@ ossl() { "$OPENSSL" "$@"; }
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'make-renewal-fixtures.sh: %s\n' "$*" >&2; exit 1; }
 
-[ -f pki/ca/int-rsa-b.key ] && [ -f pki/mx-p256/fullchain.pem ] ||
+if [ ! -f pki/ca/int-rsa-b.key ] || [ ! -f pki/mx-p256/fullchain.pem ]; then
     die "testdata/pki/ is missing: run make-fixtures.sh first"
+fi
 
 # ---------------------------------------------------------------------------
 # 1. Version 2 of mx-newissuer: new RSA 2048 key, issued by int-rsa-b
@@ -255,16 +256,22 @@ records p256-ee "3 1 1 of the mx-p256 key only" \
     3 pki/mx-p256/cert.pem
 records p256-ee-ta "3 1 1 of the mx-p256 key and 2 1 1 of its issuer int-ec" \
     3 pki/mx-p256/cert.pem 2 pki/ca/int-ec.pem
+records p256-newkey-ee "3 1 1 of the mx-p256-newkey key only (the live key of lineage mx-newkey)" \
+    3 pki/mx-p256-newkey/cert.pem
+records p256-newkey-ee-ta "3 1 1 of the mx-p256-newkey key and 2 1 1 of int-ec" \
+    3 pki/mx-p256-newkey/cert.pem 2 pki/ca/int-ec.pem
 records rsa-ee-ta "3 1 1 of the mx-rsa2048 key and 2 1 1 of its issuer int-rsa" \
     3 pki/mx-rsa2048/cert.pem 2 pki/ca/int-rsa.pem
+records rsa-ta-both "2 1 1 of both test RSA intermediates, int-rsa and int-rsa-b" \
+    2 pki/ca/int-rsa.pem 2 pki/ca/int-rsa-b.pem
 records le-retired "3 1 1 of the le-rsa key and 2 1 1 of the retired R10 and R11" \
     3 pki/le-rsa/cert.pem 2 letsencrypt/2024/r10.pem 2 letsencrypt/2024/r11.pem
-records le-yr-all "2 1 1 of every generation-Y RSA intermediate: YR1, YR2, YR3" \
-    2 $GY/int-yr1.pem 2 $GY/int-yr2.pem 2 $GY/int-yr3.pem
+records le-yr-all "3 1 1 of the le-rsa key and 2 1 1 of every generation-Y RSA intermediate: YR1, YR2, YR3" \
+    3 pki/le-rsa/cert.pem 2 $GY/int-yr1.pem 2 $GY/int-yr2.pem 2 $GY/int-yr3.pem
 records le-yr1-only "3 1 1 of the le-rsa key and 2 1 1 of YR1 only" \
     3 pki/le-rsa/cert.pem 2 $GY/int-yr1.pem
-records le-root-yr "2 1 1 of ISRG Root YR (the key of root-yr-by-x1.pem, sent above YR1-YR3)" \
-    2 $GY/root-yr-by-x1.pem
+records le-root-yr "3 1 1 of the le-rsa key and 2 1 1 of ISRG Root YR (the key of root-yr-by-x1.pem, sent above YR1-YR3)" \
+    3 pki/le-rsa/cert.pem 2 $GY/root-yr-by-x1.pem
 
 log "renewal/example.com.zone"
 cat >renewal/example.com.zone <<EOF
@@ -285,10 +292,10 @@ EOF
 # 4. Checks
 # ---------------------------------------------------------------------------
 log "checks"
-spki_cmp() { [ "$(spki_sha256 "$1")" "$2" "$(spki_sha256 "$3")" ] || die "$1 vs $3: $4"; }
-spki_cmp $LE/live/mx-reuse/cert.pem = $LE/archive/mx-reuse/cert1.pem "mx-reuse changed its key"
-spki_cmp $LE/live/mx-newkey/cert.pem != $LE/archive/mx-newkey/cert1.pem "mx-newkey kept its key"
-spki_cmp $LE/live/mx-newissuer/cert.pem != $LE/archive/mx-newissuer/cert1.pem "mx-newissuer kept its key"
+same_key() { [ "$(spki_sha256 "$LE/live/$1/cert.pem")" = "$(spki_sha256 "$LE/archive/$1/cert1.pem")" ]; }
+same_key mx-reuse || die "mx-reuse changed its key"
+same_key mx-newkey && die "mx-newkey kept its key"
+same_key mx-newissuer && die "mx-newissuer kept its key"
 ossl verify -attime 1893456000 -x509_strict -CAfile pki/ca/root.pem \
     -untrusted $LE/live/mx-newissuer/chain.pem $LE/live/mx-newissuer/cert.pem >/dev/null ||
     die "mx-newissuer version 2 does not verify under int-rsa-b"

@@ -42,12 +42,21 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .as_deref()
         .map(|p| input::load(p, env))
         .transpose()?;
+    let base = args.common.letsencrypt_dir.as_deref().map(Path::new);
     let lineage = args
         .current
         .as_deref()
-        .map(Path::new)
-        .filter(|p| p.is_dir())
-        .and_then(|p| Lineage::new(p, args.common.letsencrypt_dir.as_deref().map(Path::new)));
+        .and_then(|p| lineage_of(Path::new(p), base));
+    if let (None, None, Some(dir)) = (
+        &next,
+        &lineage,
+        args.current.as_deref().filter(|p| Path::new(p).is_dir()),
+    ) {
+        return Err(Error::Usage(format!(
+            "{}: not a certbot lineage (a directory in …/live/): give --letsencrypt-dir to predict its renewal, or --next",
+            crate::sanitize::escape(dir)
+        )));
+    }
     if next.is_none() && lineage.is_none() {
         return Err(Error::Usage(
             "give --next, or --current with a certbot lineage directory (live/NAME) to predict the next renewal".into(),
@@ -64,6 +73,28 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         },
         env,
     )
+}
+
+/// A certbot lineage: a directory inside `…/live/`, or any directory when the
+/// configuration directory is given with `--letsencrypt-dir`.
+fn lineage_of(path: &Path, base: Option<&Path>) -> Option<Lineage> {
+    if !path.is_dir() {
+        return None;
+    }
+    let canonical = std::fs::canonicalize(path).ok()?;
+    let in_live = canonical
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "live");
+    // Keep the path as given for messages, unless it has no name of its own (`.`).
+    let shown = if path.file_name().is_some() && path.parent().and_then(Path::parent).is_some() {
+        path.to_path_buf()
+    } else {
+        canonical
+    };
+    (in_live || base.is_some())
+        .then(|| Lineage::new(&shown, base))
+        .flatten()
 }
 
 /// The given hosts, or the DNS names of the first leaf at hand (wildcards skipped).
@@ -134,8 +165,8 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns, &owner)),
-                (Source::Zone(zone, name), _) | (Source::Records(zone, name), _) => {
-                    published_from_zone(zone, name, &owner)
+                (Source::File(zone, name, origin), _) => {
+                    published_from_zone(zone, name, origin, &owner)
                 }
                 (Source::Dns(_), None) => unreachable!("the resolver is built for a DNS source"),
             };
@@ -186,7 +217,8 @@ fn judge_one(
     let facts = RenewFacts {
         ctx,
         published: &published.records,
-        ttl: published.ttl,
+        // An assumed TTL is reported as unknown in the wait advice.
+        ttl: published.ttl.filter(|_| !published.ttl_assumed),
         current,
         next,
         days: common.findings.days,
@@ -206,7 +238,7 @@ fn judge_one(
         owner,
         source: published.source,
         dnssec: published.security,
-        ttl: published.ttl,
+        ttl: published.ttl.filter(|_| !published.ttl_assumed),
         current: job.current.as_ref().map(describe_input),
         next: next_desc,
         outcome,
@@ -256,6 +288,7 @@ fn describe_next(next: &Next<'_>, job: &Job) -> String {
 
 /// The facts a prediction is made from; the [`Prediction`] borrows the hierarchy.
 struct PredictionFacts {
+    cert_name: String,
     conf_path: PathBuf,
     conf: certbot::RenewalConf,
     family: String,
@@ -289,6 +322,7 @@ impl PredictionFacts {
             }
         };
         Prediction {
+            cert_name: self.cert_name.clone(),
             new_key: !self.conf.reuse_key,
             family: self.family.clone(),
             issuers,
@@ -309,7 +343,8 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
         Error::input(
             &shown,
             format!(
-                "cannot read the renewal configuration ({e}); use --letsencrypt-dir, or give --next"
+                "cannot read the renewal configuration ({}); use --letsencrypt-dir, or give --next",
+                input::describe_io(&e)
             ),
         )
     })?;
@@ -328,6 +363,7 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
         .unwrap_or_else(|| "rsa".to_string());
     let issuer = h.issuer_of(chain).map(|i| i.name.clone());
     Ok(PredictionFacts {
+        cert_name: lineage.name.clone(),
         conf_path,
         conf,
         family,
@@ -367,29 +403,49 @@ pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
 /// Where the published records come from.
 enum Source {
     Dns(crate::dns::DnsConfig),
-    /// A zone file and its display name.
-    Zone(Zone, String),
-    Records(Zone, String),
+    /// A zone file (or a file of record lines), its display name and origin.
+    File(Zone, String, String),
 }
 
 impl Source {
     fn open(common: &RenewArgs, env: &mut Env<'_>) -> Result<Source> {
-        if let Some(path) = &common.zone {
-            let origin = zone_origin(path, common.origin.as_deref())?;
-            return Ok(Source::Zone(
-                read_zone(path, origin, None, env)?,
-                path.clone(),
+        let (path, origin, fallback_ttl) = match (&common.zone, &common.records) {
+            (Some(path), _) => (path, zone_origin(path, common.origin.as_deref())?, None),
+            (None, Some(path)) => {
+                let origin = match common.origin.as_deref() {
+                    Some(o) => zone_origin(path, Some(o))?,
+                    None => hickory_proto::rr::Name::root(),
+                };
+                (path, origin, Some(ASSUMED_TTL))
+            }
+            (None, None) => {
+                return Ok(Source::Dns(crate::commands::check::dns_config(
+                    &common.dns,
+                )?));
+            }
+        };
+        let zone = read_zone(path, origin.clone(), fallback_ttl, env)?;
+        // A TLSA line that does not parse must not pass for "no records".
+        if let Some(p) = zone
+            .problems
+            .iter()
+            .find(|p| p.rtype.as_deref() == Some("TLSA") || common.records.is_some())
+        {
+            return Err(Error::input(
+                format!("{}:{}", p.file, p.line),
+                p.message.clone(),
             ));
         }
-        if let Some(path) = &common.records {
-            let zone = read_zone(path, hickory_proto::rr::Name::root(), Some(3600), env)?;
-            return Ok(Source::Records(zone, path.clone()));
-        }
-        Ok(Source::Dns(crate::commands::check::dns_config(
-            &common.dns,
-        )?))
+        Ok(Source::File(
+            zone,
+            path.clone(),
+            origin.to_ascii().to_ascii_lowercase(),
+        ))
     }
 }
+
+/// TTL assumed for record lines that carry none (and said so in the report).
+const ASSUMED_TTL: u32 = 3600;
 
 /// `--origin`, or the zone file's name without `.zone`/`.db`, or the root.
 pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr::Name> {
@@ -444,36 +500,41 @@ pub fn read_zone(
 struct Published {
     records: Vec<Tlsa>,
     ttl: Option<u32>,
+    /// The TTL is [`ASSUMED_TTL`], not read from the file.
+    ttl_assumed: bool,
     source: String,
     security: Option<Security>,
     findings: Vec<Finding>,
 }
 
-fn published_from_zone(zone: &Zone, name: &str, owner: &str) -> Published {
-    let found: Vec<&zonefile::ZoneRecord> =
-        zone.records.iter().filter(|r| r.name == owner).collect();
-    let records: Vec<Tlsa> = found.iter().filter_map(|r| r.tlsa()).collect();
-    let ttl = found
+fn published_from_zone(zone: &Zone, name: &str, origin: &str, owner: &str) -> Published {
+    let tlsa: Vec<(&zonefile::ZoneRecord, Tlsa)> = zone
+        .records
         .iter()
-        .filter(|r| r.tlsa().is_some())
-        .map(|r| r.ttl)
-        .min();
-    let lines: Vec<String> = found
-        .iter()
-        .filter(|r| r.tlsa().is_some())
-        .map(|r| r.line.to_string())
+        .filter(|r| r.name == owner)
+        .filter_map(|r| r.tlsa().map(|t| (r, t)))
         .collect();
-    let source = if lines.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} line {}", lines.join(", "))
+    let mut findings = Vec::new();
+    let outside = origin != "." && owner != origin && !owner.ends_with(&format!(".{origin}"));
+    if outside {
+        findings.push(Finding::new(
+            Code::LookupFailed,
+            format!("{owner} is outside the zone {origin} of {name}: its records cannot be read from there"),
+        ));
+    }
+    let lines: Vec<String> = tlsa.iter().map(|(r, _)| r.line.to_string()).collect();
+    let source = match lines.len() {
+        0 => name.to_string(),
+        1 => format!("{name} line {}", lines[0]),
+        _ => format!("{name} lines {}", lines.join(", ")),
     };
     Published {
-        records,
-        ttl,
+        ttl: tlsa.iter().map(|(r, _)| r.ttl).min(),
+        ttl_assumed: tlsa.iter().any(|(r, _)| r.ttl_assumed),
+        records: tlsa.into_iter().map(|(_, t)| t).collect(),
         source,
         security: None,
-        findings: Vec::new(),
+        findings,
     }
 }
 
@@ -503,6 +564,7 @@ async fn published_from_dns(dns: &Dns, owner: &str) -> Published {
     Published {
         records: answer.records().to_vec(),
         ttl: answer.ttl(),
+        ttl_assumed: false,
         source: "DNS".to_string(),
         security,
         findings,

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::findings::{Severity, Verdict};
-use crate::renewal::Role;
+use crate::renewal::{RecordRole, Role};
 use crate::report::RenewReport;
 use crate::sanitize::escape;
 use crate::verdict::short;
@@ -42,12 +42,7 @@ pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
     }
     writeln!(out, "  next:      {}", escape(&r.next))?;
     for rec in &r.outcome.records {
-        writeln!(
-            out,
-            "    {:<26} {}",
-            short(&rec.tlsa),
-            role_text(rec.role, &rec.covers)
-        )?;
+        writeln!(out, "    {:<26} {}", short(&rec.tlsa), role_text(rec))?;
     }
     for f in &r.outcome.findings {
         writeln!(
@@ -73,18 +68,26 @@ pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
     writeln!(out)
 }
 
-fn role_text(role: Role, covers: &[String]) -> String {
-    let base = match role {
-        Role::Both => "matches current and next: keep",
-        Role::CurrentOnly => "matches current only: keep until the switch, then remove",
-        Role::NextOnly => "matches next only: ready for the switch",
-        Role::Neither => "matches neither: stale, remove",
-        Role::Unusable => "unusable",
-    };
-    if covers.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base} (covers {})", covers.join(", "))
+fn role_text(rec: &RecordRole) -> String {
+    match rec.role {
+        Role::Both if rec.covers.is_empty() => "matches current and next: keep".to_string(),
+        Role::Both => format!(
+            "matches current, and next if it is issued by {}: keep",
+            rec.covers.join(", ")
+        ),
+        Role::CurrentOnly => "matches current only: keep until the switch, then remove".to_string(),
+        Role::NextOnly if rec.covers.is_empty() => {
+            "matches next only: ready for the switch".to_string()
+        }
+        Role::NextOnly => format!(
+            "matches the next certificate if it is issued by {}",
+            rec.covers.join(", ")
+        ),
+        Role::Neither => "matches neither: stale, remove".to_string(),
+        Role::Unusable => format!(
+            "unusable: {}",
+            rec.unusable.as_deref().unwrap_or("unknown reason")
+        ),
     }
 }
 

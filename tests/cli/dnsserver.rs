@@ -83,6 +83,8 @@ _25._tcp.nodata IN TXT \"no TLSA here\"
 pkix IN A 127.0.0.1
 _25._tcp.pkix 300 IN TLSA 1 1 1 {leaf}
 alias IN CNAME mx.dane.test.
+renew IN A 127.0.0.1
+_25._tcp.renew 900 IN TLSA 3 1 1 {leaf}
 "
     )
 }

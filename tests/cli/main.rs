@@ -6,4 +6,6 @@ mod dnsserver;
 mod generate;
 mod interop;
 mod man;
+mod renew;
 mod util;
+mod zone;

@@ -1,0 +1,197 @@
+//! `check --live`: connect to each address, run STARTTLS where the port needs it, and
+//! fetch the chain the server presents, once offering only ECDSA (and EdDSA) signature
+//! schemes and once only RSA, so that a server with two certificates shows both.
+//! The certificates are recorded, not judged here: the DANE rules decide.
+
+pub mod starttls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+
+pub use starttls::Starttls;
+
+/// Which certificate to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// ECDSA and EdDSA signature schemes only.
+    Ecdsa,
+    /// RSA (PSS and PKCS#1) signature schemes only.
+    Rsa,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Ecdsa => "ecdsa",
+            Family::Rsa => "rsa",
+        }
+    }
+
+    fn allows(self, scheme: SignatureScheme) -> bool {
+        use SignatureScheme as S;
+        let ecdsa = matches!(
+            scheme,
+            S::ECDSA_NISTP256_SHA256
+                | S::ECDSA_NISTP384_SHA384
+                | S::ECDSA_NISTP521_SHA512
+                | S::ED25519
+                | S::ED448
+        );
+        let rsa = matches!(
+            scheme,
+            S::RSA_PSS_SHA256
+                | S::RSA_PSS_SHA384
+                | S::RSA_PSS_SHA512
+                | S::RSA_PKCS1_SHA256
+                | S::RSA_PKCS1_SHA384
+                | S::RSA_PKCS1_SHA512
+        );
+        match self {
+            Family::Ecdsa => ecdsa,
+            Family::Rsa => rsa,
+        }
+    }
+}
+
+/// Why no chain could be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveError {
+    /// No TCP connection (refused, unreachable, time-out).
+    Unreachable(String),
+    /// The server does not offer or refuses STARTTLS.
+    StarttlsMissing(String),
+    /// The plain-text dialogue broke (garbage, early close, stall).
+    Protocol(String),
+    /// The TLS handshake failed (for one family this may only mean "no such certificate").
+    Handshake(String),
+}
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LiveError::Unreachable(m) => write!(f, "cannot connect: {m}"),
+            LiveError::StarttlsMissing(m) => write!(f, "no STARTTLS: {m}"),
+            LiveError::Protocol(m) => write!(f, "before TLS: {m}"),
+            LiveError::Handshake(m) => write!(f, "TLS handshake failed: {m}"),
+        }
+    }
+}
+
+/// Connects and returns the DER chain the server presents for one family.
+pub async fn fetch_chain(
+    addr: SocketAddr,
+    sni: &str,
+    protocol: Starttls,
+    family: Family,
+    timeout: Duration,
+) -> Result<Vec<Vec<u8>>, LiveError> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Err(LiveError::Unreachable("time-out".into())),
+        Ok(Err(e)) => return Err(LiveError::Unreachable(e.to_string())),
+        Ok(Ok(s)) => s,
+    };
+    let tcp = starttls::negotiate(tcp, protocol, timeout)
+        .await
+        .map_err(|e| match e {
+            starttls::DialogueError::NotOffered(m) => LiveError::StarttlsMissing(m),
+            starttls::DialogueError::Broken(m) => LiveError::Protocol(m),
+        })?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(family)));
+    let name = ServerName::try_from(sni.to_string()).map_err(|_| {
+        LiveError::Handshake(format!(
+            "'{}' is not a valid SNI name",
+            crate::sanitize::escape(sni)
+        ))
+    })?;
+    let tls = match tokio::time::timeout(timeout, connector.connect(name, tcp)).await {
+        Err(_) => return Err(LiveError::Handshake("time-out".into())),
+        Ok(Err(e)) => return Err(LiveError::Handshake(e.to_string())),
+        Ok(Ok(t)) => t,
+    };
+    let (_, conn) = tls.get_ref();
+    let chain = conn
+        .peer_certificates()
+        .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
+        .unwrap_or_default();
+    Ok(chain)
+}
+
+fn client_config(family: Family) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(Recorder {
+        family,
+        provider: Arc::clone(&provider),
+    });
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports the default versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth()
+}
+
+/// Accepts any certificate (the DANE check decides), but still verifies the handshake
+/// signature, so the server must hold the key of the certificate it presents.
+#[derive(Debug)]
+struct Recorder {
+    family: Family,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+            .into_iter()
+            .filter(|s| self.family.allows(*s))
+            .collect()
+    }
+}
