@@ -422,7 +422,13 @@ fn match_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Fin
     if usable.is_empty() {
         out.push(Finding::new(
             Code::NoUsableRecords,
-            format!("none of the {} TLSA records for {} is usable: senders require TLS but do not authenticate the server", records.len(), f.host),
+            format!(
+                "{} for {} port {} {} usable: senders require TLS but do not authenticate the server",
+                if records.len() == 1 { "the only TLSA record".to_string() } else { format!("none of the {} TLSA records", records.len()) },
+                f.host,
+                f.port,
+                if records.len() == 1 { "is not" } else { "is" }
+            ),
         ));
         return;
     }
@@ -472,7 +478,7 @@ fn match_findings(f: &HostFacts<'_>, records: &[RecordResult], out: &mut Vec<Fin
         };
         out.push(Finding::new(
             Code::NoMatch,
-            format!("{why}: DANE senders will defer mail to {} (and bounce it after their queue lifetime)", f.host),
+            format!("{why}: DANE senders will defer mail to {} port {} (and bounce it after their queue lifetime)", f.host, f.port),
         ));
     } else if counting == 1 {
         out.push(Finding::new(

@@ -150,11 +150,16 @@ fn check_set(zone: &Zone, set: &RrSet<'_>, cx: &ZoneContext<'_>, out: &mut Vec<L
     }
     let Ok(h) = Host::parse(host) else { return };
     let chain = (cx.chain_for)(host, *port);
+    let domains = mx_domains(zone, host);
+    let target = Target {
+        host: &h,
+        port: *port,
+        also_names: &domains,
+    };
     judged(
         set,
         &tlsas,
-        &h,
-        *port,
+        &target,
         chain.as_deref().map(Vec::as_slice),
         cx,
         out,
@@ -198,16 +203,34 @@ fn only_wrong_length(t: &Tlsa) -> bool {
         && p.matching.digest_len().is_some_and(|l| t.data.len() != l)
 }
 
+/// The host and port of a TLSA RRset and its other reference names.
+struct Target<'a> {
+    host: &'a Host,
+    port: u16,
+    /// Mail domains whose MX names the host (RFC 7672 §3.2.3 reference identifiers).
+    also_names: &'a [String],
+}
+
+/// The domains in the zone whose MX records name `host`.
+fn mx_domains(zone: &Zone, host: &str) -> Vec<String> {
+    let target = format!("{}.", host.trim_end_matches('.'));
+    zone.records
+        .iter()
+        .filter(|r| matches!(&r.data, RData::MX(m) if m.exchange.to_ascii().eq_ignore_ascii_case(&target)))
+        .map(|r| r.name.trim_end_matches('.').to_string())
+        .collect()
+}
+
 /// The rules of `check`, as if the zone were served signed.
 fn judged(
     set: &RrSet<'_>,
     tlsas: &[Tlsa],
-    host: &Host,
-    port: u16,
+    target: &Target<'_>,
     chain: Option<&[Certificate]>,
     cx: &ZoneContext<'_>,
     out: &mut Vec<Located>,
 ) {
+    let (host, port) = (target.host, target.port);
     let ttl = set.records.iter().map(|r| r.ttl).min().unwrap_or(0);
     let addresses = Answer::Found {
         records: Vec::new(),
@@ -228,7 +251,7 @@ fn judged(
         chain,
         now: cx.now,
         days: cx.days,
-        also_names: &[],
+        also_names: target.also_names,
     };
     for f in verdict::judge(&facts).findings {
         // Wrong lengths are reported as syntax above; no chain is the normal case here.
@@ -294,7 +317,7 @@ fn chain_extras(
         out.push(at(set.records[0], Finding::with(
             Code::IssuerNotCovered,
             Severity::Warn,
-            format!("the 2 x x records at {} cover the current issuer {} but not {}, which {} may pick at the next renewal", set.owner, issuer.name, missing.join(", "), cx.hierarchy.source),
+            format!("the 2 x x records at {} cover the current issuer {} but not {}, which the CA may pick at the next renewal ({})", set.owner, issuer.name, missing.join(", "), cx.hierarchy.source),
         )));
     }
 }
@@ -356,7 +379,11 @@ fn mx_consistency(
     for (r, target) in mx.iter().filter(|(_, t)| !has_tlsa(t)) {
         out.push(at(r, Finding::new(
             Code::MxInconsistent,
-            format!("MX host {target} has no _25._tcp TLSA records while {} do: DANE senders authenticate only some of the domain's mail hosts", with.join(", ")),
+            format!(
+                "MX host {} has no _25._tcp TLSA records while {} do: DANE senders authenticate only some of the domain's mail hosts",
+                target.trim_end_matches('.'),
+                with.iter().map(|w| w.trim_end_matches('.')).collect::<Vec<_>>().join(", ")
+            ),
         )));
     }
 }

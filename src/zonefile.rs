@@ -252,7 +252,12 @@ fn directive_entry(
                 ));
             }
             let path = include_path(file, arg);
-            let text = load(&path).map_err(|m| format!("$INCLUDE {}: {m}", path.display()))?;
+            let text = load(&path).map_err(|m| {
+                format!(
+                    "$INCLUDE {}: {m}",
+                    crate::sanitize::escape(&path.display().to_string())
+                )
+            })?;
             let saved_origin = state.origin.clone();
             if let Some(o) = entry.tokens.get(2) {
                 state.origin = name(o, &state.origin)?;
@@ -308,14 +313,88 @@ fn record_entry(entry: &Entry, state: &mut State) -> Result<Parsed, (String, Opt
     state.last_owner = Some(owner.clone());
     let rtype = type_token(rest).ok_or(("no record type".to_string(), None))?;
     let upper = rtype.to_ascii_uppercase();
+    let type_at = rest.iter().position(|t| t.as_str() == rtype).unwrap_or(0);
+    let generic_tlsa =
+        upper == "TYPE52" || (upper == "TLSA" && rest.get(type_at + 1).is_some_and(|t| t == "\\#"));
+    if generic_tlsa {
+        let rdata =
+            generic_tlsa_rdata(&rest[type_at + 1..]).map_err(|m| (m, Some("TLSA".to_string())))?;
+        let head = rest[..type_at].join(" ");
+        let rewritten = Entry {
+            line: entry.line,
+            text: format!("{owner} {head} TLSA {rdata}\n"),
+            tokens: Vec::new(),
+            inherits_owner: false,
+        };
+        return parse_record(&rewritten, &owner, &rest[..type_at], "TLSA", state);
+    }
     if DNSSEC_TYPES.contains(&upper.as_str())
         || upper.starts_with("TYPE")
-        || upper.parse::<RecordType>().is_err()
+        || OTHER_TYPES.contains(&upper.as_str())
     {
         return Ok(Parsed::Skipped {
             dnssec: DNSSEC_TYPES.contains(&upper.as_str()),
         });
     }
+    if upper.parse::<RecordType>().is_err() {
+        return Err((
+            format!("unknown record type '{}'", crate::sanitize::escape(rtype)),
+            None,
+        ));
+    }
+    parse_record(entry, &owner, rest, rtype, state)
+}
+
+/// Types that are valid in a zone but that daneguard does not read (hickory has no
+/// parser for them, or they do not matter here).
+const OTHER_TYPES: &[&str] = &[
+    "LOC", "RP", "AFSDB", "DNAME", "URI", "EUI48", "EUI64", "DHCID", "IPSECKEY", "KX", "CERT",
+    "APL", "SPF", "GPOS", "X25", "ISDN", "RT", "NSAP", "PX", "MINFO", "MB", "MG", "MR", "NULL",
+    "WKS", "HIP", "NINFO", "RKEY", "TALINK", "L32", "L64", "LP", "NID", "ATMA", "A6", "SINK",
+    "DOA", "AMTRELAY", "RESINFO", "WALLET", "CSYNC", "NXT", "MD", "MF", "UINFO", "UID", "GID",
+    "UNSPEC",
+];
+
+/// RFC 3597 generic RDATA of a TLSA record (`\# LEN HEX…`) in presentation form.
+fn generic_tlsa_rdata(tokens: &[String]) -> Result<String, String> {
+    let [marker, len, hex_parts @ ..] = tokens else {
+        return Err("TLSA record in generic form needs '\\# LENGTH HEX'".to_string());
+    };
+    if marker != "\\#" {
+        return Err("TYPE52 record data must be in RFC 3597 form ('\\# LENGTH HEX')".to_string());
+    }
+    let len: usize = len.parse().map_err(|_| {
+        format!(
+            "generic TLSA length '{}' is not a number",
+            crate::sanitize::escape(len)
+        )
+    })?;
+    let bytes = hex::decode(hex_parts.concat())
+        .map_err(|_| "generic TLSA data is not hexadecimal".to_string())?;
+    if bytes.len() != len {
+        return Err(format!(
+            "generic TLSA data has {} bytes, not the {len} its length says",
+            bytes.len()
+        ));
+    }
+    let [u, s, m, data @ ..] = bytes.as_slice() else {
+        return Err("generic TLSA data is shorter than 3 bytes".to_string());
+    };
+    if data.is_empty() {
+        return Err("generic TLSA record has no association data".to_string());
+    }
+    Ok(format!("{u} {s} {m} {}", hex::encode(data)))
+}
+
+/// Parses one record entry with hickory's parser, in the context of `state`.
+fn parse_record(
+    entry: &Entry,
+    owner: &Name,
+    rest: &[String],
+    rtype: &str,
+    state: &mut State,
+) -> Result<Parsed, (String, Option<String>)> {
+    let upper = rtype.to_ascii_uppercase();
     let explicit_ttl = rest
         .iter()
         .take_while(|t| !t.eq_ignore_ascii_case(rtype))

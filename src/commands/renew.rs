@@ -481,7 +481,7 @@ pub fn read_zone(
     let (_, bytes) = input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(path, "is not UTF-8 text"))?;
     let load = |p: &Path| -> std::result::Result<String, String> {
-        let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(p).map_err(|e| input::describe_io(&e))?;
         if bytes.len() as u64 > input::MAX_INPUT_BYTES {
             return Err("file too large".into());
         }

@@ -41,12 +41,15 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         Some(dir) => crate::commands::renew::load_hierarchy(Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
+    // Later entries win: --chain over --config, and a repeated --chain over an earlier one.
     let chain_for = |host: &str, port: u16| -> Option<Arc<Vec<Certificate>>> {
         let exact = chains
             .iter()
+            .rev()
             .find(|c| c.host.as_str() == host && c.port == Some(port));
         let any = chains
             .iter()
+            .rev()
             .find(|c| c.host.as_str() == host && c.port.is_none());
         exact.or(any).map(|c| Arc::clone(&c.chain))
     };
@@ -54,7 +57,16 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     for file in &args.files {
         let origin = zone_origin(file, args.origin.as_deref())?;
         let zone = read_zone(file, origin.clone(), None, env)?;
-        let origin_text = origin.to_ascii().to_ascii_lowercase();
+        // The apex is the SOA owner when the file has one ($ORIGIN may differ from
+        // the file name); otherwise the origin the file was read with.
+        let soa = zone
+            .records
+            .iter()
+            .find(|r| r.rtype == hickory_proto::rr::RecordType::SOA);
+        let origin_text = match (soa, &args.origin) {
+            (Some(soa), None) => soa.name.clone(),
+            _ => origin.to_ascii().to_ascii_lowercase(),
+        };
         let cx = ZoneContext {
             origin: &origin_text,
             chain_for: &chain_for,
@@ -124,8 +136,13 @@ struct HostConfig {
 fn load_config(path: &str, env: &mut Env<'_>) -> Result<Vec<HostChain>> {
     let (name, bytes) = input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
-    let config: Config = toml::from_str(&text)
-        .map_err(|e| Error::input(&name, format!("not a valid config: {}", e.message())))?;
+    let config: Config = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        Error::input(&name, format!("not a valid config: {at}{}", e.message()))
+    })?;
     let base = Path::new(path).parent().unwrap_or(Path::new("."));
     config
         .hosts

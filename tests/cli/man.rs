@@ -48,9 +48,16 @@ fn usage_errors_exit_2_and_help_exits_0() {
 fn readme_lists_every_finding_code_and_exit_status() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     for code in daneguard::findings::Code::ALL {
-        assert!(readme.contains(&format!("| `{}` |", code.as_str())), "README lacks finding code {}", code.as_str());
+        assert!(
+            readme.contains(&format!("| `{}` |", code.as_str())),
+            "README lacks finding code {}",
+            code.as_str()
+        );
     }
     for (status, _) in daneguard::exit::ExitStatus::TABLE {
-        assert!(readme.contains(&format!("| {status} |")), "README lacks exit status {status}");
+        assert!(
+            readme.contains(&format!("| {status} |")),
+            "README lacks exit status {status}"
+        );
     }
 }
