@@ -114,7 +114,7 @@ pub enum GenerateFormat {
 /// DANE SMTP sender would (secure MX, then A/AAAA, then TLSA, CNAMEs expanded).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard check mx.example.com --chain /etc/letsencrypt/live/mx.example.com\n  daneguard check --mx example.com --chain mx1.example.com=/etc/ssl/mx1.pem\n  daneguard check --from hosts.txt --format jsonl --concurrency 32"
+    after_long_help = "Examples:\n  daneguard check mx.example.com --chain /etc/letsencrypt/live/mx.example.com\n  daneguard check --mx example.com --chain mx1.example.com=/etc/ssl/mx1.pem\n  daneguard check --from hosts.txt --format jsonl --concurrency 32\n  daneguard check --mx example.com --live"
 )]
 pub struct CheckArgs {
     /// Host names to check (with --mx: mail domains).
@@ -147,6 +147,24 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub findings: FindingArgs,
+
+    /// Also connect to every address of each host and check the chain it presents
+    /// (once asking for an ECDSA and once for an RSA certificate).
+    #[arg(long)]
+    pub live: bool,
+
+    /// Protocol before the TLS handshake (default from the port: smtp on 25 and 587,
+    /// imap on 143, pop3 on 110, implicit TLS elsewhere).
+    #[arg(long, value_enum, requires = "live")]
+    pub starttls: Option<crate::live::Starttls>,
+
+    /// Connect to this address instead of the host's A/AAAA records (tests, NAT).
+    #[arg(long, value_name = "ADDR:PORT", requires = "live")]
+    pub connect: Option<std::net::SocketAddr>,
+
+    /// Time-out for connecting, each protocol step and the TLS handshake, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub tls_timeout: u64,
 
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]

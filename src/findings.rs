@@ -139,6 +139,16 @@ codes! {
         "the same TLSA record appears twice in the zone";
     MxInconsistent = "mx-inconsistent", Warn,
         "some MX hosts of the zone have TLSA records and others do not";
+    LiveNoMatch = "live-no-match", Fail,
+        "the certificate a server presents matches no usable TLSA record: DANE senders defer mail to that address";
+    DualCertMismatch = "dual-cert-mismatch", Fail,
+        "a server with an RSA and an ECDSA certificate presents one that no usable TLSA record matches";
+    LiveDiffersFromFile = "live-differs-from-file", Warn,
+        "the server presents another certificate than the chain file: was it reloaded after the renewal?";
+    StarttlsMissing = "starttls-missing", Fail,
+        "the server does not offer or refuses STARTTLS: DANE senders defer mail to it";
+    Unreachable = "unreachable", Error,
+        "no TLS connection to an address (refused, time-out, garbage, or a failed handshake): could not check it";
     NullMx = "null-mx", Info,
         "the mail domain publishes a null MX (RFC 7505): it accepts no mail, so there is nothing to check";
     NoChain = "no-chain", Info,

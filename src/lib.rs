@@ -17,6 +17,7 @@ pub mod input;
 pub mod keys;
 pub mod letsencrypt;
 pub mod live;
+pub mod liveverdict;
 pub mod lookup;
 pub mod man;
 pub mod material;

@@ -25,6 +25,8 @@ pub struct HostReport {
     pub tlsa: Option<Answer<Tlsa>>,
     pub chain: Option<Arc<Input>>,
     pub records: Vec<RecordResult>,
+    /// What each address presented (`--live`).
+    pub live: Vec<crate::liveverdict::LiveAddress>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }

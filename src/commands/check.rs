@@ -14,12 +14,15 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{self, Code, Verdict};
 use crate::input::{self, Input};
+use crate::live::{self, Starttls};
+use crate::liveverdict::{self, LiveAddress};
 use crate::lookup::Answer;
+use crate::lookup::Security;
 use crate::owner::{Host, Proto};
 use crate::render;
 use crate::report::HostReport;
 use crate::sanitize::escape;
-use crate::verdict::{self, HostFacts};
+use crate::verdict::{self, HostFacts, MatchContext};
 
 /// Longest line accepted in a `--from` file.
 const MAX_NAME_LINE: usize = 1024;
@@ -35,6 +38,14 @@ pub struct Config {
     pub allow: Vec<Code>,
     pub strict: bool,
     pub format: CheckFormat,
+    pub live: Option<LiveConfig>,
+}
+
+/// `--live` settings.
+pub struct LiveConfig {
+    pub starttls: Option<crate::live::Starttls>,
+    pub connect: Option<SocketAddr>,
+    pub timeout: Duration,
 }
 
 /// Chains by host, with an optional default for every host.
@@ -132,6 +143,11 @@ impl Config {
             allow: args.findings.allow.clone(),
             strict: args.findings.strict,
             format,
+            live: args.live.then(|| LiveConfig {
+                starttls: args.starttls,
+                connect: args.connect,
+                timeout: Duration::from_secs(args.tls_timeout),
+            }),
         })
     }
 }
@@ -304,6 +320,7 @@ fn domain_report(config: &Config, domain: &Host, mx: Answer<(u16, String)>) -> H
         tlsa: None,
         chain: None,
         records: Vec::new(),
+        live: Vec::new(),
         verdict: Verdict::of(&findings),
         findings,
     }
@@ -334,19 +351,49 @@ async fn check_host(
             .cloned()
             .chain(domain.map(str::to_string))
             .collect();
+        let ctx = MatchContext {
+            host,
+            port,
+            now,
+            also_names: &also_names,
+        };
+        let live = match &config.live {
+            Some(lc) => live_check(lc, &ctx, tlsa.records(), &addresses.answer).await,
+            None => Vec::new(),
+        };
+        // Without a chain file, the first chain a server presented is compared as
+        // `check` compares a file; the live findings cover the others.
+        let presented = live
+            .iter()
+            .flat_map(|a| &a.chains)
+            .find(|c| !c.certs.is_empty());
+        let compared = certs.or(presented.map(|c| c.certs.as_slice()));
         let facts = HostFacts {
             host,
             port,
             mx,
             addresses: &addresses.answer,
             tlsa: &tlsa,
-            chain: certs,
+            chain: compared,
             now,
             days: config.days,
             also_names: &also_names,
         };
         let judged = verdict::judge(&facts);
-        let findings = findings::without_allowed(judged.findings, &config.allow);
+        let mut all = judged.findings;
+        if config.live.is_some() {
+            if certs.is_none() {
+                // live-no-match says it per address.
+                all.retain(|f| f.code != Code::NoMatch && f.code != Code::NoChain);
+            }
+            all.extend(liveverdict::findings(
+                &live,
+                dane_applies(&facts),
+                certs,
+                host.as_str(),
+            ));
+        }
+        let findings = findings::without_allowed(all, &config.allow);
         reports.push(HostReport {
             domain: domain.map(str::to_string),
             host: host.to_string(),
@@ -358,11 +405,50 @@ async fn check_host(
             tlsa: Some(tlsa),
             chain: chain.clone(),
             records: judged.records,
+            live,
             verdict: Verdict::of(&findings),
             findings,
         });
     }
     reports
+}
+
+/// Whether DANE senders use the TLSA records: secure MX (if any), addresses and TLSA.
+fn dane_applies(f: &HostFacts<'_>) -> bool {
+    let secure = |s: Option<Security>| s == Some(Security::Secure);
+    f.mx.is_none_or(|m| secure(m.security()))
+        && secure(f.addresses.security())
+        && matches!(
+            f.tlsa,
+            Answer::Found {
+                security: Security::Secure,
+                ..
+            }
+        )
+}
+
+/// Connects to every address (or `--connect`) and assesses what each presents.
+async fn live_check(
+    lc: &LiveConfig,
+    ctx: &MatchContext<'_>,
+    records: &[crate::tlsa::Tlsa],
+    addresses: &Answer<std::net::IpAddr>,
+) -> Vec<LiveAddress> {
+    let protocol = lc.starttls.unwrap_or_else(|| Starttls::for_port(ctx.port));
+    let targets: Vec<SocketAddr> = match lc.connect {
+        Some(addr) => vec![addr],
+        None => addresses
+            .records()
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, ctx.port))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for addr in targets {
+        let probe = live::probe(addr, ctx.host.as_str(), protocol, lc.timeout).await;
+        out.push(liveverdict::assess(probe, records, ctx));
+    }
+    out
 }
 
 async fn tlsa_lookup(

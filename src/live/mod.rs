@@ -17,6 +17,16 @@ use tokio::net::TcpStream;
 
 pub use starttls::Starttls;
 
+/// `smtp`, `imap`, `pop3` or `tls` (implicit).
+pub fn protocol_name(p: Starttls) -> &'static str {
+    match p {
+        Starttls::Smtp => "smtp",
+        Starttls::Imap => "imap",
+        Starttls::Pop3 => "pop3",
+        Starttls::None => "tls",
+    }
+}
+
 /// Which certificate to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -193,5 +203,52 @@ impl ServerCertVerifier for Recorder {
             .into_iter()
             .filter(|s| self.family.allows(*s))
             .collect()
+    }
+}
+
+/// What one address presented: a DER chain per key family asked for.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub address: SocketAddr,
+    pub protocol: Starttls,
+    /// Chains by family; one entry when both handshakes gave the same certificate.
+    pub chains: Vec<(Family, Vec<Vec<u8>>)>,
+    /// Set when no chain could be fetched at all.
+    pub error: Option<LiveError>,
+}
+
+/// Asks for the ECDSA and then the RSA certificate. A handshake failure for one
+/// family only means the server has no certificate of that kind.
+pub async fn probe(address: SocketAddr, sni: &str, protocol: Starttls, timeout: Duration) -> Probe {
+    let ecdsa = fetch_chain(address, sni, protocol, Family::Ecdsa, timeout).await;
+    // A server that cannot be reached, or speaks no STARTTLS, will not do better the
+    // second time: do not wait for it twice.
+    let rsa = match &ecdsa {
+        Err(LiveError::Unreachable(_) | LiveError::StarttlsMissing(_) | LiveError::Protocol(_)) => {
+            None
+        }
+        _ => Some(fetch_chain(address, sni, protocol, Family::Rsa, timeout).await),
+    };
+    let mut chains: Vec<(Family, Vec<Vec<u8>>)> = Vec::new();
+    let mut errors = Vec::new();
+    for (family, result) in [(Family::Ecdsa, Some(ecdsa)), (Family::Rsa, rsa)] {
+        match result {
+            Some(Ok(chain)) if !chains.iter().any(|(_, c)| c.first() == chain.first()) => {
+                chains.push((family, chain))
+            }
+            Some(Ok(_)) | None => {}
+            Some(Err(e)) => errors.push(e),
+        }
+    }
+    let error = if chains.is_empty() {
+        errors.into_iter().next()
+    } else {
+        None
+    };
+    Probe {
+        address,
+        protocol,
+        chains,
+        error,
     }
 }

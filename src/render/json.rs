@@ -169,8 +169,52 @@ struct HostDoc<'a> {
     lookups: LookupsDoc,
     chain: Option<ChainDoc<'a>>,
     records: Vec<CheckedRecordDoc>,
+    /// `--live`: one entry per address connected to.
+    live: Vec<LiveDoc>,
     findings: Vec<FindingDoc<'a>>,
     verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct LiveDoc {
+    address: String,
+    /// `smtp`, `imap`, `pop3` or `tls`.
+    protocol: &'static str,
+    error: Option<String>,
+    certificates: Vec<LiveCertDoc>,
+}
+
+#[derive(Serialize)]
+struct LiveCertDoc {
+    /// `ecdsa` (ECDSA/EdDSA schemes offered) or `rsa`.
+    family: &'static str,
+    chain: Vec<CertDoc>,
+    /// Indices into `records` of the records that match this chain.
+    matched: Vec<usize>,
+    unreadable: Option<String>,
+}
+
+fn live_doc(a: &crate::liveverdict::LiveAddress) -> LiveDoc {
+    LiveDoc {
+        address: a.address.to_string(),
+        protocol: crate::live::protocol_name(a.protocol),
+        error: a.error.as_ref().map(ToString::to_string),
+        certificates: a
+            .chains
+            .iter()
+            .map(|c| LiveCertDoc {
+                family: c.family.as_str(),
+                chain: c
+                    .certs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, cert)| CertDoc::new(i, cert))
+                    .collect(),
+                matched: c.matched.clone(),
+                unreadable: c.unreadable.clone(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -291,6 +335,7 @@ fn host_doc(r: &HostReport) -> HostDoc<'_> {
         },
         chain,
         records: r.records.iter().map(record_doc).collect(),
+        live: r.live.iter().map(live_doc).collect(),
         findings: r
             .findings
             .iter()

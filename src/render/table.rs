@@ -119,6 +119,7 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         }
         writeln!(out, "{table}")?;
     }
+    live_lines(out, r)?;
     for f in &r.findings {
         writeln!(
             out,
@@ -129,6 +130,36 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         )?;
     }
     writeln!(out)
+}
+
+/// `live ADDRESS (protocol): what it presented and what it matches`.
+fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
+    for a in &r.live {
+        let head = format!(
+            "  live {} ({}):",
+            a.address,
+            crate::live::protocol_name(a.protocol)
+        );
+        if let Some(e) = &a.error {
+            writeln!(out, "{head} {}", escape(&e.to_string()))?;
+            continue;
+        }
+        for c in &a.chains {
+            let matched: Vec<String> = c
+                .matched
+                .iter()
+                .filter_map(|i| r.records.get(*i))
+                .map(|rec| crate::verdict::short(&rec.tlsa))
+                .collect();
+            let what = if matched.is_empty() {
+                "matches no usable record".to_string()
+            } else {
+                format!("matches {}", matched.join(", "))
+            };
+            writeln!(out, "{head} {} {what}", crate::liveverdict::describe(c))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a record matched, in words.

@@ -28,8 +28,27 @@ pub struct HostDoc {
     pub lookups: LookupsDoc,
     pub chain: Option<ChainDoc>,
     pub records: Vec<RecordDoc>,
+    pub live: Vec<LiveDoc>,
     pub findings: Vec<FindingDoc>,
     pub verdict: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveDoc {
+    pub address: String,
+    pub protocol: String,
+    pub error: Option<String>,
+    pub certificates: Vec<LiveCertDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveCertDoc {
+    pub family: String,
+    pub chain: Vec<serde_json::Value>,
+    pub matched: Vec<usize>,
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

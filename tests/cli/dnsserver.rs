@@ -72,6 +72,8 @@ mx IN A 127.0.0.1
 mx IN AAAA ::1
 _25._tcp.mx 300 IN TLSA 3 1 1 {leaf}
 _25._tcp.mx 300 IN TLSA 2 1 1 {ca}
+_465._tcp.mx 300 IN TLSA 3 1 1 {leaf}
+_465._tcp.mx 300 IN TLSA 2 1 1 {ca}
 single IN A 127.0.0.1
 _25._tcp.single 300 IN TLSA 3 1 1 {leaf}
 mismatch IN A 127.0.0.1
