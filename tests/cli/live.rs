@@ -195,3 +195,26 @@ fn mx_mode_with_live_checks_every_mx_host() {
     assert_eq!(doc.hosts[1].codes(), vec!["stale-record", "live-no-match"]);
     assert_eq!(r.code, 1);
 }
+
+#[test]
+fn imap_and_pop3_starttls_and_the_sni_is_the_host_name() {
+    let dns = dnsserver::start();
+    for (mode, protocol) in [(Mode::Imap, "imap"), (Mode::Pop3, "pop3")] {
+        let server = tlsserver::start(mode, Some("mx-p256"), None);
+        let (code, doc, _) = live(
+            &dns,
+            "mx.dane.test",
+            &server.connect(),
+            &["--starttls", protocol],
+        );
+        let h = &doc.hosts[0];
+        assert_eq!((code, h.verdict.as_str()), (0, "ok"), "{protocol}: {h:#?}");
+        assert_eq!(h.live[0].protocol, protocol);
+        assert_eq!(h.live[0].certificates[0].matched, vec![0, 1]);
+        let sni = server.sni.lock().expect("lock").clone();
+        assert!(
+            !sni.is_empty() && sni.iter().all(|n| n == "mx.dane.test"),
+            "{sni:?}"
+        );
+    }
+}

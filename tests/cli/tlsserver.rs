@@ -28,11 +28,17 @@ pub enum Mode {
     Stall,
     /// Sends bytes that are no protocol at all.
     Garbage,
+    /// IMAP: greeting, CAPABILITY with STARTTLS, STARTTLS, handshake.
+    Imap,
+    /// POP3: greeting, CAPA with STLS, STLS, handshake.
+    Pop3,
 }
 
 /// A running server; dropped, it stops.
 pub struct TlsServer {
     pub addr: SocketAddr,
+    /// SNI names received, in order.
+    pub sni: Arc<std::sync::Mutex<Vec<String>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -73,11 +79,16 @@ fn certified(name: &str) -> Arc<CertifiedKey> {
 struct ByScheme {
     ecdsa: Option<Arc<CertifiedKey>>,
     rsa: Option<Arc<CertifiedKey>>,
+    /// The SNI names clients sent.
+    sni: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ResolvesServerCert for ByScheme {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         use rustls::SignatureScheme as S;
+        if let (Some(name), Ok(mut seen)) = (hello.server_name(), self.sni.lock()) {
+            seen.push(name.to_string());
+        }
         let wants_ecdsa = hello.signature_schemes().iter().any(|s| {
             matches!(
                 s,
@@ -97,9 +108,11 @@ impl ResolvesServerCert for ByScheme {
 
 /// Starts a server in `mode` serving the named lineages (ECDSA first, RSA second).
 pub fn start(mode: Mode, ecdsa: Option<&str>, rsa: Option<&str>) -> TlsServer {
+    let sni = Arc::new(std::sync::Mutex::new(Vec::new()));
     let resolver = ByScheme {
         ecdsa: ecdsa.map(certified),
         rsa: rsa.map(certified),
+        sni: Arc::clone(&sni),
     };
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -138,6 +151,7 @@ pub fn start(mode: Mode, ecdsa: Option<&str>, rsa: Option<&str>) -> TlsServer {
         .expect("server starts");
     TlsServer {
         addr,
+        sni,
         stop: Some(stop_tx),
         thread: Some(thread),
     }
@@ -158,12 +172,85 @@ async fn serve(mut stream: TcpStream, mode: Mode, acceptor: tokio_rustls::TlsAcc
             None
         }
         Mode::Smtp | Mode::SmtpNoStarttls => smtp(stream, mode == Mode::Smtp).await,
+        Mode::Imap => imap(stream).await,
+        Mode::Pop3 => pop3(stream).await,
     };
     if let Some(s) = plain
         && let Ok(mut tls) = acceptor.accept(s).await
     {
         let mut buf = [0u8; 64];
         let _ = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await;
+    }
+}
+
+/// IMAP up to `a2 OK Begin TLS` (RFC 3501 §6.2.1).
+async fn imap(stream: TcpStream) -> Option<TcpStream> {
+    let mut reader = BufReader::new(stream);
+    reader
+        .get_mut()
+        .write_all(b"* OK test.invalid IMAP4rev1 ready\r\n")
+        .await
+        .ok()?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        let (tag, command) = line.trim_end().split_once(' ')?;
+        match command.to_ascii_uppercase().as_str() {
+            "CAPABILITY" => {
+                let reply =
+                    format!("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n{tag} OK done\r\n");
+                reader.get_mut().write_all(reply.as_bytes()).await.ok()?;
+            }
+            "STARTTLS" => {
+                reader
+                    .get_mut()
+                    .write_all(format!("{tag} OK Begin TLS\r\n").as_bytes())
+                    .await
+                    .ok()?;
+                return Some(reader.into_inner());
+            }
+            _ => reader
+                .get_mut()
+                .write_all(format!("{tag} BAD no\r\n").as_bytes())
+                .await
+                .ok()?,
+        }
+    }
+}
+
+/// POP3 up to `+OK Begin TLS` (RFC 2595 §4).
+async fn pop3(stream: TcpStream) -> Option<TcpStream> {
+    let mut reader = BufReader::new(stream);
+    reader
+        .get_mut()
+        .write_all(b"+OK test.invalid POP3 ready\r\n")
+        .await
+        .ok()?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        match line.trim_end().to_ascii_uppercase().as_str() {
+            "CAPA" => reader
+                .get_mut()
+                .write_all(b"+OK list\r\nUSER\r\nSTLS\r\n.\r\n")
+                .await
+                .ok()?,
+            "STLS" => {
+                reader
+                    .get_mut()
+                    .write_all(b"+OK Begin TLS\r\n")
+                    .await
+                    .ok()?;
+                return Some(reader.into_inner());
+            }
+            _ => reader.get_mut().write_all(b"-ERR no\r\n").await.ok()?,
+        }
     }
 }
 
