@@ -164,10 +164,21 @@ fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
 
 /// What a record matched, in words.
 pub fn describe_match(rec: &RecordResult, r: &HostReport) -> String {
-    let certs = r.chain.as_ref().and_then(|c| match &c.material {
-        Material::Chain(certs) => Some(certs.as_slice()),
-        Material::Key(_) => None,
-    });
+    // The chain file, or (with --live and no file) the first chain a server presented.
+    let certs = r
+        .chain
+        .as_ref()
+        .and_then(|c| match &c.material {
+            Material::Chain(certs) => Some(certs.as_slice()),
+            Material::Key(_) => None,
+        })
+        .or_else(|| {
+            r.live
+                .iter()
+                .flat_map(|a| &a.chains)
+                .map(|c| c.certs.as_slice())
+                .find(|c| !c.is_empty())
+        });
     let base = match (&rec.matched, certs) {
         (Match::Cert { depth }, Some(certs)) => format!(
             "depth {depth}: {}",

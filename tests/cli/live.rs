@@ -218,3 +218,31 @@ fn imap_and_pop3_starttls_and_the_sni_is_the_host_name() {
         );
     }
 }
+
+/// The README's `--live` example, run for real (ports replaced by placeholders).
+#[test]
+fn live_table_names_each_presented_certificate() {
+    let dns = dnsserver::start();
+    let server = tlsserver::start(Mode::Smtp, Some("mx-p256"), Some("mx-rsa2048"));
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "--live".into(),
+        "--format".into(),
+        "table".into(),
+    ];
+    args.extend(dns.args());
+    args.extend([
+        "--connect".into(),
+        server.connect(),
+        "single.dane.test".into(),
+    ]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    r.code(1);
+    let shown = r.stdout.replace(&server.connect(), "127.0.0.1:SMTP_PORT");
+    let readme = std::fs::read_to_string(crate::util::root().join("README.md")).expect("README");
+    assert!(
+        readme.contains(&shown),
+        "README example differs from this run:\n{shown}"
+    );
+}
