@@ -126,7 +126,7 @@ pub fn dns_config(args: &crate::cli::DnsArgs) -> Result<DnsConfig> {
 
 impl Config {
     fn from_args(args: &CheckArgs, env: &mut Env<'_>) -> Result<Config> {
-        let ports = crate::commands::generate::unique(&args.ports);
+        let ports = crate::commands::unique(&args.ports);
         let terminal = env.out_is_terminal;
         let format = args.format.unwrap_or(if terminal {
             CheckFormat::Table

@@ -46,7 +46,7 @@ impl Config {
                 hosts.push(host);
             }
         }
-        let ports = unique(&args.ports);
+        let ports = crate::commands::unique(&args.ports);
         Ok(Config {
             set,
             hosts,
@@ -184,15 +184,4 @@ fn warn_pkix_on_smtp(config: &Config, env: &mut Env<'_>) {
             ),
         );
     }
-}
-
-/// The values in first-seen order, without repeats.
-pub fn unique<T: PartialEq + Clone>(values: &[T]) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for v in values {
-        if !out.contains(v) {
-            out.push(v.clone());
-        }
-    }
-    out
 }

@@ -6,3 +6,14 @@ pub mod completions;
 pub mod generate;
 pub mod renew;
 pub mod zone;
+
+/// The values in first-seen order, without repeats.
+pub fn unique<T: PartialEq + Clone>(values: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out
+}

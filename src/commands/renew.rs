@@ -161,7 +161,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
     let mut reports = Vec::new();
     let current_chain = job.current.as_ref().and_then(|i| chain_of(&i.material));
     for host in &job.hosts {
-        for &port in &crate::commands::generate::unique(&common.ports) {
+        for &port in &crate::commands::unique(&common.ports) {
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns, &owner)),
