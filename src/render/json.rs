@@ -278,6 +278,16 @@ struct FindingDoc<'a> {
     message: &'a str,
 }
 
+impl<'a> FindingDoc<'a> {
+    fn new(f: &'a crate::findings::Finding) -> FindingDoc<'a> {
+        FindingDoc {
+            code: f.code.as_str(),
+            severity: f.severity.as_str(),
+            message: &f.message,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct CheckDoc<'a> {
     schema: u32,
@@ -336,15 +346,7 @@ fn host_doc(r: &HostReport) -> HostDoc<'_> {
         chain,
         records: r.records.iter().map(record_doc).collect(),
         live: r.live.iter().map(live_doc).collect(),
-        findings: r
-            .findings
-            .iter()
-            .map(|f| FindingDoc {
-                code: f.code.as_str(),
-                severity: f.severity.as_str(),
-                message: &f.message,
-            })
-            .collect(),
+        findings: r.findings.iter().map(FindingDoc::new).collect(),
         verdict: r.verdict.as_str(),
     }
 }
@@ -448,16 +450,7 @@ pub fn renew_doc(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<()>
                     covers: rec.covers.clone(),
                 })
                 .collect(),
-            findings: r
-                .outcome
-                .findings
-                .iter()
-                .map(|f| FindingDoc {
-                    code: f.code.as_str(),
-                    severity: f.severity.as_str(),
-                    message: &f.message,
-                })
-                .collect(),
+            findings: r.outcome.findings.iter().map(FindingDoc::new).collect(),
             publish: r
                 .outcome
                 .publish

@@ -26,6 +26,23 @@ pub struct Generated<'a> {
     pub blocks: &'a [Block<'a>],
 }
 
+/// `  severity code: message` lines, the message escaped.
+pub fn findings(
+    out: &mut dyn std::io::Write,
+    list: &[crate::findings::Finding],
+) -> std::io::Result<()> {
+    for f in list {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            f.severity,
+            f.code,
+            crate::sanitize::escape(&f.message)
+        )?;
+    }
+    Ok(())
+}
+
 /// `2025-01-01T00:00:00Z`.
 pub fn iso_time(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)

@@ -120,15 +120,7 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         writeln!(out, "{table}")?;
     }
     live_lines(out, r)?;
-    for f in &r.findings {
-        writeln!(
-            out,
-            "  {} {}: {}",
-            f.severity.as_str(),
-            f.code,
-            escape(&f.message)
-        )?;
-    }
+    super::findings(out, &r.findings)?;
     writeln!(out)
 }
 

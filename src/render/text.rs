@@ -44,15 +44,7 @@ pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
     for rec in &r.outcome.records {
         writeln!(out, "    {:<26} {}", short(&rec.tlsa), role_text(rec))?;
     }
-    for f in &r.outcome.findings {
-        writeln!(
-            out,
-            "  {} {}: {}",
-            f.severity.as_str(),
-            f.code,
-            escape(&f.message)
-        )?;
-    }
+    super::findings(out, &r.outcome.findings)?;
     if !r.outcome.publish.is_empty() {
         writeln!(out, "  publish now:")?;
         for t in &r.outcome.publish {
