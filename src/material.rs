@@ -128,7 +128,10 @@ fn pem_blocks(bytes: &[u8]) -> Result<Vec<Block<'_>>, ParseError> {
             if let Some((label, _)) = &open {
                 return Err(ParseError::at(
                     blocks.len() + 1,
-                    format!("a second BEGIN line comes before the END line of the {label} block"),
+                    format!(
+                        "a second BEGIN line comes before the END line of the {} block",
+                        shown_label(label)
+                    ),
                 ));
             }
             let label = String::from_utf8_lossy(rest.strip_suffix(b"-----").unwrap_or(rest));
@@ -146,14 +149,17 @@ fn pem_blocks(bytes: &[u8]) -> Result<Vec<Block<'_>>, ParseError> {
     if let Some((label, _)) = open {
         return Err(ParseError::at(
             blocks.len() + 1,
-            format!("the {label} block has no END line (truncated file?)"),
+            format!(
+                "the {} block has no END line (truncated file?)",
+                shown_label(&label)
+            ),
         ));
     }
     Ok(blocks)
 }
 
 fn pem_item(block: &Block<'_>, number: usize) -> Result<Item, ParseError> {
-    let label = crate::sanitize::escape(&block.label).into_owned();
+    let label = shown_label(&block.label);
     if block.label == "RSA PUBLIC KEY" {
         let (_, der) = der::pem::decode_vec(block.text)
             .map_err(|_| ParseError::at(number, "corrupt base64 in the RSA PUBLIC KEY block"))?;
@@ -184,6 +190,13 @@ fn pem_item(block: &Block<'_>, number: usize) -> Result<Item, ParseError> {
             "PEM block {number} ({label}) ignored: not a certificate, CSR or key"
         ))),
     }
+}
+
+/// A PEM label as it may be shown: escaped, and cut after 64 characters.
+fn shown_label(label: &str) -> String {
+    let cut: String = label.chars().take(64).collect();
+    let more = if cut.len() < label.len() { "…" } else { "" };
+    format!("{}{more}", crate::sanitize::escape(&cut))
 }
 
 fn ignored_label_note(number: usize, label: &str) -> String {
