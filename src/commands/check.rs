@@ -218,21 +218,40 @@ fn name_lines<'a>(
     })
 }
 
+/// Names checked with one resolver. hickory keeps every DNSSEC validation result in
+/// a cache of up to a million entries that the stub resolver cannot shrink, so a
+/// fresh resolver per batch keeps memory flat however long the list.
+const NAMES_PER_RESOLVER: usize = 2000;
+
 async fn run(
     config: &Config,
-    names: impl Iterator<Item = Result<String, String>>,
+    mut names: impl Iterator<Item = Result<String, String>>,
     now: i64,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
-    let dns = Dns::new(&config.dns).await?;
-    dns.ensure_dnssec_passes().await?;
-    let jobs = stream::iter(names).map(|name| {
-        let dns = &dns;
-        async move {
-            match name {
-                Err(e) => Err(e),
-                Ok(name) => check_name(dns, config, &name, now).await,
-            }
+    let mut status = ExitStatus::Ok;
+    loop {
+        let batch: Vec<Result<String, String>> = names.by_ref().take(NAMES_PER_RESOLVER).collect();
+        if batch.is_empty() {
+            return Ok(status);
+        }
+        let dns = Dns::new(&config.dns).await?;
+        dns.ensure_dnssec_passes().await?;
+        status = status.worst(run_batch(config, &dns, batch, now, sink).await?);
+    }
+}
+
+async fn run_batch(
+    config: &Config,
+    dns: &Dns,
+    batch: Vec<Result<String, String>>,
+    now: i64,
+    sink: &mut Sink<'_>,
+) -> Result<ExitStatus> {
+    let jobs = stream::iter(batch).map(|name| async move {
+        match name {
+            Err(e) => Err(e),
+            Ok(name) => check_name(dns, config, &name, now).await,
         }
     });
     let mut status = ExitStatus::Ok;

@@ -514,8 +514,9 @@ on_start_exit() {
 cmd_start() {
     need knotd keymgr kdig unbound unbound-checkconf dnssec-keygen dnssec-signzone \
          dnssec-dsfromkey openssl awk flock
-    [[ -z $BENCH_HOSTS || $BENCH_HOSTS =~ ^[1-9][0-9]{0,6}$ ]] && ((${BENCH_HOSTS:-0} <= 1000000)) ||
+    if [[ -n $BENCH_HOSTS ]] && ! [[ $BENCH_HOSTS =~ ^[1-9][0-9]{0,6}$ && $BENCH_HOSTS -le 1000000 ]]; then
         die "BENCH_HOSTS must be a number from 0 to 1000000, not '$BENCH_HOSTS'"
+    fi
     mkdir -p "$LAB"
     LAB=$(cd "$LAB" && pwd -P)
     if [[ -e $LAB/lab.env || -e $LAB/knot/knot.conf ]]; then
