@@ -10,6 +10,9 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::{SubjectPublicKeyInfo, X509Name};
 
+/// Most subjectAltName entries accepted in one certificate.
+pub const MAX_SAN_NAMES: usize = 1000;
+
 /// One parsed certificate, owned, with everything the generators and checks use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -135,14 +138,8 @@ impl Certificate {
 
     fn from_parsed(x509: &X509Certificate<'_>) -> Result<Certificate, String> {
         let validity = x509.validity();
-        let mut dns_names = Vec::new();
-        if let Ok(Some(san)) = x509.subject_alternative_name() {
-            for name in &san.value.general_names {
-                if let GeneralName::DNSName(n) = name {
-                    dns_names.push((*n).to_string());
-                }
-            }
-        }
+        let dns_names = san_dns_names(x509)?;
+        check_name_strings(x509)?;
         let constraints = x509
             .basic_constraints()
             .map_err(|e| format!("bad basicConstraints extension: {e}"))?
@@ -226,6 +223,60 @@ fn name_matches(pattern: &str, host: &str) -> bool {
         };
     }
     pattern.eq_ignore_ascii_case(host)
+}
+
+/// subjectAltName dNSNames; a broken extension, too many names or a dNSName that is
+/// not ASCII make the certificate unusable rather than silently partial.
+fn san_dns_names(x509: &X509Certificate<'_>) -> Result<Vec<String>, String> {
+    let san = x509
+        .subject_alternative_name()
+        .map_err(|e| format!("bad subjectAltName extension: {e}"))?;
+    let Some(san) = san else {
+        return Ok(Vec::new());
+    };
+    let names = &san.value.general_names;
+    if names.len() > MAX_SAN_NAMES {
+        return Err(format!(
+            "{} subjectAltName names; at most {MAX_SAN_NAMES} are accepted",
+            names.len()
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        match name {
+            GeneralName::DNSName(n) => out.push((*n).to_string()),
+            GeneralName::Invalid(tag, _) if tag.0 == 2 => {
+                return Err(format!(
+                    "subjectAltName name {} is a DNS name that is not ASCII (IA5String)",
+                    i + 1
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Subject and issuer strings must decode: a UTF8String that is not UTF-8 (or an
+/// ASCII string type that is not ASCII) is refused instead of shown as hex.
+fn check_name_strings(x509: &X509Certificate<'_>) -> Result<(), String> {
+    for (which, name) in [("subject", x509.subject()), ("issuer", x509.issuer())] {
+        for attr in name.iter_attributes() {
+            let tag = attr.attr_value().tag().0;
+            if matches!(tag, 12 | 19 | 22 | 26) && attr.as_str().is_err() {
+                let kind = if tag == 12 {
+                    "UTF-8 (UTF8String)"
+                } else {
+                    "ASCII"
+                };
+                return Err(format!(
+                    "the {which} has a {} that is not valid {kind}",
+                    short_name(attr.attr_type())
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// OpenSSL's one-line name form: `C = US, O = Let's Encrypt, CN = YR1`.

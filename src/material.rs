@@ -7,6 +7,9 @@ use zeroize::Zeroizing;
 use crate::chain::{Certificate, KeyKind};
 use crate::keys::{self, PrivateKeyForm};
 
+/// Most notes about skipped PEM blocks; the rest are counted in one more note.
+const MAX_NOTES: usize = 10;
+
 /// Most certificates daneguard accepts in one chain.
 pub const MAX_CHAIN_LEN: usize = 16;
 
@@ -255,6 +258,11 @@ fn combine(items: Vec<Item>, had_private_key: bool) -> Result<Parsed, ParseError
             Item::Key(k) => keys.push((i + 1, k)),
             Item::Ignored(note) => notes.push(note),
         }
+    }
+    if notes.len() > MAX_NOTES {
+        let more = notes.len() - MAX_NOTES;
+        notes.truncate(MAX_NOTES);
+        notes.push(format!("{more} more PEM blocks ignored"));
     }
     if !certs.is_empty() {
         if certs.len() > MAX_CHAIN_LEN {

@@ -75,7 +75,14 @@ struct State {
     /// What the caller assumes when the file sets no TTL.
     fallback_ttl: Option<u32>,
     last_owner: Option<Name>,
+    /// Files being read, to refuse `$INCLUDE` cycles.
+    stack: Vec<PathBuf>,
+    /// `$INCLUDE`s read so far.
+    includes: usize,
 }
+
+/// Most `$INCLUDE`s read for one zone.
+const MAX_INCLUDES: usize = 256;
 
 /// Parses `text` (the contents of `file`). `origin` is the starting `$ORIGIN`;
 /// `fallback_ttl` is used (and marked as assumed) where the file sets no TTL.
@@ -93,6 +100,8 @@ pub fn parse(
         last_ttl: None,
         fallback_ttl,
         last_owner: None,
+        stack: vec![file.to_path_buf()],
+        includes: 0,
     };
     parse_into(text, file, &mut state, load, 0, &mut zone);
     zone
@@ -252,6 +261,16 @@ fn directive_entry(
                 ));
             }
             let path = include_path(file, arg);
+            if state.stack.contains(&path) {
+                return Err(format!(
+                    "$INCLUDE {}: the file includes itself",
+                    crate::sanitize::escape(&path.display().to_string())
+                ));
+            }
+            state.includes += 1;
+            if state.includes > MAX_INCLUDES {
+                return Err(format!("more than {MAX_INCLUDES} $INCLUDEs"));
+            }
             let text = load(&path).map_err(|m| {
                 format!(
                     "$INCLUDE {}: {m}",
@@ -262,7 +281,9 @@ fn directive_entry(
             if let Some(o) = entry.tokens.get(2) {
                 state.origin = name(o, &state.origin)?;
             }
+            state.stack.push(path.clone());
             parse_into(&text, &path, state, load, depth + 1, zone);
+            state.stack.pop();
             // RFC 1035 §5.1: the origin reverts after an $INCLUDE.
             state.origin = saved_origin;
             Ok(())

@@ -132,21 +132,30 @@ struct HostConfig {
     chain: PathBuf,
 }
 
-/// Reads the `--config` TOML file; relative chain paths are relative to it.
-fn load_config(path: &str, env: &mut Env<'_>) -> Result<Vec<HostChain>> {
-    let (name, bytes) = input::read(path, env)?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
-    let config: Config = toml::from_str(&text).map_err(|e| {
+/// Parses `--config` text into `(HOST or HOST:PORT, chain path)` pairs.
+pub fn parse_config(text: &str) -> std::result::Result<Vec<(String, PathBuf)>, String> {
+    let config: Config = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-        Error::input(&name, format!("not a valid config: {at}{}", e.message()))
+        format!("not a valid config: {at}{}", e.message())
     })?;
-    let base = Path::new(path).parent().unwrap_or(Path::new("."));
-    config
+    Ok(config
         .hosts
+        .into_iter()
+        .map(|(key, host)| (key, host.chain))
+        .collect())
+}
+
+/// Reads the `--config` TOML file; relative chain paths are relative to it.
+fn load_config(path: &str, env: &mut Env<'_>) -> Result<Vec<HostChain>> {
+    let (name, bytes) = input::read(path, env)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
+    let entries = parse_config(&text).map_err(|m| Error::input(&name, m))?;
+    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    entries
         .iter()
-        .map(|(key, host)| host_chain(key, &base.join(&host.chain), &name, env))
+        .map(|(key, chain)| host_chain(key, &base.join(chain), &name, env))
         .collect()
 }
