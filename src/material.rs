@@ -22,6 +22,16 @@ pub enum Material {
     Key(LoneKey),
 }
 
+impl Material {
+    /// The certificates, or `None` for a lone key.
+    pub fn certs(&self) -> Option<&[Certificate]> {
+        match self {
+            Material::Chain(c) => Some(c),
+            Material::Key(_) => None,
+        }
+    }
+}
+
 /// A public key taken from a private key, a public-key file or a CSR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoneKey {

@@ -360,10 +360,7 @@ async fn check_host(
     let mut reports = Vec::new();
     for &port in &config.ports {
         let (tlsa_name, tlsa) = tlsa_lookup(dns, host, &addresses, port).await;
-        let certs = chain.as_ref().and_then(|c| match &c.material {
-            crate::material::Material::Chain(certs) => Some(certs.as_slice()),
-            crate::material::Material::Key(_) => None,
-        });
+        let certs = chain.as_ref().and_then(|c| c.material.certs());
         let also_names: Vec<String> = addresses
             .canonical
             .iter()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::certbot::{self, Lineage};
 use crate::chain::Certificate;
 use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
-use crate::dns::{Dns, fqdn};
+use crate::dns::Dns;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -138,7 +138,7 @@ pub fn hosts_or_leaf_names(
 /// Checks every host and port of a job and renders the reports.
 pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus> {
     let hierarchy = match &common.ca_certs {
-        Some(dir) => load_hierarchy(Path::new(dir))?,
+        Some(dir) => crate::commands::load_hierarchy(Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
     let prediction_facts = match (&job.next, &job.lineage) {
@@ -159,7 +159,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
         _ => None,
     };
     let mut reports = Vec::new();
-    let current_chain = job.current.as_ref().and_then(|i| chain_of(&i.material));
+    let current_chain = job.current.as_ref().and_then(|i| i.material.certs());
     for host in &job.hosts {
         for &port in &crate::commands::unique(&common.ports) {
             let owner = host.tlsa_owner(port, Proto::Tcp);
@@ -262,13 +262,6 @@ fn no_records_outcome(host: &Host, port: u16) -> renewal::RenewOutcome {
     }
 }
 
-fn chain_of(m: &Material) -> Option<&[Certificate]> {
-    match m {
-        Material::Chain(c) => Some(c),
-        Material::Key(_) => None,
-    }
-}
-
 fn describe_input(i: &Input) -> String {
     match &i.material {
         Material::Chain(c) => match c.first() {
@@ -355,7 +348,7 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
         ));
     }
     let conf = certbot::parse_renewal_conf(&text).map_err(|m| Error::input(&shown, m))?;
-    let chain = current.and_then(|c| chain_of(&c.material)).unwrap_or(&[]);
+    let chain = current.and_then(|c| c.material.certs()).unwrap_or(&[]);
     let family = conf
         .key_type
         .clone()
@@ -371,35 +364,6 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
     })
 }
 
-pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
-    let shown = dir.display().to_string();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::input(&shown, format!("cannot read directory: {e}")))?;
-    let mut files = Vec::new();
-    let mut status = None;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        if name == "status.txt" {
-            status = Some(
-                std::fs::read_to_string(&path)
-                    .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?,
-            );
-        } else if name.ends_with(".pem") || name.ends_with(".crt") {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
-            files.push((name, bytes));
-        }
-    }
-    files.sort();
-    Hierarchy::from_files(&files, status.as_deref(), shown.clone())
-        .map_err(|m| Error::input(&shown, m))
-}
-
 /// Where the published records come from.
 enum Source {
     Dns(crate::dns::DnsConfig),
@@ -410,10 +374,14 @@ enum Source {
 impl Source {
     fn open(common: &RenewArgs, env: &mut Env<'_>) -> Result<Source> {
         let (path, origin, fallback_ttl) = match (&common.zone, &common.records) {
-            (Some(path), _) => (path, zone_origin(path, common.origin.as_deref())?, None),
+            (Some(path), _) => (
+                path,
+                crate::commands::zone_origin(path, common.origin.as_deref())?,
+                None,
+            ),
             (None, Some(path)) => {
                 let origin = match common.origin.as_deref() {
-                    Some(o) => zone_origin(path, Some(o))?,
+                    Some(o) => crate::commands::zone_origin(path, Some(o))?,
                     None => hickory_proto::rr::Name::root(),
                 };
                 (path, origin, Some(ASSUMED_TTL))
@@ -424,7 +392,7 @@ impl Source {
                 )?));
             }
         };
-        let zone = read_zone(path, origin.clone(), fallback_ttl, env)?;
+        let zone = crate::commands::read_zone(path, origin.clone(), fallback_ttl, env)?;
         // A TLSA line that does not parse must not pass for "no records".
         if let Some(p) = zone
             .problems
@@ -446,55 +414,6 @@ impl Source {
 
 /// TTL assumed for record lines that carry none (and said so in the report).
 const ASSUMED_TTL: u32 = 3600;
-
-/// `--origin`, or the zone file's name without `.zone`/`.db`, or the root.
-pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr::Name> {
-    use hickory_proto::rr::Name;
-    if let Some(o) = given {
-        return Name::from_ascii(fqdn(o))
-            .map_err(|_| Error::Usage(format!("--origin: '{o}' is not a domain name")));
-    }
-    let file = Path::new(path)
-        .file_name()
-        .and_then(|f| f.to_str())
-        .unwrap_or_default();
-    let stem = [".zone", ".db", ".signed"]
-        .iter()
-        .fold(file.to_string(), |s, ext| {
-            s.trim_end_matches(ext).to_string()
-        });
-    if stem.contains('.')
-        && let Ok(name) = Name::from_ascii(fqdn(&stem))
-    {
-        return Ok(name);
-    }
-    Ok(Name::root())
-}
-
-/// Reads and parses a zone file (with `$INCLUDE` from disk).
-pub fn read_zone(
-    path: &str,
-    origin: hickory_proto::rr::Name,
-    default_ttl: Option<u32>,
-    env: &mut Env<'_>,
-) -> Result<Zone> {
-    let (_, bytes) = input::read(path, env)?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::input(path, "is not UTF-8 text"))?;
-    let load = |p: &Path| -> std::result::Result<String, String> {
-        let bytes = std::fs::read(p).map_err(|e| input::describe_io(&e))?;
-        if bytes.len() as u64 > input::MAX_INPUT_BYTES {
-            return Err("file too large".into());
-        }
-        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
-    };
-    Ok(zonefile::parse(
-        &text,
-        Path::new(path),
-        origin,
-        default_ttl,
-        &load,
-    ))
-}
 
 /// Published TLSA records for one owner.
 struct Published {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::chain::Certificate;
 use crate::cli::{ZoneArgs, ZoneFormat};
-use crate::commands::renew::{read_zone, zone_origin};
+use crate::commands::{read_zone, zone_origin};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -38,7 +38,7 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         chains.push(host_chain(key, Path::new(path), "--chain", env)?);
     }
     let hierarchy = match &args.ca_certs {
-        Some(dir) => crate::commands::renew::load_hierarchy(Path::new(dir))?,
+        Some(dir) => crate::commands::load_hierarchy(Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
     // Later entries win: --chain over --config, and a repeated --chain over an earlier one.

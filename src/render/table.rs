@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Generated;
-use crate::material::Material;
 use crate::recordset::About;
 use crate::report::HostReport;
 use crate::sanitize::escape;
@@ -160,10 +159,7 @@ pub fn describe_match(rec: &RecordResult, r: &HostReport) -> String {
     let certs = r
         .chain
         .as_ref()
-        .and_then(|c| match &c.material {
-            Material::Chain(certs) => Some(certs.as_slice()),
-            Material::Key(_) => None,
-        })
+        .and_then(|c| c.material.certs())
         .or_else(|| {
             r.live
                 .iter()
