@@ -57,6 +57,13 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     for file in &args.files {
         let origin = zone_origin(file, args.origin.as_deref())?;
         let zone = read_zone(file, origin.clone(), None, env)?;
+        // An empty or wrong file must not pass a CI job as "no findings".
+        if zone.records.is_empty() && zone.problems.is_empty() && zone.skipped == 0 {
+            return Err(Error::input(
+                file,
+                "holds no DNS records; is this a zone file?",
+            ));
+        }
         // The apex is the SOA owner when the file has one ($ORIGIN may differ from
         // the file name); otherwise the origin the file was read with.
         let soa = zone

@@ -1279,3 +1279,14 @@ fn fixtures_are_relative_to_the_repository() {
         assert!(root().join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn an_empty_zone_file_is_bad_input_not_a_clean_zone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.zone");
+    std::fs::write(&empty, "; nothing but a comment\n").expect("write");
+    let shown = empty.display().to_string();
+    crate::util::run(&["zone", &shown]).fails_with(&format!(
+        "daneguard: error: {shown}: holds no DNS records; is this a zone file?"
+    ));
+}
