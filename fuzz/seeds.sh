@@ -85,15 +85,15 @@ text certbot_conf '[renewalparams]\nreuse_key = True\nkey_type = ecdsa\nelliptic
 
 # --- le_hierarchy: status.txt, NUL, then PEM files separated by NUL ------------------------
 mkdir -p "$OUT/le_hierarchy"
-status=$ROOT/src/letsencrypt/status.txt
+status=$ROOT/src/input/letsencrypt/status.txt
 i=0
 for group in "int-y*.pem root-*.pem" "r1*.pem" "e*.pem" "int-yr1.pem root-yr-by-x1.pem"; do
     i=$((i + 1))
     {
         cat "$status"
-        for f in $(cd "$ROOT/src/letsencrypt" && echo $group); do
+        for f in $(cd "$ROOT/src/input/letsencrypt" && echo $group); do
             printf '\0'
-            cat "$ROOT/src/letsencrypt/$f"
+            cat "$ROOT/src/input/letsencrypt/$f"
         done
     } >"$OUT/le_hierarchy/seed-group-$i"
 done

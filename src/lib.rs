@@ -3,35 +3,23 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod certbot;
 pub mod chain;
 pub mod cli;
 pub mod commands;
-pub mod diag;
+pub mod dane;
 pub mod dns;
 pub mod env;
 pub mod error;
 pub mod exit;
 pub mod findings;
 pub mod input;
-pub mod keys;
-pub mod letsencrypt;
 pub mod live;
-pub mod liveverdict;
 pub mod lookup;
-pub mod man;
-pub mod material;
 pub mod owner;
-pub mod recordset;
 pub mod render;
-pub mod renewal;
 pub mod report;
 pub mod sanitize;
-pub mod sanity;
 pub mod tlsa;
-pub mod verdict;
-pub mod zonecheck;
-pub mod zonefile;
 
 use std::ffi::OsString;
 
@@ -63,7 +51,7 @@ where
         Ok(status) => status,
         Err(e) if e.is_broken_pipe() => ExitStatus::Ok,
         Err(e) => {
-            diag::error(env, &e.to_string());
+            render::diag::error(env, &e.to_string());
             ExitStatus::Failure
         }
     }

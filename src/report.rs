@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::dane::verdict::RecordResult;
 use crate::findings::{Finding, Verdict};
 use crate::input::Input;
 use crate::lookup::Answer;
 use crate::tlsa::Tlsa;
-use crate::verdict::RecordResult;
 
 /// One host (or, when its MX lookup failed, one mail domain) and its verdict.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub struct HostReport {
     pub chain: Option<Arc<Input>>,
     pub records: Vec<RecordResult>,
     /// What each address presented (`--live`).
-    pub live: Vec<crate::liveverdict::LiveAddress>,
+    pub live: Vec<crate::dane::live::LiveAddress>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }
@@ -43,5 +43,5 @@ pub struct RenewReport {
     pub ttl: Option<u32>,
     pub current: Option<String>,
     pub next: String,
-    pub outcome: crate::renewal::RenewOutcome,
+    pub outcome: crate::dane::renewal::RenewOutcome,
 }

@@ -10,13 +10,13 @@
 use std::path::Path;
 
 use daneguard::chain::KeyKind;
-use daneguard::material::{KeyOrigin, LoneKey};
+use daneguard::dane::recordset::{About, Block};
+use daneguard::input::material::{KeyOrigin, LoneKey};
+use daneguard::input::zonefile;
 use daneguard::owner::{Host, Proto};
-use daneguard::recordset::{About, Block};
 use daneguard::render::{self, Generated, json::RecordDoc};
 use daneguard::sanitize::{escape, escape_bytes};
 use daneguard::tlsa::{self, Params, Tlsa};
-use daneguard::zonefile;
 use hickory_proto::rr::Name;
 use proptest::prelude::*;
 use proptest::test_runner::Config;

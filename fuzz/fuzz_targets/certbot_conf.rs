@@ -1,8 +1,8 @@
-//! `daneguard::certbot::parse_renewal_conf` on certbot's `renewal/NAME.conf`.
+//! `daneguard::input::certbot::parse_renewal_conf` on certbot's `renewal/NAME.conf`.
 //! Properties: no panic; a key_type that is accepted is rsa or ecdsa.
 #![no_main]
 
-use daneguard::certbot;
+use daneguard::input::certbot;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

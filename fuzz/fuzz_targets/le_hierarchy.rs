@@ -1,9 +1,9 @@
-//! `daneguard::letsencrypt::Hierarchy::from_files` (`--ca-certs DIR`).
+//! `daneguard::input::letsencrypt::Hierarchy::from_files` (`--ca-certs DIR`).
 //! Input: `status.txt` text, then each PEM file, separated by NUL bytes.
 //! Properties: no panic; an accepted hierarchy has issuers, and lookups on it work.
 #![no_main]
 
-use daneguard::letsencrypt::Hierarchy;
+use daneguard::input::letsencrypt::Hierarchy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

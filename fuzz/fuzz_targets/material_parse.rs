@@ -1,9 +1,9 @@
-//! `daneguard::material::parse`: PEM/DER certificates, keys and CSRs from a file.
+//! `daneguard::input::material::parse`: PEM/DER certificates, keys and CSRs from a file.
 //! Properties: no panic; certificate text fields escape to clean text; every record
 //! daneguard can compute from the material round-trips through its text forms.
 #![no_main]
 
-use daneguard::material::{self, Material};
+use daneguard::input::material::{self, Material};
 use daneguard::sanitize::escape;
 use daneguard::tlsa::{Params, Tlsa};
 use daneguard_fuzz::{assert_clean, assert_tlsa_round_trips};

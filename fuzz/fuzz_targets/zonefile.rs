@@ -1,11 +1,11 @@
-//! `daneguard::zonefile::parse` on a zone file (with a fixed `$INCLUDE` target).
+//! `daneguard::input::zonefile::parse` on a zone file (with a fixed `$INCLUDE` target).
 //! Properties: no panic; every record and problem of the main file has a line inside
 //! it; every TLSA record read round-trips through daneguard's text forms.
 #![no_main]
 
 use std::path::Path;
 
-use daneguard::zonefile;
+use daneguard::input::zonefile;
 use daneguard_fuzz::assert_tlsa_round_trips;
 use hickory_proto::rr::Name;
 use libfuzzer_sys::fuzz_target;

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use crate::certbot::Lineage;
 use crate::cli::CertbotHookArgs;
 use crate::commands::renew::{self, Job};
-use crate::diag;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::input;
+use crate::input::certbot::Lineage;
 use crate::owner::Host;
+use crate::render::diag;
 use crate::sanitize::escape;
 
 pub fn execute(args: &CertbotHookArgs, env: &mut Env<'_>) -> Result<ExitStatus> {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::dane::live::{self as liveverdict, LiveAddress};
+use crate::dane::verdict::{self, HostFacts, MatchContext};
 use crate::dns::{Dns, DnsConfig, fqdn};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -15,14 +17,12 @@ use crate::exit::ExitStatus;
 use crate::findings::{self, Code, Verdict};
 use crate::input::{self, Input};
 use crate::live::{self, Starttls};
-use crate::liveverdict::{self, LiveAddress};
 use crate::lookup::Answer;
 use crate::lookup::Security;
 use crate::owner::{Host, Proto};
 use crate::render;
 use crate::report::HostReport;
 use crate::sanitize::escape;
-use crate::verdict::{self, HostFacts, MatchContext};
 
 /// Longest line accepted in a `--from` file.
 const MAX_NAME_LINE: usize = 1024;

@@ -1,14 +1,14 @@
 //! `daneguard generate`: TLSA records from chains, keys and CSRs.
 
 use crate::cli::{GenerateArgs, GenerateFormat, SetName};
-use crate::diag;
+use crate::dane::recordset::{self, RecordSet};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
+use crate::input::material::Material;
 use crate::input::{self, Input};
-use crate::material::Material;
 use crate::owner::{Host, Proto};
-use crate::recordset::{self, RecordSet};
+use crate::render::diag;
 use crate::render::{self, Generated};
 use crate::sanitize::escape;
 use crate::tlsa;
@@ -76,7 +76,7 @@ pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         if let Material::Chain(certs) = &mut input.material {
             let norm = crate::chain::normalize(certs);
             let ta = !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
-            for note in crate::sanity::chain_notes(&norm, &hosts, env.now, ta) {
+            for note in crate::dane::sanity::chain_notes(&norm, &hosts, env.now, ta) {
                 diag::note(env, &format!("{}: {note}", escape(&input.name)));
             }
             *certs = norm.certs;

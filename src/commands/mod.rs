@@ -7,8 +7,8 @@ use crate::dns::fqdn;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::input;
-use crate::letsencrypt::Hierarchy;
-use crate::zonefile::{self, Zone};
+use crate::input::letsencrypt::Hierarchy;
+use crate::input::zonefile::{self, Zone};
 
 pub mod certbot_hook;
 pub mod check;

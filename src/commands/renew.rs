@@ -3,24 +3,24 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::certbot::{self, Lineage};
 use crate::chain::Certificate;
 use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
+use crate::dane::renewal::{self, Next, Prediction, RenewFacts};
+use crate::dane::verdict::MatchContext;
 use crate::dns::Dns;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{self, Code, Finding, Verdict};
+use crate::input::certbot::{self, Lineage};
+use crate::input::letsencrypt::{Hierarchy, Status};
+use crate::input::material::Material;
+use crate::input::zonefile::{self, Zone};
 use crate::input::{self, Input};
-use crate::letsencrypt::{Hierarchy, Status};
 use crate::lookup::{Answer, Security};
-use crate::material::Material;
 use crate::owner::{Host, Proto};
-use crate::renewal::{self, Next, Prediction, RenewFacts};
 use crate::report::RenewReport;
 use crate::tlsa::Tlsa;
-use crate::verdict::MatchContext;
-use crate::zonefile::{self, Zone};
 
 /// What `renew-check` and `certbot-hook` hand over to the shared runner.
 pub struct Job {
@@ -128,7 +128,7 @@ pub fn hosts_or_leaf_names(
         return Err(Error::Usage("give the host names to check".into()));
     }
     let shown: Vec<&str> = names.iter().map(Host::as_str).collect();
-    crate::diag::note(
+    crate::render::diag::note(
         env,
         &format!("checking the leaf's names: {}", shown.join(", ")),
     );

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use crate::chain::Certificate;
 use crate::cli::{ZoneArgs, ZoneFormat};
 use crate::commands::{read_zone, zone_origin};
+use crate::dane::zone::{Located, ZoneContext};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{self, Verdict};
 use crate::input;
-use crate::letsencrypt::Hierarchy;
-use crate::material::Material;
+use crate::input::letsencrypt::Hierarchy;
+use crate::input::material::Material;
 use crate::owner::Host;
 use crate::render;
-use crate::zonecheck::{self, Located, ZoneContext};
 
 /// A chain for a host, or for a host and port.
 struct HostChain {
@@ -81,7 +81,7 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             now: env.now,
             days: args.findings.days,
         };
-        located.extend(zonecheck::check(&zone, &cx));
+        located.extend(crate::dane::zone::check(&zone, &cx));
     }
     let allowed: Vec<Located> = located
         .into_iter()

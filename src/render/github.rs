@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
+use crate::dane::zone::Located;
 use crate::findings::Severity;
-use crate::zonecheck::Located;
 
 /// `::error file=F,line=L,title=daneguard CODE::message`, one per finding.
 pub fn zone_findings(out: &mut dyn Write, located: &[Located]) -> io::Result<()> {

@@ -6,12 +6,12 @@ use serde::Serialize;
 
 use super::{Generated, iso_time};
 use crate::chain::Certificate;
+use crate::dane::recordset::About;
+use crate::dane::verdict::{Match, RecordResult};
+use crate::input::material::{KeyOrigin, LoneKey, Material};
 use crate::lookup::Answer;
-use crate::material::{KeyOrigin, LoneKey, Material};
-use crate::recordset::About;
 use crate::report::{HostReport, RenewReport};
 use crate::tlsa::Tlsa;
-use crate::verdict::{Match, RecordResult};
 
 /// Version of the JSON documents daneguard writes; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -194,7 +194,7 @@ struct LiveCertDoc {
     unreadable: Option<String>,
 }
 
-fn live_doc(a: &crate::liveverdict::LiveAddress) -> LiveDoc {
+fn live_doc(a: &crate::dane::live::LiveAddress) -> LiveDoc {
     LiveDoc {
         address: a.address.to_string(),
         protocol: crate::live::protocol_name(a.protocol),
@@ -420,7 +420,7 @@ struct RenewRecordDoc {
     selector: u8,
     matching: u8,
     data: String,
-    role: crate::renewal::Role,
+    role: crate::dane::renewal::Role,
     covers: Vec<String>,
 }
 
@@ -492,7 +492,7 @@ struct ZoneFindingDoc<'a> {
 /// `zone --format json`.
 pub fn zone_doc(
     out: &mut dyn Write,
-    located: &[crate::zonecheck::Located],
+    located: &[crate::dane::zone::Located],
     files: &[String],
     verdict: crate::findings::Verdict,
 ) -> io::Result<()> {

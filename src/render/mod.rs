@@ -1,8 +1,10 @@
 //! Output formats. Each renderer writes one format to a `Write`; the core never formats.
 
+pub mod diag;
 pub mod generic;
 pub mod github;
 pub mod json;
+pub mod man;
 pub mod nsupdate;
 pub mod table;
 pub mod text;
@@ -11,7 +13,7 @@ pub mod zone;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::recordset::Block;
+use crate::dane::recordset::Block;
 
 /// The `generate` result for one input, as the renderers see it.
 pub struct Generated<'a> {

@@ -5,11 +5,11 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Generated;
-use crate::recordset::About;
+use crate::dane::recordset::About;
+use crate::dane::verdict::{Match, RecordResult};
 use crate::report::HostReport;
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
-use crate::verdict::{Match, RecordResult};
 
 /// Hex longer than this is shortened in tables (full-data records).
 const MAX_HEX_SHOWN: usize = 128;
@@ -140,14 +140,14 @@ fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
                 .matched
                 .iter()
                 .filter_map(|i| r.records.get(*i))
-                .map(|rec| crate::verdict::short(&rec.tlsa))
+                .map(|rec| crate::dane::verdict::short(&rec.tlsa))
                 .collect();
             let what = if matched.is_empty() {
                 "matches no usable record".to_string()
             } else {
                 format!("matches {}", matched.join(", "))
             };
-            writeln!(out, "{head} {} {what}", crate::liveverdict::describe(c))?;
+            writeln!(out, "{head} {} {what}", crate::dane::live::describe(c))?;
         }
     }
     Ok(())

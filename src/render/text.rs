@@ -2,12 +2,12 @@
 
 use std::io::{self, Write};
 
+use crate::dane::renewal::{RecordRole, Role};
+use crate::dane::verdict::short;
+use crate::dane::zone::Located;
 use crate::findings::{Severity, Verdict};
-use crate::renewal::{RecordRole, Role};
 use crate::report::RenewReport;
 use crate::sanitize::escape;
-use crate::verdict::short;
-use crate::zonecheck::Located;
 
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Generated, openssl_time, ttl_field};
-use crate::recordset::{About, Block};
+use crate::dane::recordset::{About, Block};
 use crate::sanitize::escape;
 
 /// Writes every input's records.

@@ -8,7 +8,7 @@ fn man_pages_are_current() {
     let dir = root().join("man");
     let update = std::env::var_os("DANEGUARD_UPDATE_MAN").is_some();
     let mut stale = Vec::new();
-    for (name, contents) in daneguard::man::pages() {
+    for (name, contents) in daneguard::render::man::pages() {
         let path = dir.join(&name);
         if update {
             std::fs::write(&path, &contents).expect("write man page");

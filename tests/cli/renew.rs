@@ -1722,7 +1722,7 @@ fn a_records_file_without_ttl_says_the_ttl_is_assumed() {
         &path_str(&file),
     ]);
     assert_eq!(r.code, 1, "{r:?}");
-    // daneguard's own wording for an unknown TTL (src/renewal.rs)
+    // daneguard's own wording for an unknown TTL (src/dane/renewal.rs)
     assert!(
         h.finding("wait-ttl")
             .message

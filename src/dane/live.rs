@@ -4,11 +4,11 @@
 use std::net::SocketAddr;
 
 use crate::chain::Certificate;
+use crate::dane::verdict::{self, MatchContext};
 use crate::findings::{Code, Finding};
 use crate::live::{Family, LiveError, Probe, Starttls};
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
-use crate::verdict::{self, MatchContext};
 
 /// One certificate chain a server presented.
 #[derive(Debug, Clone)]

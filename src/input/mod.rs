@@ -1,13 +1,19 @@
 //! Reading inputs from disk or stdin with a size limit: files, `-`, and certbot
 //! lineage directories (`/etc/letsencrypt/live/NAME/` → `fullchain.pem`).
 
+pub mod certbot;
+pub mod keys;
+pub mod letsencrypt;
+pub mod material;
+pub mod zonefile;
+
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::material::{self, Material};
+use material::Material;
 
 /// Largest input file daneguard reads (a full chain is a few kilobytes).
 pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
@@ -31,7 +37,7 @@ pub fn load(arg: &str, env: &mut Env<'_>) -> Result<Input> {
         Error::input(&name, message)
     })?;
     for note in &parsed.notes {
-        crate::diag::note(env, &format!("{}: {note}", crate::sanitize::escape(&name)));
+        crate::render::diag::note(env, &format!("{}: {note}", crate::sanitize::escape(&name)));
     }
     if parsed.had_private_key && arg != "-" {
         warn_if_key_readable(Path::new(&name), env);
@@ -116,7 +122,7 @@ fn warn_if_key_readable(path: &Path, env: &mut Env<'_>) {
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
-            crate::diag::warning(
+            crate::render::diag::warning(
                 env,
                 &format!(
                     "{}: holds a private key but is readable by group or others (mode {:03o}); consider chmod 600",

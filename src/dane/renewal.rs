@@ -2,11 +2,11 @@
 //! match after the switch to the next certificate or key, known or predicted? Pure.
 
 use crate::chain::Certificate;
+use crate::dane::verdict::{self, MatchContext, short};
 use crate::findings::{Code, Finding, Severity, Verdict};
-use crate::letsencrypt::Issuer;
-use crate::material::Material;
+use crate::input::letsencrypt::Issuer;
+use crate::input::material::Material;
 use crate::tlsa::{Params, Selector, Tlsa, Usage};
-use crate::verdict::{self, MatchContext, short};
 
 /// What is known about the next certificate.
 pub enum Next<'a> {

@@ -1,6 +1,6 @@
 //! Offline checks of the TLSA records in a zone file (pure): syntax, owner names,
 //! usability, duplicates, address records, MX consistency, and, for hosts with a
-//! configured chain, the same matching rules as `check` (via [`verdict::judge`]).
+//! configured chain, the same matching rules as `check` (via [`crate::dane::verdict::judge`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,13 +8,13 @@ use std::sync::Arc;
 use hickory_proto::rr::{RData, RecordType};
 
 use crate::chain::Certificate;
+use crate::dane::verdict::{self, HostFacts, short};
 use crate::findings::{Code, Finding, Severity};
-use crate::letsencrypt::Hierarchy;
+use crate::input::letsencrypt::Hierarchy;
+use crate::input::zonefile::{Zone, ZoneRecord};
 use crate::lookup::{Answer, Security};
 use crate::owner::Host;
 use crate::tlsa::{Selector, Tlsa, Usage};
-use crate::verdict::{self, HostFacts, short};
-use crate::zonefile::{Zone, ZoneRecord};
 
 /// A finding tied to a place in a zone file.
 #[derive(Debug, Clone)]

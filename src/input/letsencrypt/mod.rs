@@ -4,7 +4,7 @@
 //! replaces it with a newer set (PEM files plus an optional `status.txt`).
 
 use crate::chain::Certificate;
-use crate::material::{self, Material};
+use crate::input::material::{self, Material};
 
 /// When the built-in Let's Encrypt facts were published.
 pub const KNOWLEDGE_DATE: &str = "2026-07-08";

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::exit::ExitStatus;
 use crate::findings::Code;
-use crate::material::{self, Material};
+use crate::input::material::{self, Material};
 use crate::tlsa::Params;
 
 /// 2030-01-01T00:00:00Z: inside the test PKI's validity (2025 to 2125), after the

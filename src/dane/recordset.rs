@@ -2,7 +2,7 @@
 //! explicit list, applied to the certificates of a chain or to a lone key (pure).
 
 use crate::chain::Certificate;
-use crate::material::{LoneKey, Material};
+use crate::input::material::{LoneKey, Material};
 use crate::tlsa::{Params, Selector, Tlsa, Usage};
 
 /// The `--set` choices plus an explicit `--records` list.

@@ -5,7 +5,7 @@ use rustls_pki_types::pem::{PemObject, SectionKind};
 use zeroize::Zeroizing;
 
 use crate::chain::{Certificate, KeyKind};
-use crate::keys::{self, PrivateKeyForm};
+use crate::input::keys::{self, PrivateKeyForm};
 
 /// Most notes about skipped PEM blocks; the rest are counted in one more note.
 const MAX_NOTES: usize = 10;
