@@ -133,9 +133,10 @@ pub struct CheckArgs {
     #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
-    /// Chain to compare with: PATH for every host, or HOST=PATH for one host
-    /// (repeatable; anything 'generate' accepts).
-    #[arg(long = "chain", value_name = "[HOST=]PATH")]
+    /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
+    /// for one port of it (repeatable; the most specific wins; anything 'generate'
+    /// accepts).
+    #[arg(long = "chain", value_name = "[HOST[:PORT]=]PATH")]
     pub chains: Vec<String>,
 
     #[command(flatten)]
@@ -339,8 +340,9 @@ pub struct ZoneArgs {
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
 
-    /// Chain for a host: HOST=PATH or HOST:PORT=PATH (repeatable).
-    #[arg(long = "chain", value_name = "HOST[:PORT]=PATH")]
+    /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
+    /// for one port of it (repeatable; the most specific wins; overrides --config).
+    #[arg(long = "chain", value_name = "[HOST[:PORT]=]PATH")]
     pub chains: Vec<String>,
 
     /// TOML file mapping hosts (and ports) to chains or certbot lineages.

@@ -241,14 +241,6 @@ impl Verdict {
     }
 }
 
-/// Drops findings whose code the user allowed with `--allow`.
-pub fn without_allowed(findings: Vec<Finding>, allowed: &[Code]) -> Vec<Finding> {
-    findings
-        .into_iter()
-        .filter(|f| !allowed.contains(&f.code))
-        .collect()
-}
-
 /// `2025-01-01T00:00:00Z`.
 pub fn iso_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
@@ -292,8 +284,9 @@ mod tests {
             Finding::new(Code::SingleRecord, "a"),
             Finding::new(Code::NoMatch, "b"),
         ];
-        let left = without_allowed(f, &[Code::SingleRecord]);
+        let (left, verdict) = crate::dane::verdict::outcome(f, &[Code::SingleRecord]);
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].code, Code::NoMatch);
+        assert_eq!(verdict, Verdict::Fail);
     }
 }

@@ -15,6 +15,7 @@ use crate::env::{Env, Prober, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::Code;
+use crate::input::chains::{self, ChainMap};
 use crate::input::{self, Input};
 use crate::live::Starttls;
 use crate::lookup::{Answer, Security};
@@ -30,7 +31,7 @@ const MAX_NAME_LINE: usize = 1024;
 pub struct Config {
     pub mx: bool,
     pub ports: Vec<u16>,
-    pub chains: ChainMap,
+    pub chains: ChainMap<Arc<Input>>,
     pub dns: DnsConfig,
     pub concurrency: usize,
     pub days: u32,
@@ -47,52 +48,15 @@ pub struct LiveConfig {
     pub timeout: Duration,
 }
 
-/// Chains by host, with an optional default for every host.
-#[derive(Default)]
-pub struct ChainMap {
-    default: Option<Arc<Input>>,
-    per_host: Vec<(Host, Arc<Input>)>,
-}
-
-impl ChainMap {
-    /// Loads `--chain PATH` and `--chain HOST=PATH` arguments.
-    pub fn load(args: &[String], env: &mut Env<'_>) -> Result<ChainMap> {
-        let mut map = ChainMap::default();
-        for arg in args {
-            match split_host_path(arg) {
-                Some((host, path)) => {
-                    let input = Arc::new(input::load(path, env)?);
-                    map.per_host.push((host, input));
-                }
-                None => {
-                    if map.default.is_some() {
-                        return Err(Error::Usage(
-                            "--chain PATH may be given once; use HOST=PATH for more".into(),
-                        ));
-                    }
-                    map.default = Some(Arc::new(input::load(arg, env)?));
-                }
-            }
-        }
-        Ok(map)
+/// Loads the `--chain [HOST[:PORT]=]PATH` arguments (see [`chains`]).
+fn load_chains(args: &[String], env: &mut Env<'_>) -> Result<ChainMap<Arc<Input>>> {
+    let mut map = ChainMap::default();
+    for arg in args {
+        let parsed = chains::parse(arg)?;
+        let input = Arc::new(input::load(parsed.path, env)?);
+        map.insert(parsed.key, chains::From::CommandLine, input)?;
     }
-
-    pub fn for_host(&self, host: &str) -> Option<Arc<Input>> {
-        self.per_host
-            .iter()
-            .find(|(h, _)| h.as_str() == host)
-            .map(|(_, i)| Arc::clone(i))
-            .or_else(|| self.default.clone())
-    }
-}
-
-/// `HOST=PATH` when the part before `=` is a host name (paths may contain `=` too).
-fn split_host_path(arg: &str) -> Option<(Host, &str)> {
-    let (host, path) = arg.split_once('=')?;
-    if host.contains('/') || path.is_empty() {
-        return None;
-    }
-    Host::parse(host).ok().map(|h| (h, path))
+    Ok(map)
 }
 
 /// Parses `IP` or `IP:PORT` (IPv6 with port as `[::1]:53`).
@@ -135,7 +99,7 @@ impl Config {
         Ok(Config {
             mx: args.mx,
             ports,
-            chains: ChainMap::load(&args.chains, env)?,
+            chains: load_chains(&args.chains, env)?,
             dns: dns_config(&args.dns)?,
             concurrency: args.concurrency as usize,
             days: args.findings.days,
@@ -454,14 +418,9 @@ impl HostCheck<'_> {
     ) -> HostReport {
         let config = self.config;
         let (tlsa_name, tlsa) = tlsa_lookup(self.dns, host, addresses, port).await;
-        let chain = config.chains.for_host(host.as_str());
+        let chain = config.chains.get(host.as_str(), port).cloned();
         let certs = chain.as_ref().and_then(|c| c.material.certs());
-        let also_names: Vec<String> = addresses
-            .canonical
-            .iter()
-            .cloned()
-            .chain(domain.map(|d| d.name.to_string()))
-            .collect();
+        let also_names = reference_names(addresses, domain);
         let starttls = config.live.as_ref().and_then(|l| l.starttls);
         let ctx = MatchContext {
             host,
@@ -470,19 +429,8 @@ impl HostCheck<'_> {
             now: self.world.now,
             also_names: &also_names,
         };
-        let live = match &config.live {
-            Some(lc) => {
-                live_check(
-                    self.world.prober,
-                    lc,
-                    &ctx,
-                    tlsa.records(),
-                    &addresses.answer,
-                )
-                .await
-            }
-            None => Vec::new(),
-        };
+        let prober = self.world.prober;
+        let live = live_check(prober, config.live.as_ref(), &ctx, &tlsa, addresses).await;
         let judged = verdict::judge(&HostFacts {
             host,
             port,
@@ -518,6 +466,17 @@ impl HostCheck<'_> {
     }
 }
 
+/// The names a DANE-TA leaf may carry besides the host (RFC 7672 §3.2.3): the CNAME
+/// target and the mail domain.
+fn reference_names(addresses: &Addresses, domain: Option<MailDomain<'_>>) -> Vec<String> {
+    addresses
+        .canonical
+        .iter()
+        .cloned()
+        .chain(domain.map(|d| d.name.to_string()))
+        .collect()
+}
+
 /// The MX answer reduced to the entries naming `host`, so that a report per host does
 /// not repeat the whole MX set (a 1,000-host set would be repeated 1,000 times).
 fn own_mx(mx: &Answer<(u16, String)>, host: &Host) -> Answer<(u16, String)> {
@@ -539,18 +498,24 @@ fn own_mx(mx: &Answer<(u16, String)>, host: &Host) -> Answer<(u16, String)> {
     }
 }
 
-/// Connects to every address (or `--connect`) and assesses what each presents.
+/// With `--live`: connects to every address (or `--connect`) and assesses what each
+/// presents.
 async fn live_check(
     prober: &dyn Prober,
-    lc: &LiveConfig,
+    lc: Option<&LiveConfig>,
     ctx: &MatchContext<'_>,
-    records: &[crate::tlsa::Tlsa],
-    addresses: &Answer<std::net::IpAddr>,
+    tlsa: &Answer<crate::tlsa::Tlsa>,
+    addresses: &Addresses,
 ) -> Vec<LiveAddress> {
+    let Some(lc) = lc else {
+        return Vec::new();
+    };
+    let records = tlsa.records();
     let protocol = lc.starttls.unwrap_or_else(|| Starttls::for_port(ctx.port));
     let targets: Vec<SocketAddr> = match lc.connect {
         Some(addr) => vec![addr],
         None => addresses
+            .answer
             .records()
             .iter()
             .map(|ip| SocketAddr::new(*ip, ctx.port))

@@ -10,7 +10,7 @@ use crate::dane::verdict::{MatchContext, Service};
 use crate::env::{Env, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
-use crate::findings::{self, Code, Finding, Verdict};
+use crate::findings::{Code, Finding, Verdict};
 use crate::input::certbot::{self, Lineage};
 use crate::input::letsencrypt::{Hierarchy, Status};
 use crate::input::material::Material;
@@ -227,8 +227,8 @@ fn judge_one(
     };
     let mut all = published.findings;
     all.append(&mut outcome.findings);
-    outcome.findings = findings::without_allowed(all, &common.findings.allow);
-    outcome.verdict = Verdict::of(&outcome.findings);
+    (outcome.findings, outcome.verdict) =
+        crate::dane::verdict::outcome(all, &common.findings.allow);
     RenewReport {
         host: host.to_string(),
         port,

@@ -12,46 +12,27 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{self, Verdict};
 use crate::input;
+use crate::input::chains::{self, ChainKey, ChainMap};
 use crate::input::letsencrypt::Hierarchy;
 use crate::input::material::Material;
-use crate::owner::Host;
 use crate::render;
 
-/// A chain for a host, or for a host and port.
-struct HostChain {
-    host: Host,
-    port: Option<u16>,
-    chain: Arc<Vec<Certificate>>,
-}
-
 pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
-    let mut chains = Vec::new();
+    let mut chains = ChainMap::default();
     if let Some(path) = &args.config {
-        chains.extend(load_config(path, env)?);
+        load_config(path, &mut chains, env)?;
     }
     for arg in &args.chains {
-        let (key, path) = arg.split_once('=').ok_or_else(|| {
-            Error::Usage(format!(
-                "--chain: '{arg}' is not HOST=PATH or HOST:PORT=PATH"
-            ))
-        })?;
-        chains.push(host_chain(key, Path::new(path), "--chain", env)?);
+        let parsed = chains::parse(arg)?;
+        let certs = load_chain(Path::new(parsed.path), env)?;
+        chains.insert(parsed.key, chains::From::CommandLine, certs)?;
     }
     let hierarchy = match &args.ca_certs {
         Some(dir) => crate::commands::load_hierarchy(Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
-    // Later entries win: --chain over --config, and a repeated --chain over an earlier one.
     let chain_for = |host: &str, port: u16| -> Option<Arc<Vec<Certificate>>> {
-        let exact = chains
-            .iter()
-            .rev()
-            .find(|c| c.host.as_str() == host && c.port == Some(port));
-        let any = chains
-            .iter()
-            .rev()
-            .find(|c| c.host.as_str() == host && c.port.is_none());
-        exact.or(any).map(|c| Arc::clone(&c.chain))
+        chains.get(host, port).cloned()
     };
     let mut located: Vec<Located> = Vec::new();
     for file in &args.files {
@@ -98,19 +79,8 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     Ok(verdict.exit_status(args.findings.strict))
 }
 
-/// `host` or `host:port` with a chain file or lineage directory.
-fn host_chain(key: &str, path: &Path, from: &str, env: &mut Env<'_>) -> Result<HostChain> {
-    let (host, port) = match key.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            Some(
-                p.parse::<u16>()
-                    .map_err(|_| Error::Usage(format!("{from}: '{key}' has a bad port")))?,
-            ),
-        ),
-        None => (key, None),
-    };
-    let host = Host::parse(host).map_err(|e| Error::Usage(format!("{from}: {e}")))?;
+/// A chain file or lineage directory, in issuance order.
+fn load_chain(path: &Path, env: &mut Env<'_>) -> Result<Arc<Vec<Certificate>>> {
     let loaded = input::load(&path.display().to_string(), env)?;
     let Material::Chain(certs) = loaded.material else {
         return Err(Error::input(
@@ -118,12 +88,7 @@ fn host_chain(key: &str, path: &Path, from: &str, env: &mut Env<'_>) -> Result<H
             "is a key, not a certificate chain; zone checks need the chain",
         ));
     };
-    let certs = crate::chain::normalize(&certs).certs;
-    Ok(HostChain {
-        host,
-        port,
-        chain: Arc::new(certs),
-    })
+    Ok(Arc::new(crate::chain::normalize(&certs).certs))
 }
 
 #[derive(serde::Deserialize)]
@@ -156,13 +121,27 @@ pub fn parse_config(text: &str) -> std::result::Result<Vec<(String, PathBuf)>, S
 }
 
 /// Reads the `--config` TOML file; relative chain paths are relative to it.
-fn load_config(path: &str, env: &mut Env<'_>) -> Result<Vec<HostChain>> {
+fn load_config(
+    path: &str,
+    chains: &mut ChainMap<Arc<Vec<Certificate>>>,
+    env: &mut Env<'_>,
+) -> Result<()> {
     let (name, bytes) = input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
     let entries = parse_config(&text).map_err(|m| Error::input(&name, m))?;
     let base = Path::new(path).parent().unwrap_or(Path::new("."));
-    entries
-        .iter()
-        .map(|(key, chain)| host_chain(key, &base.join(chain), &name, env))
-        .collect()
+    for (key, chain) in &entries {
+        let parsed = ChainKey::parse(key).ok_or_else(|| {
+            Error::input(
+                &name,
+                format!(
+                    "'{}' is not HOST or HOST:PORT",
+                    crate::sanitize::escape(key)
+                ),
+            )
+        })?;
+        let certs = load_chain(&base.join(chain), env)?;
+        chains.insert(parsed, chains::From::Config, certs)?;
+    }
+    Ok(())
 }

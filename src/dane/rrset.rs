@@ -100,6 +100,14 @@ pub fn findings(
     reported: Reported,
     elsewhere: &[usize],
 ) -> Vec<Finding> {
+    let mut out = record_findings(results, elsewhere);
+    out.extend(outcome_findings(results, ctx, reported));
+    out
+}
+
+/// Usable records whose match does not count, or that match nothing (and, for a
+/// presented chain, not the server's other chain either: `elsewhere`).
+fn record_findings(results: &[RecordResult], elsewhere: &[usize]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, r) in results
         .iter()
@@ -129,6 +137,17 @@ pub fn findings(
             );
         }
     }
+    out
+}
+
+/// The RRset's outcome for the chain: no match, a single match, SHA2-512 records that
+/// do not cover what the SHA2-256 ones match.
+fn outcome_findings(
+    results: &[RecordResult],
+    ctx: &MatchContext<'_>,
+    reported: Reported,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
     let counting = authenticating(results).len();
     let counting_any = results
         .iter()

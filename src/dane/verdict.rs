@@ -146,31 +146,8 @@ pub fn judge(f: &HostFacts<'_>) -> HostVerdict {
             .filter(|x| !(f.origin == Origin::ZoneFile && wrong_length_only(&records, x))),
     );
     let usable = rrset::any_usable(&records);
-    let applies = gate == Gate::Applies;
-    if applies && !usable {
-        findings.push(rrset::no_usable_finding(&records, &ctx));
-    } else if applies {
-        match reference {
-            Reference::File => {
-                findings.extend(rrset::findings(&records, &ctx, Reported::File, &[]))
-            }
-            Reference::Presented { .. } => {
-                let elsewhere: Vec<usize> = f
-                    .live
-                    .iter()
-                    .flat_map(|a| &a.chains)
-                    .flat_map(|c| c.matched.iter().copied())
-                    .collect();
-                findings.extend(rrset::findings(&records, &ctx, Reported::Presented, &elsewhere))
-            }
-            Reference::None if f.live.is_empty() && f.origin == Origin::Dns => {
-                findings.push(Finding::new(
-                    Code::NoChain,
-                    "no --chain given: the records were checked but not compared with a certificate chain",
-                ))
-            }
-            Reference::None => {}
-        }
+    if gate == Gate::Applies {
+        findings.extend(chain_findings(f, &records, reference, usable));
     }
     findings.extend(live::findings(
         f.live,
@@ -188,6 +165,37 @@ pub fn judge(f: &HostFacts<'_>) -> HostVerdict {
         findings,
         verdict,
         senders,
+    }
+}
+
+/// Where DANE applies: no usable record, or the RRset rules against the reference chain
+/// (a presented chain's mismatch is reported per address by the live rules).
+fn chain_findings(
+    f: &HostFacts<'_>,
+    records: &[RecordResult],
+    reference: Reference,
+    usable: bool,
+) -> Vec<Finding> {
+    let ctx = f.ctx();
+    if !usable {
+        return vec![rrset::no_usable_finding(records, &ctx)];
+    }
+    match reference {
+        Reference::File => rrset::findings(records, &ctx, Reported::File, &[]),
+        Reference::Presented { .. } => {
+            let elsewhere: Vec<usize> = f
+                .live
+                .iter()
+                .flat_map(|a| &a.chains)
+                .flat_map(|c| c.matched.iter().copied())
+                .collect();
+            rrset::findings(records, &ctx, Reported::Presented, &elsewhere)
+        }
+        Reference::None if f.live.is_empty() && f.origin == Origin::Dns => vec![Finding::new(
+            Code::NoChain,
+            "no --chain given: the records were checked but not compared with a certificate chain",
+        )],
+        Reference::None => Vec::new(),
     }
 }
 

@@ -70,6 +70,21 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         _ => format!("{} port {}", r.host, r.port),
     };
     writeln!(out, "{title}: {}", r.verdict.as_str().to_uppercase())?;
+    lookup_lines(out, r)?;
+    if let Some(chain) = &r.chain {
+        writeln!(out, "  chain:     {}", escape(&chain.name))?;
+    }
+    if let Some(s) = r.senders {
+        writeln!(out, "  senders:   {}", s.explain())?;
+    }
+    record_table(out, r)?;
+    live_lines(out, r)?;
+    super::findings(out, &r.findings)?;
+    writeln!(out)
+}
+
+/// The MX, address and TLSA lookups with their DNSSEC status.
+fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
     if let Some(mx) = &r.mx {
         writeln!(out, "  MX:        {}", escape(&mx.describe()))?;
     }
@@ -99,12 +114,11 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
             escape(&r.tlsa_name)
         )?;
     }
-    if let Some(chain) = &r.chain {
-        writeln!(out, "  chain:     {}", escape(&chain.name))?;
-    }
-    if let Some(s) = r.senders {
-        writeln!(out, "  senders:   {}", s.explain())?;
-    }
+    Ok(())
+}
+
+/// Every published record, whether it is usable and what it matches.
+fn record_table(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
     if !r.records.is_empty() {
         let mut table = new_table(&["Record", "Meaning", "Usable", "Matches", "Data"]);
         for rec in &r.records {
@@ -121,9 +135,7 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         }
         writeln!(out, "{table}")?;
     }
-    live_lines(out, r)?;
-    super::findings(out, &r.findings)?;
-    writeln!(out)
+    Ok(())
 }
 
 /// `live ADDRESS (protocol): what it presented and what it matches`.

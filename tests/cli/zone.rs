@@ -944,9 +944,17 @@ fn missing_zone_file_fails_with_one_line() {
 
 #[test]
 fn bad_chain_options_fail() {
-    zone(&[CLEAN, "--chain", "mx.example.com"]).fails_with(
-        "daneguard: error: --chain: 'mx.example.com' is not HOST=PATH or HOST:PORT=PATH",
-    );
+    // One grammar for every command: without '=' the argument is the chain's path.
+    zone(&[CLEAN, "--chain", "mx.example.com"])
+        .fails_with("daneguard: error: mx.example.com: no such file");
+    zone(&[
+        CLEAN,
+        "--chain",
+        "mx.example.com=testdata/pki/mx-p256",
+        "--chain",
+        "mx.example.com=testdata/pki/mx-p384",
+    ])
+    .fails_with("daneguard: error: --chain is given twice for mx.example.com");
     zone(&[
         CLEAN,
         "--chain",
