@@ -218,7 +218,7 @@ pf_inject() {
 # pf_delivery DIR RCPT: the class of the (first) delivery attempt for RCPT, from the
 # sender's log. Prints "pending" while no status= line exists yet.
 pf_delivery() {
-    local dir=$1 rcpt=$2 log qid lines status tls
+    local dir=$1 rcpt=$2 log qid lines status
     log=$dir/maillog
     qid=$(grep -F "to=<$rcpt>" "$log" 2>/dev/null | grep -m1 -oE '[A-F0-9]{6,}: to=' | cut -d: -f1) || true
     [[ -n $qid ]] || { echo pending; return; }

@@ -85,7 +85,7 @@ cleanup() {
     local rc=$?
     pf_stop "$TX" || true
     pf_stop "$RX" || true
-    [[ -d $LAB ]] && bash "$REPO_ROOT/tests/dnslab/lab.sh" stop "$LAB" >/dev/null 2>&1 || true
+    if [[ -d $LAB ]]; then bash "$REPO_ROOT/tests/dnslab/lab.sh" stop "$LAB" >/dev/null 2>&1 || true; fi
     cp "$TX/maillog" "$OUT/tx.maillog" 2>/dev/null || true
     cp "$RX/maillog" "$OUT/rx.maillog" 2>/dev/null || true
     if [[ -n ${PF_KEEP:-} ]]; then
