@@ -23,7 +23,7 @@
 #   pf_route DIR RCPT NEXTHOP        transport entry RCPT -> smtp:NEXTHOP
 #   pf_inject PORT FROM RCPT         one message over SMTP to the sender's smtpd
 #   pf_delivery DIR RCPT             the sender's class for RCPT from its log (see below)
-#   pf_finger CONF HOST PORT OUT     posttls-finger -c -l dane; prints the class
+#   pf_finger CONF DEST OUT          posttls-finger -c -l dane DEST; prints the class
 #   pf_pki DIR SAN                   throwaway root, intermediates and leaves (openssl)
 #   pf_tlsa_data CERT S M            TLSA association data of CERT (openssl)
 # Classes: authenticated, encrypted (mandatory TLS, not authenticated), opportunistic
@@ -258,17 +258,18 @@ pf_tls_class() {
     fi
 }
 
-# pf_finger CONFDIR HOST PORT OUTFILE: posttls-finger at the "dane" level, as smtp(8)
-# would connect to [HOST]:PORT, with the main.cf of CONFDIR (an instance's etc/); the
-# transcript goes to OUTFILE, the class to stdout.
+# pf_finger CONFDIR DEST OUTFILE: posttls-finger at the "dane" level, as smtp(8) would
+# connect to DEST ("[host]:port" for that host, "domain:port" after an MX lookup), with
+# the main.cf of CONFDIR (an instance's etc/); the transcript goes to OUTFILE, the
+# class to stdout.
 pf_finger() {
-    local conf=$1 host=$2 port=$3 out=$4 cadir
+    local conf=$1 dest=$2 out=$3 cadir
     cadir=$(dirname "$out")/empty-CApath
     mkdir -p "$cadir"
     # -c: no SMTP after the handshake; -P: an empty CApath, so nothing is trusted by
     # PKIX; -L ... shows the policy decisions.
     MAIL_CONFIG=$conf timeout 30 posttls-finger -c -l dane -P "$cadir" -L routine,certmatch,dane,verbose \
-        "[$host]:$port" >"$out" 2>&1 || true
+        "$dest" >"$out" 2>&1 || true
     pf_finger_class "$out"
 }
 

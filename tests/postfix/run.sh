@@ -116,7 +116,22 @@ case_lines() {
     done
 }
 
-fqdn() { [[ $1 == *.* ]] && echo "$1" || echo "$1.dane.test"; }
+# A case's host field: "cNN" (the host cNN.dane.test, reached as [cNN.dane.test]),
+# "@cNN" (the mail domain cNN.dane.test with MX 10 mx.cNN.dane.test, reached through an
+# MX lookup) or a full name from the lab.
+is_mx() { [[ $1 == @* ]]; }
+# the TLSA base domain (MX host), fully qualified
+fqdn() {
+    case $1 in
+        @*) echo "mx.${1#@}.dane.test" ;;
+        *.*) echo "$1" ;;
+        *) echo "$1.dane.test" ;;
+    esac
+}
+# what smtp(8) and posttls-finger are given
+nexthop() { # HOSTFIELD PORT
+    if is_mx "$1"; then echo "${1#@}.dane.test:$2"; else echo "[$(fqdn "$1")]:$2"; fi
+}
 
 # "U S M CERT" -> zone-file TLSA data
 record_rdata() {
@@ -139,11 +154,15 @@ $TTL 300
 @   IN NS  ns
 ns  IN A   127.0.0.1
 EOF
+    local name
     while IFS='|' read -r id host server records what; do
         [[ $host != *.* ]] || continue
         port=$(server_field "$server" 1)
-        owner="_$port._tcp.$host"
-        printf '%s IN A 127.0.0.1\n' "$host" >>"$f"
+        name=$(fqdn "$host")
+        name=${name%.dane.test}
+        owner="_$port._tcp.$name"
+        is_mx "$host" && printf '%s IN MX 10 %s\n' "${host#@}" "$name" >>"$f"
+        printf '%s IN A 127.0.0.1\n' "$name" >>"$f"
         case $records in
             none) ;;
             nodata) printf '%s IN TXT "no TLSA here"\n' "$owner" >>"$f" ;;
@@ -159,7 +178,7 @@ EOF
 start_dns() {
     local san="" id host rest
     while IFS='|' read -r id host rest; do
-        [[ $host == *.* ]] || san+="${san:+,}DNS:$host.dane.test"
+        [[ $host == *.* && $host != @* ]] || san+="${san:+,}DNS:$(fqdn "$host")"
     done < <(case_lines)
     pf_pki "$PKI" "${san:-DNS:c00.dane.test}"
     write_zone "$W/dane.test.zone"
@@ -188,7 +207,7 @@ start_postfix() {
     pf_sender "$TX" tx "$INJECT_PORT"
     local id host server rest
     while IFS='|' read -r id host server rest; do
-        pf_route "$TX" "$id@rx.test" "[$(fqdn "$host")]:$(server_field "$server" 1)"
+        pf_route "$TX" "$id@rx.test" "$(nexthop "$host" "$(server_field "$server" 1)")"
     done < <(case_lines)
     pf_start "$RX"
     pf_start "$TX"
@@ -196,11 +215,12 @@ start_postfix() {
     for s in "${SERVERS[@]}"; do pf_wait_port "$(cut -d: -f2 <<<"$s")"; done
 }
 
-run_daneguard() { # ID HOST PORT
-    local id=$1 host=$2 port=$3 rc=0
+run_daneguard() { # ID HOSTFIELD PORT
+    local id=$1 port=$3 rc=0 target=()
+    if is_mx "$2"; then target=(--mx "${2#@}.dane.test"); else target=("$(fqdn "$2")"); fi
     "$DANEGUARD" check --live --format json --resolver "127.0.0.1:$KNOT_PORT" \
         --trust-anchor "$TRUST_ANCHOR" --timeout 3 --tls-timeout 5 --port "$port" \
-        --connect "127.0.0.1:$port" --starttls smtp "$host" \
+        --connect "127.0.0.1:$port" --starttls smtp "${target[@]}" \
         >"$OUT/$id.daneguard.json" 2>"$OUT/$id.daneguard.err" || rc=$?
     echo "$rc"
 }
@@ -216,11 +236,12 @@ main() {
     done < <(case_lines)
     : >"$OUT/cases.tsv"
     while IFS='|' read -r id host server records what; do
-        fq=$(fqdn "$host")
         port=$(server_field "$server" 1)
+        fq=$(fqdn "$host")
+        is_mx "$host" && fq="${host#@}.dane.test MX $fq"
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$fq" "$port" "$server" "$records" "$what" \
-            "$(pf_finger "$TX/etc" "$fq" "$port" "$OUT/$id.finger.txt")" >>"$OUT/cases.tsv"
-        run_daneguard "$id" "$fq" "$port" >"$OUT/$id.daneguard.rc"
+            "$(pf_finger "$TX/etc" "$(nexthop "$host" "$port")" "$OUT/$id.finger.txt")" >>"$OUT/cases.tsv"
+        run_daneguard "$id" "$host" "$port" >"$OUT/$id.daneguard.rc"
     done < <(case_lines)
     wait_deliveries
     # results.tsv: id host port server records what smtp finger daneguard-exit
