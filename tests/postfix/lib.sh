@@ -10,9 +10,10 @@
 # Server side (reusable, e.g. for renewal tests):
 #   pf_instance DIR NAME [ADDR]      a private Postfix on ADDR (127.0.0.1):
 #                                    DIR/{etc,queue,data}, log DIR/maillog
-#   pf_smtpd DIR PORT CHAIN [TLS]    add an smtpd on ADDR:PORT serving the combined
+#   pf_smtpd DIR PORT CHAIN [TLS [K=V...]]  add an smtpd on ADDR:PORT serving the combined
 #                                    key+chain file(s) CHAIN (comma-separated for RSA+ECDSA);
-#                                    TLS = may (default) or none (no STARTTLS)
+#                                    TLS = may (default) or none (no STARTTLS); K=V: more -o
+#   pf_serve DIR PORT CHAIN [K=V...] all of the above plus start: one smtpd serving CHAIN
 #   pf_start DIR / pf_stop DIR       postfix -c DIR/etc start|stop (stop is idempotent)
 #   pf_presented PORT [rsa|ecdsa]    SHA-256 of the SPKI of the certificate Postfix presents
 #                                    there (openssl s_client -starttls smtp)
@@ -107,14 +108,28 @@ EOF
     chown -R postfix:postfix "$dir/data"
 }
 
-# pf_smtpd DIR PORT CHAIN [may|none]: an smtpd on 127.0.0.1:PORT. CHAIN is one or more
-# combined files (private key first, then the chain), comma-separated, as
-# smtpd_tls_chain_files wants them.
+# pf_smtpd DIR PORT CHAIN [may|none [NAME=VALUE...]]: an smtpd on the instance's
+# address, port PORT. CHAIN is one or more combined files (private key first, then the
+# chain), comma-separated, as smtpd_tls_chain_files wants them. NAME=VALUE pairs become
+# more -o overrides (e.g. max_idle=2 so that processes turn over quickly).
 pf_smtpd() {
-    local dir=$1 port=$2 chain=$3 level=${4:-may}
-    printf '%s:%s inet n - n - - smtpd -o smtpd_tls_security_level=%s -o smtpd_tls_chain_files=%s -o syslog_name=%s/smtpd-%s\n' \
+    local dir=$1 port=$2 chain=$3 level=${4:-may} extra="" kv
+    shift $(($# < 4 ? $# : 4))
+    for kv in "$@"; do extra+=" -o $kv"; done
+    printf '%s:%s inet n - n - - smtpd -o smtpd_tls_security_level=%s -o smtpd_tls_chain_files=%s -o syslog_name=%s/smtpd-%s%s\n' \
         "$(pf_conf "$dir" inet_interfaces)" "$port" "$level" "$chain" "$(pf_conf "$dir" syslog_name)" "$port" \
-        >>"$dir/etc/master.cf"
+        "$extra" >>"$dir/etc/master.cf"
+}
+
+# pf_serve DIR PORT CHAIN [NAME=VALUE...]: a private instance in DIR whose only smtpd
+# (127.0.0.1:PORT, STARTTLS) serves CHAIN; started, and accepting connections on return.
+pf_serve() {
+    local dir=$1 port=$2 chain=$3
+    shift 3
+    pf_instance "$dir" "pf$port"
+    pf_smtpd "$dir" "$port" "$chain" may "$@"
+    pf_start "$dir"
+    pf_wait_port "$port"
 }
 
 pf_conf() { postconf -c "$1/etc" -h "$2"; }
