@@ -15,7 +15,8 @@
 # namespace's own loopback exists (no address outside 127.0.0.0/8 can be reached), and
 # fixed ports cannot collide with anything else on the host.
 #
-# Environment: DANEGUARD (the binary; default target/debug/daneguard),
+# Environment: DANEGUARD (the binary; default target/debug/daneguard), LAB_START_TIMEOUT
+# (default 60),
 # PF_KEEP=1 (keep the work directory and print its path), PF_CASES (only these ids,
 # space-separated).
 set -euo pipefail
@@ -59,7 +60,7 @@ if [[ -z ${PF_IN_NS:-} ]]; then
     # root for Postfix's master and unshare -mn; CI runners have passwordless sudo
     if [[ $(id -u) != 0 ]]; then
         sudo -n true 2>/dev/null || pf_die "needs root or passwordless sudo (Postfix's master, unshare -mn)"
-        exec sudo -n --preserve-env=DANEGUARD,PF_KEEP,PF_CASES bash "$0" "$@"
+        exec sudo -n --preserve-env=DANEGUARD,PF_KEEP,PF_CASES,LAB_START_TIMEOUT bash "$0" "$@"
     fi
     mkdir -p "$OUT"
     OUT=$(cd "$OUT" && pwd -P)
@@ -182,7 +183,8 @@ start_dns() {
     done < <(case_lines)
     pf_pki "$PKI" "${san:-DNS:c00.dane.test}"
     write_zone "$W/dane.test.zone"
-    UNBOUND_PORT=53 EXTRA_ZONES="dane.test.=$W/dane.test.zone" \
+    # a loaded CI machine signs slowly: more than the lab's default 20 s
+    LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-60} UNBOUND_PORT=53 EXTRA_ZONES="dane.test.=$W/dane.test.zone" \
         bash "$REPO_ROOT/tests/dnslab/lab.sh" start "$LAB" >"$W/lab.out" 2>&1 ||
         { cat "$W/lab.out" >&2; pf_die "DNS lab did not start"; }
     # shellcheck disable=SC1091
