@@ -249,6 +249,17 @@ pub fn without_allowed(findings: Vec<Finding>, allowed: &[Code]) -> Vec<Finding>
         .collect()
 }
 
+/// `2025-01-01T00:00:00Z`.
+pub fn iso_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

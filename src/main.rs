@@ -13,6 +13,8 @@ fn main() -> ExitCode {
         now: daneguard::env::system_now(),
         out_is_terminal: io::stdout().is_terminal(),
         vars: &|name| std::env::var_os(name),
+        dns: &daneguard::env::real::NetworkDns,
+        prober: &daneguard::env::real::NetworkProber,
     };
     let status = daneguard::run(std::env::args_os(), &mut env);
     ExitCode::from(status.code())

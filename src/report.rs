@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::dane::verdict::RecordResult;
+use crate::dane::verdict::{RecordResult, Reference, Senders};
 use crate::findings::{Finding, Verdict};
 use crate::input::Input;
 use crate::lookup::Answer;
@@ -24,9 +24,13 @@ pub struct HostReport {
     pub addresses: Option<Answer<IpAddr>>,
     pub tlsa: Option<Answer<Tlsa>>,
     pub chain: Option<Arc<Input>>,
+    /// Every published record against the [`Reference`] chain.
     pub records: Vec<RecordResult>,
+    pub reference: Reference,
     /// What each address presented (`--live`).
     pub live: Vec<crate::dane::live::LiveAddress>,
+    /// What DANE senders do, when daneguard can tell.
+    pub senders: Option<Senders>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }

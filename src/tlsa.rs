@@ -169,6 +169,17 @@ impl Tlsa {
         })
     }
 
+    /// Whether the record's only defect is a digest of the wrong length (a syntax error
+    /// in a zone file, unusable on the wire).
+    pub fn wrong_length_only(&self) -> bool {
+        let p = self.params;
+        p.usage.0 <= 3
+            && p.selector.0 <= 1
+            && p.matching
+                .digest_len()
+                .is_some_and(|l| self.data.len() != l)
+    }
+
     /// Why this record can never match anything, if it cannot (RFC 6698 §2.1,
     /// RFC 7671 §4: unknown parameters and wrong-length digests are unusable).
     pub fn malformed(&self) -> Option<String> {

@@ -36,6 +36,9 @@ fuzz_target!(|data: &[u8]| {
         now: 1_767_225_600, // 2026-01-01T00:00:00Z
         out_is_terminal: false,
         vars: &|_| None,
+        // generate never touches the network: the scripted (empty) world is enough.
+        dns: &daneguard::env::fake::ScriptedDns::default(),
+        prober: &daneguard::env::fake::ScriptedProber::default(),
     };
     let status = daneguard::run(args, &mut env).code();
     assert!(status == 0 || status == 2, "exit status {status}");

@@ -9,16 +9,15 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::dane::live::{self as liveverdict, LiveAddress};
-use crate::dane::verdict::{self, HostFacts, MatchContext};
-use crate::dns::{Dns, DnsConfig, fqdn};
-use crate::env::Env;
+use crate::dane::verdict::{self, HostFacts, MatchContext, Origin, Service};
+use crate::dns::{Addresses, DnsConfig, fqdn};
+use crate::env::{Env, Prober, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
-use crate::findings::{self, Code, Verdict};
+use crate::findings::Code;
 use crate::input::{self, Input};
-use crate::live::{self, Starttls};
-use crate::lookup::Answer;
-use crate::lookup::Security;
+use crate::live::Starttls;
+use crate::lookup::{Answer, Security};
 use crate::owner::{Host, Proto};
 use crate::render;
 use crate::report::HostReport;
@@ -172,28 +171,72 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             })?))
         }
     };
+    let mut seen = 0usize;
     let names = args
         .names
         .iter()
         .cloned()
-        .map(Ok)
-        .chain(name_lines(from, args.from.as_deref()));
+        .map(|n| Ok(Named::Arg(n)))
+        .chain(name_lines(from, args.from.as_deref()))
+        .inspect(|_| seen += 1);
     let mut sink = Sink {
         out: &mut *env.out,
         err: &mut *env.err,
         format: config.format,
         json_hosts: Vec::new(),
     };
-    let status = runtime.block_on(run(&config, names, env.now, &mut sink))?;
+    let world = World {
+        dns: env.dns,
+        prober: env.prober,
+        now: env.now,
+    };
+    let status = runtime.block_on(run(&config, &world, names, &mut sink))?;
     sink.finish()?;
+    if seen == 0 {
+        let file = args.from.as_deref().unwrap_or("-");
+        return Err(Error::input(file, "holds no host names to check"));
+    }
     Ok(status)
+}
+
+/// What `check` reaches the world through.
+struct World<'e> {
+    dns: &'e dyn crate::env::DnsProvider,
+    prober: &'e dyn Prober,
+    now: i64,
+}
+
+/// A name to check: from the command line, or from a line of a `--from` file.
+enum Named {
+    Arg(String),
+    Line {
+        file: String,
+        line: usize,
+        name: String,
+    },
+}
+
+impl Named {
+    fn name(&self) -> &str {
+        match self {
+            Named::Arg(n) | Named::Line { name: n, .. } => n,
+        }
+    }
+
+    /// Where the name came from, for messages: `hosts.txt line 3: ` or nothing.
+    fn place(&self) -> String {
+        match self {
+            Named::Arg(_) => String::new(),
+            Named::Line { file, line, .. } => format!("{file} line {line}: "),
+        }
+    }
 }
 
 /// Names from a `--from` file, read lazily so memory stays flat.
 fn name_lines<'a>(
     reader: Option<Box<dyn Read + 'a>>,
     path: Option<&'a str>,
-) -> impl Iterator<Item = Result<String, String>> + 'a {
+) -> impl Iterator<Item = Result<Named, String>> + 'a {
     let shown = escape(path.unwrap_or("-")).into_owned();
     reader.into_iter().flat_map(move |r| {
         let shown = shown.clone();
@@ -207,13 +250,19 @@ fn name_lines<'a>(
                 };
                 if line.len() > MAX_NAME_LINE {
                     return Some(Err(format!(
-                        "{shown}: line {} is longer than {MAX_NAME_LINE} bytes",
+                        "{shown} line {}: longer than {MAX_NAME_LINE} bytes",
                         i + 1
                     )));
                 }
                 let text = String::from_utf8_lossy(&line);
                 let name = text.split('#').next().unwrap_or("").trim();
-                (!name.is_empty()).then(|| Ok(name.to_string()))
+                (!name.is_empty()).then(|| {
+                    Ok(Named::Line {
+                        file: shown.clone(),
+                        line: i + 1,
+                        name: name.to_string(),
+                    })
+                })
             })
     })
 }
@@ -225,33 +274,32 @@ const NAMES_PER_RESOLVER: usize = 2000;
 
 async fn run(
     config: &Config,
-    mut names: impl Iterator<Item = Result<String, String>>,
-    now: i64,
+    world: &World<'_>,
+    mut names: impl Iterator<Item = Result<Named, String>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
     let mut status = ExitStatus::Ok;
     loop {
-        let batch: Vec<Result<String, String>> = names.by_ref().take(NAMES_PER_RESOLVER).collect();
+        let batch: Vec<Result<Named, String>> = names.by_ref().take(NAMES_PER_RESOLVER).collect();
         if batch.is_empty() {
             return Ok(status);
         }
-        let dns = Dns::new(&config.dns).await?;
-        dns.ensure_dnssec_passes().await?;
-        status = status.worst(run_batch(config, &dns, batch, now, sink).await?);
+        let dns = world.dns.connect(&config.dns).await?;
+        status = status.worst(run_batch(config, world, dns.as_ref(), batch, sink).await?);
     }
 }
 
 async fn run_batch(
     config: &Config,
-    dns: &Dns,
-    batch: Vec<Result<String, String>>,
-    now: i64,
+    world: &World<'_>,
+    dns: &dyn Resolve,
+    batch: Vec<Result<Named, String>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
     let jobs = stream::iter(batch).map(|name| async move {
         match name {
             Err(e) => Err(e),
-            Ok(name) => check_name(dns, config, &name, now).await,
+            Ok(name) => check_name(dns, world, config, &name).await,
         }
     });
     let mut status = ExitStatus::Ok;
@@ -286,14 +334,17 @@ async fn run_batch(
 
 /// Checks a host on every port, or a mail domain's MX hosts.
 async fn check_name(
-    dns: &Dns,
+    dns: &dyn Resolve,
+    world: &World<'_>,
     config: &Config,
-    name: &str,
-    now: i64,
+    named: &Named,
 ) -> Result<Vec<HostReport>, String> {
-    let host = Host::parse(name).map_err(|e| format!("'{}': {e}", escape(name)))?;
+    let name = named.name();
+    let host =
+        Host::parse(name).map_err(|e| format!("{}'{}': {e}", named.place(), escape(name)))?;
+    let checker = HostCheck { dns, world, config };
     if !config.mx {
-        return Ok(check_host(dns, config, &host, None, None, now).await);
+        return Ok(checker.host(&host, None).await);
     }
     let mx = dns.mx(host.as_str()).await;
     let targets: Vec<String> = match &mx {
@@ -315,19 +366,39 @@ async fn check_name(
     }
     let mut reports = Vec::new();
     for target in targets.iter().filter(|t| !t.is_empty()) {
-        match Host::parse(target) {
-            Ok(t) => reports
-                .extend(check_host(dns, config, &t, Some(host.as_str()), Some(&mx), now).await),
-            Err(e) => return Err(format!("{host}: MX target '{}': {e}", escape(target))),
-        }
+        let t = Host::parse(target)
+            .map_err(|e| format!("{host}: MX target '{}': {e}", escape(target)))?;
+        let domain = MailDomain {
+            name: host.as_str(),
+            mx: &mx,
+        };
+        reports.extend(checker.host(&t, Some(domain)).await);
     }
+    mx_consistency(&mut reports, &config.allow);
     Ok(reports)
+}
+
+/// RFC 7672 §2.2 per MX host: some hosts of a mail domain with TLSA records and others
+/// without means DANE senders authenticate only part of the domain's mail.
+fn mx_consistency(reports: &mut [HostReport], allow: &[Code]) {
+    let with_tlsa: Vec<bool> = reports
+        .iter()
+        .map(|r| r.tlsa.as_ref().is_some_and(|t| !t.records().is_empty()))
+        .collect();
+    let hosts: Vec<&str> = reports.iter().map(|r| r.host.as_str()).collect();
+    let found = verdict::mx_consistency(&hosts, &with_tlsa);
+    for (i, finding) in found {
+        let r = &mut reports[i];
+        let mut all = std::mem::take(&mut r.findings);
+        all.push(finding);
+        (r.findings, r.verdict) = verdict::outcome(all, allow);
+    }
 }
 
 /// A report for a mail domain whose MX lookup named no host to check.
 fn domain_report(config: &Config, domain: &Host, mx: Answer<(u16, String)>) -> HostReport {
-    let findings =
-        findings::without_allowed(verdict::mx_findings(domain.as_str(), &mx), &config.allow);
+    let (findings, verdict) =
+        verdict::outcome(verdict::mx_findings(domain.as_str(), &mx), &config.allow);
     HostReport {
         domain: Some(domain.to_string()),
         host: domain.to_string(),
@@ -339,112 +410,138 @@ fn domain_report(config: &Config, domain: &Host, mx: Answer<(u16, String)>) -> H
         tlsa: None,
         chain: None,
         records: Vec::new(),
+        reference: verdict::Reference::None,
         live: Vec::new(),
-        verdict: Verdict::of(&findings),
+        senders: None,
+        verdict,
         findings,
     }
 }
 
-/// RFC 7672 §2.2: addresses first; TLSA at the CNAME-expanded name when the expansion
-/// is secure, falling back to the original name when nothing is published there.
-async fn check_host(
-    dns: &Dns,
-    config: &Config,
-    host: &Host,
-    domain: Option<&str>,
-    mx: Option<&Answer<(u16, String)>>,
-    now: i64,
-) -> Vec<HostReport> {
-    let addresses = dns.addresses(host.as_str()).await;
-    let chain = config.chains.for_host(host.as_str());
-    let mut reports = Vec::new();
-    for &port in &config.ports {
-        let (tlsa_name, tlsa) = tlsa_lookup(dns, host, &addresses, port).await;
+/// The mail domain whose MX named a host.
+#[derive(Clone, Copy)]
+struct MailDomain<'a> {
+    name: &'a str,
+    mx: &'a Answer<(u16, String)>,
+}
+
+/// The lookups, probes and judgement of one host.
+struct HostCheck<'a> {
+    dns: &'a dyn Resolve,
+    world: &'a World<'a>,
+    config: &'a Config,
+}
+
+impl HostCheck<'_> {
+    /// RFC 7672 §2.2: addresses first; TLSA at the CNAME-expanded name when the
+    /// expansion is secure, falling back to the original name when nothing is published
+    /// there.
+    async fn host(&self, host: &Host, domain: Option<MailDomain<'_>>) -> Vec<HostReport> {
+        let addresses = self.dns.addresses(host.as_str()).await;
+        let mut reports = Vec::new();
+        for &port in &self.config.ports {
+            reports.push(self.port(host, domain, &addresses, port).await);
+        }
+        reports
+    }
+
+    async fn port(
+        &self,
+        host: &Host,
+        domain: Option<MailDomain<'_>>,
+        addresses: &Addresses,
+        port: u16,
+    ) -> HostReport {
+        let config = self.config;
+        let (tlsa_name, tlsa) = tlsa_lookup(self.dns, host, addresses, port).await;
+        let chain = config.chains.for_host(host.as_str());
         let certs = chain.as_ref().and_then(|c| c.material.certs());
         let also_names: Vec<String> = addresses
             .canonical
             .iter()
             .cloned()
-            .chain(domain.map(str::to_string))
+            .chain(domain.map(|d| d.name.to_string()))
             .collect();
+        let starttls = config.live.as_ref().and_then(|l| l.starttls);
         let ctx = MatchContext {
             host,
             port,
-            now,
+            service: Service::of(port, starttls == Some(Starttls::Smtp)),
+            now: self.world.now,
             also_names: &also_names,
         };
         let live = match &config.live {
-            Some(lc) => live_check(lc, &ctx, tlsa.records(), &addresses.answer).await,
+            Some(lc) => {
+                live_check(
+                    self.world.prober,
+                    lc,
+                    &ctx,
+                    tlsa.records(),
+                    &addresses.answer,
+                )
+                .await
+            }
             None => Vec::new(),
         };
-        // Without a chain file, the first chain a server presented is compared as
-        // `check` compares a file; the live findings cover the others.
-        let presented = live
-            .iter()
-            .flat_map(|a| &a.chains)
-            .find(|c| !c.certs.is_empty());
-        let compared = certs.or(presented.map(|c| c.certs.as_slice()));
-        let facts = HostFacts {
+        let judged = verdict::judge(&HostFacts {
             host,
             port,
-            mx,
+            service: ctx.service,
+            origin: Origin::Dns,
+            mx: domain.map(|d| d.mx),
             addresses: &addresses.answer,
             tlsa: &tlsa,
-            chain: compared,
-            now,
+            chain: certs,
+            live: &live,
+            now: self.world.now,
             days: config.days,
             also_names: &also_names,
-        };
-        let judged = verdict::judge(&facts);
-        let mut all = judged.findings;
-        if config.live.is_some() {
-            if certs.is_none() {
-                // live-no-match says it per address.
-                all.retain(|f| f.code != Code::NoMatch && f.code != Code::NoChain);
-            }
-            all.extend(liveverdict::findings(
-                &live,
-                dane_applies(&facts),
-                certs,
-                host.as_str(),
-            ));
-        }
-        let findings = findings::without_allowed(all, &config.allow);
-        reports.push(HostReport {
-            domain: domain.map(str::to_string),
+        });
+        let (findings, verdict) = verdict::outcome(judged.findings, &config.allow);
+        HostReport {
+            domain: domain.map(|d| d.name.to_string()),
             host: host.to_string(),
             port,
             tlsa_name,
             canonical: addresses.canonical.clone(),
-            mx: mx.cloned(),
+            mx: domain.map(|d| own_mx(d.mx, host)),
             addresses: Some(addresses.answer.clone()),
             tlsa: Some(tlsa),
-            chain: chain.clone(),
+            chain,
             records: judged.records,
+            reference: judged.reference,
             live,
-            verdict: Verdict::of(&findings),
+            senders: judged.senders,
+            verdict,
             findings,
-        });
+        }
     }
-    reports
 }
 
-/// Whether DANE senders use the TLSA records: secure MX (if any), addresses and TLSA.
-fn dane_applies(f: &HostFacts<'_>) -> bool {
-    let secure = |s: Option<Security>| s == Some(Security::Secure);
-    f.mx.is_none_or(|m| secure(m.security()))
-        && secure(f.addresses.security())
-        && matches!(
-            f.tlsa,
-            Answer::Found {
-                security: Security::Secure,
-                ..
-            }
-        )
+/// The MX answer reduced to the entries naming `host`, so that a report per host does
+/// not repeat the whole MX set (a 1,000-host set would be repeated 1,000 times).
+fn own_mx(mx: &Answer<(u16, String)>, host: &Host) -> Answer<(u16, String)> {
+    match mx {
+        Answer::Found {
+            records,
+            ttl,
+            security,
+        } => Answer::Found {
+            records: records
+                .iter()
+                .filter(|(_, h)| h.trim_end_matches('.').eq_ignore_ascii_case(host.as_str()))
+                .cloned()
+                .collect(),
+            ttl: *ttl,
+            security: *security,
+        },
+        other => other.clone(),
+    }
 }
 
 /// Connects to every address (or `--connect`) and assesses what each presents.
 async fn live_check(
+    prober: &dyn Prober,
     lc: &LiveConfig,
     ctx: &MatchContext<'_>,
     records: &[crate::tlsa::Tlsa],
@@ -461,20 +558,22 @@ async fn live_check(
     };
     let mut out = Vec::new();
     for addr in targets {
-        let probe = live::probe(addr, ctx.host.as_str(), protocol, lc.timeout).await;
+        let probe = prober
+            .probe(addr, ctx.host.as_str(), protocol, lc.timeout)
+            .await;
         out.push(liveverdict::assess(probe, records, ctx));
     }
     out
 }
 
 async fn tlsa_lookup(
-    dns: &Dns,
+    dns: &dyn Resolve,
     host: &Host,
-    addresses: &crate::dns::Addresses,
+    addresses: &Addresses,
     port: u16,
 ) -> (String, Answer<crate::tlsa::Tlsa>) {
     let original = host.tlsa_owner(port, Proto::Tcp);
-    let secure_alias = addresses.answer.security() == Some(crate::lookup::Security::Secure);
+    let secure_alias = addresses.answer.security() == Some(Security::Secure);
     let expanded = addresses
         .canonical
         .as_deref()

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::chain::Certificate;
 use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
 use crate::dane::renewal::{self, Next, Prediction, RenewFacts};
-use crate::dane::verdict::MatchContext;
-use crate::dns::Dns;
-use crate::env::Env;
+use crate::dane::verdict::{MatchContext, Service};
+use crate::env::{Env, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{self, Code, Finding, Verdict};
@@ -150,12 +149,9 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
         .enable_all()
         .build()
         .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    let provider = env.dns;
     let dns = match &source {
-        Source::Dns(config) => Some(runtime.block_on(async {
-            let dns = Dns::new(config).await?;
-            dns.ensure_dnssec_passes().await?;
-            Ok::<_, Error>(dns)
-        })?),
+        Source::Dns(config) => Some(runtime.block_on(provider.connect(config))?),
         _ => None,
     };
     let mut reports = Vec::new();
@@ -164,7 +160,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
         for &port in &crate::commands::unique(&common.ports) {
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
-                (_, Some(dns)) => runtime.block_on(published_from_dns(dns, &owner)),
+                (_, Some(dns)) => runtime.block_on(published_from_dns(dns.as_ref(), &owner)),
                 (Source::File(zone, name, origin), _) => {
                     published_from_zone(zone, name, origin, &owner)
                 }
@@ -211,6 +207,7 @@ fn judge_one(
     let ctx = MatchContext {
         host,
         port,
+        service: Service::of(port, false),
         now,
         also_names: &[],
     };
@@ -457,7 +454,7 @@ fn published_from_zone(zone: &Zone, name: &str, origin: &str, owner: &str) -> Pu
     }
 }
 
-async fn published_from_dns(dns: &Dns, owner: &str) -> Published {
+async fn published_from_dns(dns: &dyn Resolve, owner: &str) -> Published {
     let answer = dns.tlsa(owner).await;
     let security = answer.security();
     let mut findings = Vec::new();

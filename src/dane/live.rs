@@ -1,11 +1,15 @@
 //! `check --live`: the chains servers present × the published TLSA records → findings
-//! per address (pure).
+//! and the senders' outcome per address (pure). A presented chain counts exactly as a
+//! chain file does: through [`rrset::authenticating`].
 
 use std::net::SocketAddr;
 
 use crate::chain::Certificate;
-use crate::dane::verdict::{self, MatchContext};
-use crate::findings::{Code, Finding};
+use crate::dane::gate::Gate;
+use crate::dane::record::MatchContext;
+use crate::dane::rrset;
+use crate::dane::verdict::Senders;
+use crate::findings::{Code, Finding, Severity};
 use crate::live::{Family, LiveError, Probe, Starttls};
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
@@ -15,8 +19,10 @@ use crate::tlsa::Tlsa;
 pub struct LiveChain {
     pub family: Family,
     pub certs: Vec<Certificate>,
-    /// Indices of the published records that count for this chain.
+    /// Indices of the published records that authenticate this chain (RFC 7671 §9 applied).
     pub matched: Vec<usize>,
+    /// Whether any published record is usable for this service.
+    pub usable: bool,
     /// Why the chain could not be read, if it could not.
     pub unreadable: Option<String>,
 }
@@ -28,11 +34,13 @@ pub struct LiveAddress {
     pub protocol: Starttls,
     pub chains: Vec<LiveChain>,
     pub error: Option<LiveError>,
+    /// What a DANE sender does at this address, when DANE applies and it can be told.
+    pub senders: Option<Senders>,
 }
 
 /// Parses the presented chains and finds which records count for each.
 pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAddress {
-    let chains = probe
+    let chains: Vec<LiveChain> = probe
         .chains
         .into_iter()
         .map(|(family, ders)| {
@@ -40,16 +48,12 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
                 ders.into_iter().map(Certificate::from_der).collect();
             match parsed {
                 Ok(certs) => {
-                    let matched = records
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| verdict::evaluate(t, Some(&certs), ctx).counts())
-                        .map(|(i, _)| i)
-                        .collect();
+                    let results = rrset::compare(records, Some(&certs), ctx);
                     LiveChain {
                         family,
                         certs,
-                        matched,
+                        matched: rrset::authenticating(&results),
+                        usable: rrset::any_usable(&results),
                         unreadable: None,
                     }
                 }
@@ -57,31 +61,67 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
                     family,
                     certs: Vec::new(),
                     matched: Vec::new(),
+                    usable: rrset::any_usable(&rrset::compare(records, None, ctx)),
                     unreadable: Some(e),
                 },
             }
         })
         .collect();
+    let senders = address_senders(&chains, probe.error.as_ref(), !records.is_empty());
     LiveAddress {
         address: probe.address,
         protocol: probe.protocol,
         chains,
         error: probe.error,
+        senders,
     }
 }
 
-/// Findings for the addresses of one host. `dane_applies`: secure, usable TLSA records
-/// that senders use; `file`: the chain given with `--chain`, if any.
+/// What a DANE sender does at one address, assuming DANE applies (the gate is applied by
+/// the caller): no STARTTLS defers; with no usable record TLS is merely required; else
+/// every presented chain must be authenticated (a sender may get any of them).
+fn address_senders(
+    chains: &[LiveChain],
+    error: Option<&LiveError>,
+    any_records: bool,
+) -> Option<Senders> {
+    if !any_records {
+        return None;
+    }
+    match error {
+        Some(LiveError::StarttlsMissing(_)) => return Some(Senders::Deferred),
+        Some(_) => return None,
+        None => {}
+    }
+    chains
+        .iter()
+        .map(|c| match c {
+            c if c.unreadable.is_some() => None,
+            c if !c.usable => Some(Senders::Encrypted),
+            c if c.matched.is_empty() => Some(Senders::Deferred),
+            _ => Some(Senders::Authenticated),
+        })
+        .try_fold(None, |worst: Option<Senders>, s| {
+            s.map(|s| Some(worst.map_or(s, |w| w.max(s))))
+        })
+        .flatten()
+}
+
+/// Findings for the addresses of one host. `gate`: whether senders use the TLSA records;
+/// `usable`: whether any of them is usable (without one, senders require TLS but match
+/// nothing, RFC 7672 §2.2); `file`: the chain given with `--chain`, if any.
 pub fn findings(
     addresses: &[LiveAddress],
-    dane_applies: bool,
+    gate: Gate,
+    usable: bool,
     file: Option<&[Certificate]>,
     host: &str,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    let dane_applies = gate == Gate::Applies && usable;
     for a in addresses {
         if let Some(e) = &a.error {
-            out.push(error_finding(a, e, host));
+            out.push(error_finding(a, e, host, gate == Gate::Applies));
             continue;
         }
         let dual = a.chains.len() > 1;
@@ -124,12 +164,21 @@ pub fn findings(
     out
 }
 
-fn error_finding(a: &LiveAddress, e: &LiveError, host: &str) -> Finding {
+fn error_finding(a: &LiveAddress, e: &LiveError, host: &str, dane: bool) -> Finding {
     match e {
-        LiveError::StarttlsMissing(m) => Finding::new(
+        LiveError::StarttlsMissing(m) if dane => Finding::new(
             Code::StarttlsMissing,
             format!(
                 "{} ({host}): {}; DANE senders defer mail to it",
+                a.address,
+                escape(m)
+            ),
+        ),
+        LiveError::StarttlsMissing(m) => Finding::with(
+            Code::StarttlsMissing,
+            Severity::Warn,
+            format!(
+                "{} ({host}): {}; DANE is not in effect, so senders deliver without TLS",
                 a.address,
                 escape(m)
             ),

@@ -1,9 +1,19 @@
 //! The DANE rules: pure functions from lookups, published records and certificate
 //! chains to findings. No I/O, no clock reads, no rendering; every command calls these.
+//!
+//! - [`gate`]: does DANE apply (DNSSEC status of the MX, address and TLSA lookups)?
+//! - [`record`]: one record against one chain (usable? what does it match? does it count?)
+//! - [`rrset`]: the whole RRset against one chain (digest agility, single record, stale)
+//! - [`verdict`]: one host and port judged as a whole, and what senders do
+//! - [`live`]: the chains servers present, per address
+//! - [`renewal`], [`zone`], [`recordset`], [`sanity`]: `renew-check`, `zone`, `generate`
 
+pub mod gate;
 pub mod live;
+pub mod record;
 pub mod recordset;
 pub mod renewal;
+pub mod rrset;
 pub mod sanity;
 pub mod verdict;
 pub mod zone;

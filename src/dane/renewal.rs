@@ -2,7 +2,8 @@
 //! match after the switch to the next certificate or key, known or predicted? Pure.
 
 use crate::chain::Certificate;
-use crate::dane::verdict::{self, MatchContext, short};
+use crate::dane::record::{self as verdict, MatchContext, short};
+use crate::dane::rrset;
 use crate::findings::{Code, Finding, Severity, Verdict};
 use crate::input::letsencrypt::Issuer;
 use crate::input::material::Material;
@@ -202,8 +203,14 @@ fn predicted_cover(t: &Tlsa, f: &RenewFacts<'_>, p: &Prediction<'_>) -> (bool, V
 
 /// Whether a usable record matches after the switch. Under a prediction with known
 /// issuers, 2 x x records count only together: every possible issuer must be covered.
+/// Whether a client still uses the record (RFC 7671 §9: not a SHA2-256 record beside a
+/// usable SHA2-512 one of the same usage and selector).
+fn heeded(f: &RenewFacts<'_>, r: &RecordRole) -> bool {
+    !rrset::shadowed_in(&r.tlsa, f.published, &f.ctx)
+}
+
 fn survives(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
-    let after = |r: &&RecordRole| matches!(r.role, Role::Both | Role::NextOnly);
+    let after = |r: &&RecordRole| matches!(r.role, Role::Both | Role::NextOnly) && heeded(f, r);
     let Next::Predicted(Prediction {
         issuers: Some(issuers),
         ..
@@ -229,7 +236,7 @@ fn broken_now(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>
     let usable = records.iter().any(|r| r.role != Role::Unusable);
     let current = records
         .iter()
-        .any(|r| matches!(r.role, Role::Both | Role::CurrentOnly));
+        .any(|r| matches!(r.role, Role::Both | Role::CurrentOnly) && heeded(f, r));
     if f.current.is_some() && usable && !current {
         out.push(Finding::new(
             Code::NoMatch,

@@ -14,6 +14,7 @@ use super::*;
 use crate::exit::ExitStatus;
 use crate::findings::Code;
 use crate::input::material::{self, Material};
+use crate::lookup::Security;
 use crate::tlsa::Params;
 
 /// 2030-01-01T00:00:00Z: inside the test PKI's validity (2025 to 2125), after the
@@ -155,6 +156,9 @@ impl Case {
         judge(&HostFacts {
             host: &self.host,
             port: self.port,
+            service: Service::of(self.port, false),
+            origin: Origin::Dns,
+            live: &[],
             mx: self.mx.as_ref(),
             addresses: &self.addresses,
             tlsa: &self.tlsa,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hickory_proto::rr::{RData, RecordType};
 
 use crate::chain::Certificate;
-use crate::dane::verdict::{self, HostFacts, short};
+use crate::dane::verdict::{self, HostFacts, Origin, Service, short};
 use crate::findings::{Code, Finding, Severity};
 use crate::input::letsencrypt::Hierarchy;
 use crate::input::zonefile::{Zone, ZoneRecord};
@@ -195,14 +195,6 @@ fn lengths_and_duplicates(set: &RrSet<'_>, tlsas: &[Tlsa], out: &mut Vec<Located
     }
 }
 
-/// The record's only defect is a digest of the wrong length (reported as syntax).
-fn only_wrong_length(t: &Tlsa) -> bool {
-    let p = t.params;
-    p.usage.0 <= 3
-        && p.selector.0 <= 1
-        && p.matching.digest_len().is_some_and(|l| t.data.len() != l)
-}
-
 /// The host and port of a TLSA RRset and its other reference names.
 struct Target<'a> {
     host: &'a Host,
@@ -242,9 +234,13 @@ fn judged(
         ttl,
         security: Security::Secure,
     };
+    let live = [];
     let facts = HostFacts {
         host,
         port,
+        service: Service::of(port, false),
+        origin: Origin::ZoneFile,
+        live: &live,
         mx: None,
         addresses: &addresses,
         tlsa: &tlsa,
@@ -254,13 +250,6 @@ fn judged(
         also_names: target.also_names,
     };
     for f in verdict::judge(&facts).findings {
-        // Wrong lengths are reported as syntax above; no chain is the normal case here.
-        let length_only = f.code == Code::UnusableRecord
-            && f.record.is_some_and(|i| only_wrong_length(&tlsas[i]));
-        let skip = f.code == Code::NoChain || length_only;
-        if skip {
-            continue;
-        }
         let record = f.record.map_or(set.records[0], |i| set.records[i]);
         out.push(at(record, f));
     }
@@ -368,22 +357,9 @@ fn mx_consistency(
         sets.keys()
             .any(|owner| owner.ends_with(&format!("._tcp.{target}")) && owner.starts_with("_25."))
     };
-    let with: Vec<&str> = mx
-        .iter()
-        .filter(|(_, t)| has_tlsa(t))
-        .map(|(_, t)| t.as_str())
-        .collect();
-    if with.is_empty() {
-        return;
-    }
-    for (r, target) in mx.iter().filter(|(_, t)| !has_tlsa(t)) {
-        out.push(at(r, Finding::new(
-            Code::MxInconsistent,
-            format!(
-                "MX host {} has no _25._tcp TLSA records while {} do: DANE senders authenticate only some of the domain's mail hosts",
-                target.trim_end_matches('.'),
-                with.iter().map(|w| w.trim_end_matches('.')).collect::<Vec<_>>().join(", ")
-            ),
-        )));
+    let hosts: Vec<&str> = mx.iter().map(|(_, t)| t.as_str()).collect();
+    let with: Vec<bool> = hosts.iter().map(|t| has_tlsa(t)).collect();
+    for (i, finding) in verdict::mx_consistency(&hosts, &with) {
+        out.push(at(mx[i].0, finding));
     }
 }

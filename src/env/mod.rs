@@ -1,11 +1,27 @@
-//! The seam between commands and the outside world: output streams, stdin, the clock
-//! and environment variables, so whole commands run in-process in tests.
+//! The seam between commands and the outside world: output streams, stdin, the clock,
+//! environment variables, DNS and TLS, so whole commands run in-process in tests with
+//! fixed answers ([`fake`]) and in the binary with the real network ([`real`]).
+
+pub mod fake;
+pub mod real;
 
 use std::ffi::OsString;
+use std::future::Future;
 use std::io::{Read, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Everything a command may touch besides files and the network.
+use crate::dns::{Addresses, DnsConfig};
+use crate::error::Result;
+use crate::live::{Probe, Starttls};
+use crate::lookup::Answer;
+use crate::tlsa::Tlsa;
+
+/// A boxed future, so that the DNS and TLS traits can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Everything a command may touch besides the files the user names.
 pub struct Env<'a> {
     /// Results.
     pub out: &'a mut dyn Write,
@@ -19,6 +35,38 @@ pub struct Env<'a> {
     pub out_is_terminal: bool,
     /// Environment variable lookup.
     pub vars: &'a dyn Fn(&str) -> Option<OsString>,
+    /// Validating DNS lookups.
+    pub dns: &'a dyn DnsProvider,
+    /// TLS connections to servers (`--live`).
+    pub prober: &'a dyn Prober,
+}
+
+/// One validating resolver: every answer carries its DNSSEC status.
+pub trait Resolve {
+    /// The TLSA RRset at `owner` (fully qualified).
+    fn tlsa<'a>(&'a self, owner: &'a str) -> BoxFuture<'a, Answer<Tlsa>>;
+    /// The MX RRset of a domain: `(preference, exchange)`, exchange fully qualified.
+    fn mx<'a>(&'a self, domain: &'a str) -> BoxFuture<'a, Answer<(u16, String)>>;
+    /// A and AAAA together, with the CNAME target if the host is an alias.
+    fn addresses<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Addresses>;
+}
+
+/// Makes resolvers. `connect` also checks that DNSSEC data gets through, so that a
+/// resolver that strips it fails at once instead of making every answer undecidable.
+pub trait DnsProvider {
+    fn connect<'a>(&'a self, config: &'a DnsConfig)
+    -> BoxFuture<'a, Result<Box<dyn Resolve + 'a>>>;
+}
+
+/// Connects to a server and records the chains it presents.
+pub trait Prober {
+    fn probe<'a>(
+        &'a self,
+        address: SocketAddr,
+        sni: &'a str,
+        protocol: Starttls,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Probe>;
 }
 
 /// The system clock in seconds since the Unix epoch (0 if the clock is before 1970).

@@ -95,8 +95,29 @@ impl std::fmt::Display for LiveError {
     }
 }
 
-/// Connects and returns the DER chain the server presents for one family.
+/// Connects and returns the DER chain the server presents for one family. `timeout`
+/// bounds each step (connect, every line of the dialogue, the handshake) and the whole
+/// connection, so a server that trickles a long reply cannot hold a check for longer.
 pub async fn fetch_chain(
+    addr: SocketAddr,
+    sni: &str,
+    protocol: Starttls,
+    family: Family,
+    timeout: Duration,
+) -> Result<Vec<Vec<u8>>, LiveError> {
+    let steps = fetch_chain_steps(addr, sni, protocol, family, timeout);
+    // A little grace so that a single stalled step reports itself rather than racing
+    // the bound on the whole connection.
+    match tokio::time::timeout(timeout + Duration::from_millis(250), steps).await {
+        Ok(result) => result,
+        Err(_) => Err(LiveError::Protocol(format!(
+            "no TLS handshake within --tls-timeout {} s",
+            timeout.as_secs()
+        ))),
+    }
+}
+
+async fn fetch_chain_steps(
     addr: SocketAddr,
     sni: &str,
     protocol: Starttls,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Generated, iso_time};
 use crate::chain::Certificate;
 use crate::dane::recordset::About;
-use crate::dane::verdict::{Match, RecordResult};
+use crate::dane::verdict::{Match, RecordResult, Senders};
 use crate::input::material::{KeyOrigin, LoneKey, Material};
 use crate::lookup::Answer;
 use crate::report::{HostReport, RenewReport};
@@ -15,6 +15,10 @@ use crate::tlsa::Tlsa;
 
 /// Version of the JSON documents daneguard writes; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// `check` documents: 2 added `senders` to hosts and live addresses, and reduced a
+/// host's `lookups.mx.records` to the entries naming that host.
+pub const CHECK_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct GenerateDoc<'a> {
@@ -171,6 +175,9 @@ struct HostDoc<'a> {
     records: Vec<CheckedRecordDoc>,
     /// `--live`: one entry per address connected to.
     live: Vec<LiveDoc>,
+    /// What DANE senders do: `authenticated`, `encrypted`, `opportunistic`, `deferred`,
+    /// or null when it cannot be told.
+    senders: Option<&'static str>,
     findings: Vec<FindingDoc<'a>>,
     verdict: &'static str,
 }
@@ -182,6 +189,8 @@ struct LiveDoc {
     protocol: &'static str,
     error: Option<String>,
     certificates: Vec<LiveCertDoc>,
+    /// What a DANE sender does at this address, as for the host.
+    senders: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -214,6 +223,7 @@ fn live_doc(a: &crate::dane::live::LiveAddress) -> LiveDoc {
                 unreadable: c.unreadable.clone(),
             })
             .collect(),
+        senders: a.senders.map(Senders::as_str),
     }
 }
 
@@ -346,6 +356,7 @@ fn host_doc(r: &HostReport) -> HostDoc<'_> {
         chain,
         records: r.records.iter().map(record_doc).collect(),
         live: r.live.iter().map(live_doc).collect(),
+        senders: r.senders.map(Senders::as_str),
         findings: r.findings.iter().map(FindingDoc::new).collect(),
         verdict: r.verdict.as_str(),
     }
@@ -383,7 +394,7 @@ pub fn check_doc(out: &mut dyn Write, reports: &[HostReport]) -> io::Result<()> 
     write_doc(
         out,
         &CheckDoc {
-            schema: SCHEMA_VERSION,
+            schema: CHECK_SCHEMA_VERSION,
             hosts: reports.iter().map(host_doc).collect(),
         },
     )

@@ -45,16 +45,7 @@ pub fn findings(
     Ok(())
 }
 
-/// `2025-01-01T00:00:00Z`.
-pub fn iso_time(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
-}
+pub use crate::findings::iso_time;
 
 /// OpenSSL's date form, as `openssl x509 -dates` prints it: `Jan  1 00:00:00 2025 GMT`.
 pub fn openssl_time(unix: i64) -> String {

@@ -6,7 +6,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Generated;
 use crate::dane::recordset::About;
-use crate::dane::verdict::{Match, RecordResult};
+use crate::dane::verdict::{Match, RecordResult, Reference};
 use crate::report::HostReport;
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
@@ -102,6 +102,9 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
     if let Some(chain) = &r.chain {
         writeln!(out, "  chain:     {}", escape(&chain.name))?;
     }
+    if let Some(s) = r.senders {
+        writeln!(out, "  senders:   {}", s.explain())?;
+    }
     if !r.records.is_empty() {
         let mut table = new_table(&["Record", "Meaning", "Usable", "Matches", "Data"]);
         for rec in &r.records {
@@ -155,18 +158,7 @@ fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
 
 /// What a record matched, in words.
 pub fn describe_match(rec: &RecordResult, r: &HostReport) -> String {
-    // The chain file, or (with --live and no file) the first chain a server presented.
-    let certs = r
-        .chain
-        .as_ref()
-        .and_then(|c| c.material.certs())
-        .or_else(|| {
-            r.live
-                .iter()
-                .flat_map(|a| &a.chains)
-                .map(|c| c.certs.as_slice())
-                .find(|c| !c.is_empty())
-        });
+    let certs = reference_chain(r);
     let base = match (&rec.matched, certs) {
         (Match::Cert { depth }, Some(certs)) => format!(
             "depth {depth}: {}",
@@ -183,5 +175,18 @@ pub fn describe_match(rec: &RecordResult, r: &HostReport) -> String {
     match &rec.void {
         Some(why) => format!("{base} (does not count: {why})"),
         None => base,
+    }
+}
+
+/// The chain the per-record results were compared with (see [`Reference`]).
+pub fn reference_chain(r: &HostReport) -> Option<&[crate::chain::Certificate]> {
+    match r.reference {
+        Reference::File => r.chain.as_ref().and_then(|c| c.material.certs()),
+        Reference::Presented { address, chain } => r
+            .live
+            .get(address)
+            .and_then(|a| a.chains.get(chain))
+            .map(|c| c.certs.as_slice()),
+        Reference::None => None,
     }
 }

@@ -29,6 +29,8 @@ pub struct HostDoc {
     pub chain: Option<ChainDoc>,
     pub records: Vec<RecordDoc>,
     pub live: Vec<LiveDoc>,
+    /// What DANE senders do: authenticated, encrypted, opportunistic, deferred or null.
+    pub senders: Option<String>,
     pub findings: Vec<FindingDoc>,
     pub verdict: String,
 }
@@ -40,6 +42,7 @@ pub struct LiveDoc {
     pub protocol: String,
     pub error: Option<String>,
     pub certificates: Vec<LiveCertDoc>,
+    pub senders: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,7 +117,7 @@ fn check_json(dns: &dnsserver::TestDns, extra: &[&str]) -> (i32, CheckDoc, Strin
     let r = run(&argv);
     let doc: CheckDoc =
         serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{r:?}"));
-    assert_eq!(doc.schema, 1);
+    assert_eq!(doc.schema, 2);
     (r.code, doc, r.stderr)
 }
 
@@ -235,6 +238,7 @@ fn table_shows_lookups_records_matches_and_findings() {
   addresses: secure, 1 record, TTL 3600: 127.0.0.1
   TLSA:      secure, 1 record, TTL 300 at _25._tcp.single.dane.test.
   chain:     testdata/pki/mx-p256/fullchain.pem
+  senders:   authenticated (DANE senders verify the server)
 ┌────────┬───────────────────────┬────────┬──────────────────────────────┬──────────────────────────────────────────────────────────────────┐
 │ Record ┆ Meaning               ┆ Usable ┆ Matches                      ┆ Data                                                             │
 ╞════════╪═══════════════════════╪════════╪══════════════════════════════╪══════════════════════════════════════════════════════════════════╡
@@ -270,10 +274,11 @@ fn mx_mode_checks_every_mx_host_in_preference_order() {
     let mx = doc.hosts[0].lookups.mx.as_ref().expect("MX looked up");
     assert_eq!(mx.result, "found");
     assert_eq!(mx.dnssec.as_deref(), Some("secure"));
-    assert_eq!(
-        mx.records,
-        vec!["10 mx.dane.test.", "20 mismatch.dane.test."]
-    );
+    // Each host report carries its own MX entry, not the whole set (issue: a 1,000-host
+    // MX set was repeated in every host's report).
+    assert_eq!(mx.records, vec!["10 mx.dane.test."]);
+    let mx2 = doc.hosts[1].lookups.mx.as_ref().expect("MX looked up");
+    assert_eq!(mx2.records, vec!["20 mismatch.dane.test."]);
     let addresses = doc.hosts[0].lookups.addresses.as_ref().expect("addresses");
     assert_eq!(addresses.records, vec!["127.0.0.1", "::1"]);
     assert_eq!(addresses.dnssec.as_deref(), Some("secure"));
@@ -413,7 +418,7 @@ fn names_from_stdin_and_a_bad_name_is_an_error_for_that_name_only() {
     assert_eq!(r.stdout.lines().count(), 1, "{r:?}");
     assert_eq!(
         r.stderr,
-        "daneguard: error: 'not a name': 'not a name' is not a valid host name\n"
+        "daneguard: error: - line 2: 'not a name': 'not a name' is not a valid host name\n"
     );
 }
 

@@ -151,6 +151,28 @@ fn a_server_that_stalls_or_speaks_garbage_is_unreachable_not_a_hang() {
     }
 }
 
+/// A 128-line EHLO reply sent one line every 400 ms: each line comes well within
+/// `--tls-timeout 2`, the whole dialogue would take 51 s. The time-out bounds the whole
+/// connection, so the check ends after about 2 s per handshake attempt (the bound
+/// checked here is generous: it only tells a bounded run from an unbounded one).
+#[test]
+fn tls_timeout_bounds_the_whole_connection_not_each_line() {
+    let dns = dnsserver::start();
+    let server = tlsserver::start(Mode::Trickle, Some("mx-p256"), None);
+    let started = std::time::Instant::now();
+    // live() passes --tls-timeout 2.
+    let (code, doc, _) = live(&dns, "mx.dane.test", &server.connect(), &[]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let h = &doc.hosts[0];
+    assert_eq!((code, h.codes()), (2, vec!["unreachable"]), "{h:#?}");
+    let error = h.live[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("within --tls-timeout"), "{error}");
+}
+
 #[test]
 fn nothing_listening_is_unreachable() {
     let dns = dnsserver::start();

@@ -28,6 +28,9 @@ pub enum Mode {
     Stall,
     /// Sends bytes that are no protocol at all.
     Garbage,
+    /// Greets, then answers EHLO with a long reply, one line every 400 ms: every step
+    /// is quick, the whole dialogue is not.
+    Trickle,
     /// IMAP: greeting, CAPABILITY with STARTTLS, STARTTLS, handshake.
     Imap,
     /// POP3: greeting, CAPA with STLS, STLS, handshake.
@@ -169,6 +172,19 @@ async fn serve(mut stream: TcpStream, mode: Mode, acceptor: tokio_rustls::TlsAcc
         Mode::Stall => {
             let _ = stream.write_all(b"220 stalling ESMTP\r\n").await;
             tokio::time::sleep(Duration::from_secs(60)).await;
+            None
+        }
+        Mode::Trickle => {
+            let _ = stream.write_all(b"220 trickle ESMTP\r\n").await;
+            let mut buf = [0u8; 256];
+            let _ = stream.read(&mut buf).await;
+            for i in 0..128 {
+                let line = format!("250-EXTENSION{i}\r\n");
+                if stream.write_all(line.as_bytes()).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
             None
         }
         Mode::Smtp | Mode::SmtpNoStarttls => smtp(stream, mode == Mode::Smtp).await,

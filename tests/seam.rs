@@ -1,0 +1,578 @@
+//! Whole `check` and `check --live` runs in-process, through the `Env` seam: scripted DNS
+//! answers with their DNSSEC status, scripted chains presented by servers, a fixed clock.
+//! Each case asserts the exit status, what senders do, the finding codes and stderr;
+//! a few assert the whole output. The association data comes from openssl
+//! (`testdata/expected/digests.txt`), the presented DER from `openssl x509 -outform DER`.
+//!
+//! What a real sender does in the same cases is asked of Postfix itself by the
+//! end-to-end test in tests/postfix.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use daneguard::env::fake::{Run, ScriptedDns, ScriptedProber, World};
+use daneguard::exit::ExitStatus;
+use daneguard::live::{Family, LiveError};
+use daneguard::lookup::{Answer, Security};
+use daneguard::tlsa::{Params, Tlsa};
+
+/// 2030-01-01T00:00:00Z: inside the test PKI's validity, after `expired`'s.
+const NOW: i64 = 1_893_456_000;
+const HOST: &str = "mx.example.com";
+const ADDR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 25);
+
+fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// openssl's association data for a single-certificate file (`expected/digests.txt`).
+fn digest(rel: &str, selector: u8, matching: u8) -> Vec<u8> {
+    let text = std::fs::read_to_string(testdata("expected/digests.txt")).expect("digests.txt");
+    let (s, m) = (selector.to_string(), matching.to_string());
+    text.lines()
+        .find_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [p, ls, lm, hex] if p == rel && ls == s && lm == m => Some(hex::decode(hex).unwrap()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no digest for {rel} {selector} {matching}"))
+}
+
+fn rec(usage: u8, selector: u8, matching: u8, rel: &str) -> Tlsa {
+    Tlsa {
+        params: Params::new(usage, selector, matching),
+        data: digest(rel, selector, matching),
+    }
+}
+
+/// The DER of each certificate file, by openssl.
+fn der(files: &[&str]) -> Vec<Vec<u8>> {
+    files
+        .iter()
+        .map(|f| {
+            let out = Command::new("openssl")
+                .args(["x509", "-outform", "DER", "-in"])
+                .arg(testdata(f))
+                .output()
+                .expect("openssl runs");
+            assert!(out.status.success(), "openssl x509 {f}");
+            out.stdout
+        })
+        .collect()
+}
+
+const P256: &str = "pki/mx-p256/cert.pem";
+const NEWKEY: &str = "pki/mx-p256-newkey/cert.pem";
+const INT_EC: &str = "pki/ca/int-ec.pem";
+const RSA: &str = "pki/mx-rsa2048/cert.pem";
+const INT_RSA: &str = "pki/ca/int-rsa.pem";
+const EXPIRED: &str = "pki/expired/cert.pem";
+const OTHER: &str = "pki/other-host/cert.pem";
+
+fn secure<T>(records: Vec<T>) -> Answer<T> {
+    Answer::Found {
+        records,
+        ttl: 300,
+        security: Security::Secure,
+    }
+}
+
+/// A world where mx.example.com has a secure address and `tlsa` at port `port`.
+fn world(port: u16, tlsa: Answer<Tlsa>) -> World {
+    World {
+        now: NOW,
+        dns: ScriptedDns::default()
+            .addresses(HOST, secure(vec![IpAddr::V4(ADDR)]), None)
+            .tlsa(&format!("_{port}._tcp.{HOST}"), tlsa),
+        ..World::default()
+    }
+}
+
+fn presenting(mut w: World, port: u16, chains: Vec<(Family, Vec<Vec<u8>>)>) -> World {
+    w.prober = ScriptedProber::default().presents(SocketAddr::new(IpAddr::V4(ADDR), port), chains);
+    w
+}
+
+fn live(w: &World, port: u16, extra: &[&str]) -> Run {
+    let port_s = port.to_string();
+    let mut args = vec!["check", "--live", "--format", "json", "--port", &port_s];
+    args.extend_from_slice(extra);
+    args.push(HOST);
+    w.run(&args)
+}
+
+/// `(senders, verdict, sorted finding codes)` of the one host in a JSON document.
+fn summary(run: &Run) -> (String, String, Vec<String>) {
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    let host = &doc["hosts"][0];
+    let mut codes: Vec<String> = host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    (
+        host["senders"].as_str().unwrap_or("null").to_string(),
+        host["verdict"].as_str().unwrap().to_string(),
+        codes,
+    )
+}
+
+struct Case {
+    name: &'static str,
+    port: u16,
+    extra: &'static [&'static str],
+    tlsa: Answer<Tlsa>,
+    chains: Vec<(Family, Vec<Vec<u8>>)>,
+    status: ExitStatus,
+    senders: &'static str,
+    codes: &'static [&'static str],
+}
+
+fn ecdsa(files: &[&str]) -> Vec<(Family, Vec<Vec<u8>>)> {
+    vec![(Family::Ecdsa, der(files))]
+}
+
+fn cases() -> Vec<Case> {
+    use ExitStatus::{Findings, Ok};
+    let c = |name, tlsa: Vec<Tlsa>, chains, status, senders, codes| Case {
+        name,
+        port: 25,
+        extra: &[],
+        tlsa: secure(tlsa),
+        chains,
+        status,
+        senders,
+        codes,
+    };
+    vec![
+        c(
+            "3 1 1 + 2 1 1 match",
+            vec![rec(3, 1, 1, P256), rec(2, 1, 1, INT_EC)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &[],
+        ),
+        c(
+            "3 1 1 mismatch",
+            vec![rec(3, 1, 1, NEWKEY)],
+            ecdsa(&[P256, INT_EC]),
+            Findings,
+            "deferred",
+            &["live-no-match", "stale-record"],
+        ),
+        c(
+            "3 0 1 match",
+            vec![rec(3, 0, 1, P256)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "3 1 2 match",
+            vec![rec(3, 1, 2, P256)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "3 0 2 mismatch",
+            vec![rec(3, 0, 2, NEWKEY)],
+            ecdsa(&[P256, INT_EC]),
+            Findings,
+            "deferred",
+            &["live-no-match", "stale-record"],
+        ),
+        c(
+            "2 1 1 issuer sent",
+            vec![rec(2, 1, 1, INT_EC)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "2 0 1 issuer sent",
+            vec![rec(2, 0, 1, INT_EC)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "2 1 1 issuer not sent",
+            vec![rec(2, 1, 1, INT_EC)],
+            ecdsa(&[P256]),
+            Findings,
+            "deferred",
+            &["live-no-match", "stale-record"],
+        ),
+        c(
+            "2 1 1 leaf names another host",
+            vec![rec(2, 1, 1, INT_EC)],
+            ecdsa(&[OTHER, INT_EC]),
+            Findings,
+            "deferred",
+            &["live-no-match", "name-mismatch"],
+        ),
+        c(
+            "3 1 1 ignores the names",
+            vec![rec(3, 1, 1, OTHER)],
+            ecdsa(&[OTHER, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "3 1 1 expired leaf still authenticates",
+            vec![rec(3, 1, 1, EXPIRED), rec(2, 1, 1, INT_EC)],
+            ecdsa(&[EXPIRED, INT_EC]),
+            Ok,
+            "authenticated",
+            &["expired", "expired", "single-record"],
+        ),
+        c(
+            "2 1 1 expired leaf does not",
+            vec![rec(2, 1, 1, INT_EC)],
+            ecdsa(&[EXPIRED, INT_EC]),
+            Findings,
+            "deferred",
+            &["expired", "expired", "live-no-match"],
+        ),
+        c(
+            "digest agility: 3 1 1 matches, 3 1 2 does not",
+            vec![rec(3, 1, 1, P256), rec(3, 1, 2, NEWKEY)],
+            ecdsa(&[P256, INT_EC]),
+            Findings,
+            "deferred",
+            &["live-no-match", "stale-record"],
+        ),
+        c(
+            "digest agility: both match",
+            vec![rec(3, 1, 1, P256), rec(3, 1, 2, P256)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        c(
+            "only 1 1 1 on port 25",
+            vec![rec(1, 1, 1, P256)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "encrypted",
+            &["no-usable-records", "pkix-usage-smtp"],
+        ),
+        c(
+            "only 0 0 1 on port 25",
+            vec![rec(0, 0, 1, INT_EC)],
+            ecdsa(&[P256, INT_EC]),
+            Ok,
+            "encrypted",
+            &["no-usable-records", "pkix-usage-smtp"],
+        ),
+        c(
+            "dual: ECDSA matches, RSA does not",
+            vec![rec(3, 1, 1, P256), rec(2, 1, 1, INT_EC)],
+            vec![
+                (Family::Ecdsa, der(&[P256, INT_EC])),
+                (Family::Rsa, der(&[RSA, INT_RSA])),
+            ],
+            Findings,
+            "deferred",
+            &["dual-cert-mismatch"],
+        ),
+        c(
+            "dual: both covered",
+            vec![rec(3, 1, 1, P256), rec(3, 1, 1, RSA)],
+            vec![
+                (Family::Ecdsa, der(&[P256, INT_EC])),
+                (Family::Rsa, der(&[RSA, INT_RSA])),
+            ],
+            Ok,
+            "authenticated",
+            &["single-record"],
+        ),
+        Case {
+            name: "only 4 1 1 (unknown usage)",
+            port: 25,
+            extra: &[],
+            tlsa: secure(vec![Tlsa {
+                params: Params::new(4, 1, 1),
+                data: digest(P256, 1, 1),
+            }]),
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Ok,
+            senders: "encrypted",
+            codes: &["no-usable-records", "unusable-record"],
+        },
+        Case {
+            name: "usage 1 with --starttls smtp on port 2525 is unusable",
+            port: 2525,
+            extra: &["--starttls", "smtp"],
+            tlsa: secure(vec![rec(1, 1, 1, P256)]),
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Ok,
+            senders: "encrypted",
+            codes: &["no-usable-records", "pkix-usage-smtp"],
+        },
+        Case {
+            name: "usage 1 on submission port 587 is usable",
+            port: 587,
+            extra: &["--starttls", "smtp"],
+            tlsa: secure(vec![rec(1, 1, 1, P256), rec(3, 1, 1, P256)]),
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Ok,
+            senders: "authenticated",
+            codes: &[],
+        },
+        Case {
+            name: "no TLSA (secure denial)",
+            port: 25,
+            extra: &[],
+            tlsa: Answer::NoData {
+                security: Security::Secure,
+            },
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Ok,
+            senders: "opportunistic",
+            codes: &["no-tlsa"],
+        },
+        Case {
+            name: "bogus TLSA",
+            port: 25,
+            extra: &[],
+            tlsa: Answer::Bogus {
+                reason: "RRSIG expired".into(),
+            },
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Findings,
+            senders: "deferred",
+            codes: &["bogus"],
+        },
+        Case {
+            name: "insecure TLSA under secure addresses",
+            port: 25,
+            extra: &[],
+            tlsa: Answer::Found {
+                records: vec![rec(3, 1, 1, NEWKEY)],
+                ttl: 300,
+                security: Security::Insecure,
+            },
+            chains: ecdsa(&[P256, INT_EC]),
+            status: Findings,
+            senders: "opportunistic",
+            codes: &["insecure-tlsa"],
+        },
+    ]
+}
+
+#[test]
+fn check_live_cases_give_the_expected_sender_outcome() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let w = presenting(
+            world(case.port, case.tlsa.clone()),
+            case.port,
+            case.chains.clone(),
+        );
+        let run = live(&w, case.port, case.extra);
+        let (senders, _, codes) = summary(&run);
+        let want: Vec<String> = case.codes.iter().map(|s| s.to_string()).collect();
+        if run.status != case.status
+            || senders != case.senders
+            || codes != want
+            || !run.stderr.is_empty()
+        {
+            failures.push(format!(
+                "{}: got {:?} {senders} {codes:?} stderr {:?}; want {:?} {} {want:?}",
+                case.name, run.status, run.stderr, case.status, case.senders
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn starttls_missing_defers_only_where_dane_applies() {
+    let addr = SocketAddr::new(IpAddr::V4(ADDR), 25);
+    let mut w = world(25, secure(vec![rec(3, 1, 1, P256)]));
+    w.prober = ScriptedProber::default().fails(
+        addr,
+        LiveError::StarttlsMissing("EHLO reply has no STARTTLS".into()),
+    );
+    let run = live(&w, 25, &[]);
+    assert_eq!(run.status, ExitStatus::Findings, "{}", run.stderr);
+    assert_eq!(
+        summary(&run),
+        (
+            "deferred".into(),
+            "fail".into(),
+            vec!["starttls-missing".into()]
+        )
+    );
+
+    let mut w = world(
+        25,
+        Answer::NoData {
+            security: Security::Secure,
+        },
+    );
+    w.prober = ScriptedProber::default().fails(
+        addr,
+        LiveError::StarttlsMissing("EHLO reply has no STARTTLS".into()),
+    );
+    let run = live(&w, 25, &[]);
+    assert_eq!(run.status, ExitStatus::Ok, "{}", run.stderr);
+    let (senders, verdict, codes) = summary(&run);
+    assert_eq!(
+        (senders.as_str(), verdict.as_str()),
+        ("opportunistic", "warn")
+    );
+    assert_eq!(codes, vec!["no-tlsa", "starttls-missing"]);
+}
+
+#[test]
+fn a_lookup_failure_is_exit_2_and_no_sender_outcome() {
+    let w = world(
+        25,
+        Answer::Failed {
+            reason: "SERVFAIL".into(),
+        },
+    );
+    let run = w.run(&["check", "--format", "json", HOST]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    let (senders, verdict, codes) = summary(&run);
+    assert_eq!((senders.as_str(), verdict.as_str()), ("null", "error"));
+    assert_eq!(codes, vec!["lookup-failed"]);
+}
+
+#[test]
+fn static_check_and_live_agree_on_digest_agility() {
+    let tlsa = secure(vec![rec(3, 1, 1, P256), rec(3, 1, 2, NEWKEY)]);
+    let w = world(25, tlsa);
+    let chain = testdata("pki/mx-p256/fullchain.pem");
+    let run = w.run(&[
+        "check",
+        "--format",
+        "json",
+        "--chain",
+        chain.to_str().unwrap(),
+        HOST,
+    ]);
+    assert_eq!(run.status, ExitStatus::Findings, "{}", run.stderr);
+    let (senders, _, codes) = summary(&run);
+    assert_eq!(senders, "deferred");
+    assert_eq!(codes, vec!["no-match", "stale-record"]);
+}
+
+#[test]
+fn table_output_is_exact() {
+    let w = presenting(
+        world(25, secure(vec![rec(3, 1, 1, P256), rec(3, 1, 1, NEWKEY)])),
+        25,
+        ecdsa(&[P256, INT_EC]),
+    );
+    let run = w.run(&["check", "--live", "--format", "table", HOST]);
+    assert_eq!(run.status, ExitStatus::Ok, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let expected =
+        std::fs::read_to_string(testdata("expected/seam/live-table.txt")).expect("expected output");
+    assert_eq!(run.stdout, expected);
+}
+
+#[test]
+fn mx_hosts_with_and_without_tlsa_are_mx_inconsistent() {
+    let mx = secure(vec![
+        (10, "mx1.example.com.".to_string()),
+        (20, "mx2.example.com.".to_string()),
+    ]);
+    let w = World {
+        now: NOW,
+        dns: ScriptedDns::default()
+            .mx("example.com", mx)
+            .addresses("mx1.example.com", secure(vec![IpAddr::V4(ADDR)]), None)
+            .addresses("mx2.example.com", secure(vec![IpAddr::V4(ADDR)]), None)
+            .tlsa("_25._tcp.mx1.example.com", secure(vec![rec(3, 1, 1, P256)]))
+            .tlsa(
+                "_25._tcp.mx2.example.com",
+                Answer::NxDomain {
+                    security: Security::Secure,
+                },
+            ),
+        ..World::default()
+    };
+    let run = w.run(&["check", "--mx", "--format", "json", "example.com"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let codes = |i: usize| -> Vec<String> {
+        doc["hosts"][i]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(codes(0), vec!["no-chain"]);
+    assert_eq!(codes(1), vec!["no-tlsa", "mx-inconsistent"]);
+    // Each host carries only its own MX entry, not the whole set.
+    assert_eq!(
+        doc["hosts"][1]["lookups"]["mx"]["records"],
+        serde_json::json!(["20 mx2.example.com."])
+    );
+}
+
+#[test]
+fn from_file_without_names_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("names.txt");
+    std::fs::write(&empty, "# only a comment\n\n").unwrap();
+    let run = World::default().run(&["check", "--from", empty.to_str().unwrap()]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "daneguard: error: {}: holds no host names to check\n",
+            empty.display()
+        )
+    );
+}
+
+#[test]
+fn from_file_bad_line_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = dir.path().join("names.txt");
+    std::fs::write(&names, "# hosts\nnot a host!\n").unwrap();
+    let run = World::default().run(&[
+        "check",
+        "--format",
+        "json",
+        "--from",
+        names.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "daneguard: error: {} line 2: 'not a host!': ",
+            names.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
