@@ -94,7 +94,7 @@ alias_database =
 local_recipient_maps =
 biff = no
 smtputf8_enable = no
-# a test instance: no waiting, no retries worth speaking of
+# one attempt per message during a test run: retries would come only after 300 s
 delay_warning_time = 0
 queue_run_delay = 300s
 minimal_backoff_time = 300s
