@@ -22,6 +22,12 @@
 #              hI A 127.0.0.1 and _25._tcp.hI TLSA 3 1 1 <LEAF_CERT SPKI SHA-256>
 #              for I = 1..N, and adds BENCH_ZONE/BENCH_HOSTS to lab.env. Unset,
 #              empty or 0: no bench zone, everything exactly as without it.
+#   EXTRA_ZONES  optional extra child zones of test. for other harnesses
+#              (tests/postfix/): space-separated ZONE=FILE pairs, e.g.
+#              "dane.test.=/tmp/x/dane.test.zone". Each FILE is a complete
+#              unsigned zone (SOA, NS ns.ZONE, ns A 127.0.0.1, ...); Knot signs
+#              it like nsec.test. (CSK, NSEC) and test. gets its delegation and
+#              DS. Unset or empty: everything exactly as without it.
 #
 # Nothing here ever talks to an address outside 127.0.0.0/8.
 set -euo pipefail
@@ -46,7 +52,18 @@ if [[ -n $BENCH_HOSTS ]]; then
     BENCH_ZONES=(bench.test.)
     SIGNED_BY_KNOT+=(bench.test.)
 fi
-ALL_ZONES=(test. "${CHILDREN[@]}" ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"})
+# optional extra zones (EXTRA_ZONES="zone.=file ..."), signed by Knot with NSEC
+EXTRA_NAMES=()
+EXTRA_FILES=()
+for spec in ${EXTRA_ZONES:-}; do
+    [[ $spec == *.test.=?* ]] || { printf 'dnslab: ERROR: EXTRA_ZONES entry must be ZONE.test.=FILE: %s\n' "$spec" >&2; exit 1; }
+    EXTRA_NAMES+=("${spec%%=*}")
+    EXTRA_FILES+=("${spec#*=}")
+done
+# every Knot-signed NSEC child zone beyond the fixed ones: delegation + DS in test.
+KNOT_EXTRA=(${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"} ${EXTRA_NAMES[@]+"${EXTRA_NAMES[@]}"})
+SIGNED_BY_KNOT+=(${EXTRA_NAMES[@]+"${EXTRA_NAMES[@]}"})
+ALL_ZONES=(test. "${CHILDREN[@]}" ${KNOT_EXTRA[@]+"${KNOT_EXTRA[@]}"})
 
 log() { printf 'dnslab: %s\n' "$*" >&2; }
 die() { printf 'dnslab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -174,6 +191,11 @@ EOF
     TAMPER_DECOY=$decoy
 
     ((${#BENCH_ZONES[@]} == 0)) || write_bench_zone
+    local i
+    for i in "${!EXTRA_NAMES[@]}"; do
+        [[ -r ${EXTRA_FILES[$i]} ]] || die "EXTRA_ZONES file not readable: ${EXTRA_FILES[$i]}"
+        cp "${EXTRA_FILES[$i]}" "$(zonefile "${EXTRA_NAMES[$i]}")"
+    done
 }
 
 # bench.test.: h1..hN, each with an A record and a 3 1 1 TLSA for LEAF_CERT.
@@ -283,6 +305,14 @@ zone:
 EOF
         for z in "${ALL_ZONES[@]}"; do
             echo "  - domain: $z"
+            case " ${EXTRA_NAMES[*]-} " in
+                *" $z "*)
+                    echo "    file: \"$(zonefile "$z")\""
+                    echo "    dnssec-signing: on"
+                    echo "    dnssec-policy: csk-nsec"
+                    echo
+                    continue ;;
+            esac
             case $z in
                 test. | nsec.test. | bench.test.)
                     echo "    file: \"$(zonefile "$z")\""
@@ -315,19 +345,19 @@ write_parent_zone() {
 @        IN NS  ns
 ns       IN A   127.0.0.1
 EOF
-    for z in "${CHILDREN[@]}" ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
+    for z in "${CHILDREN[@]}" ${KNOT_EXTRA[@]+"${KNOT_EXTRA[@]}"}; do
         label=${z%.test.}
         printf '%s\tIN NS\tns.%s\nns.%s\tIN A\t127.0.0.1\n' "$label" "$z" "$label" >>"$f"
     done
     # DS for every signed child (SHA-256 only); insecure.test. gets none.
-    for z in nsec.test. nsec3.test. ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
+    for z in nsec.test. nsec3.test. ${KNOT_EXTRA[@]+"${KNOT_EXTRA[@]}"}; do
         keymgr -c "$LAB/knot/knot.conf" "$z" ds | awk '$5 == "2" { print $1, 3600, "IN", $2, $3, $4, $5, $6 }' >>"$f"
     done
     for z in "${PRESIGNED[@]}"; do
         awk '{ print $1, 3600, $2, $3, $4, $5, $6, $7 }' "$LAB/keys/${z%.}/ds" >>"$f"
     done
-    [[ $(grep -c ' DS ' "$f") == $((4 + ${#BENCH_ZONES[@]})) ]] ||
-        die "expected $((4 + ${#BENCH_ZONES[@]})) DS records in $f"
+    [[ $(grep -c ' DS ' "$f") == $((4 + ${#KNOT_EXTRA[@]})) ]] ||
+        die "expected $((4 + ${#KNOT_EXTRA[@]})) DS records in $f"
 }
 
 write_anchors() {
@@ -425,7 +455,7 @@ remote-control:
     control-enable: no
 EOF
     local z
-    for z in ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
+    for z in ${KNOT_EXTRA[@]+"${KNOT_EXTRA[@]}"}; do
         printf '\nstub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n    stub-prime: no\n' \
             "$z" "$KNOT_PORT" >>"$LAB/unbound/unbound.conf"
     done
@@ -482,7 +512,7 @@ wait_unbound() {
 
 check_parent_side_ds() {
     local z out
-    for z in nsec.test. nsec3.test. expired.test. tampered.test. ${BENCH_ZONES[@]+"${BENCH_ZONES[@]}"}; do
+    for z in nsec.test. nsec3.test. expired.test. tampered.test. ${KNOT_EXTRA[@]+"${KNOT_EXTRA[@]}"}; do
         out=$(q @127.0.0.1 -p "$KNOT_PORT" +dnssec +norecurse DS "$z")
         if ! grep -qE "^${z//./\\.}[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" <<<"$out" ||
            ! grep -qE "RRSIG[[:space:]]+DS[[:space:]]+13[[:space:]]+2[[:space:]].* test\. " <<<"$out"; then

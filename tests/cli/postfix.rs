@@ -1,0 +1,196 @@
+//! A real Postfix judges `check --live`: `tests/postfix/run.sh` serves each case of
+//! `tests/postfix/cases.txt` from a Postfix smtpd, lets a second Postfix deliver one
+//! message to it at `smtp_tls_security_level = dane` and asks `posttls-finger -l dane`;
+//! this test compares what the sender did with what daneguard says senders do.
+//!
+//! Needs root or passwordless sudo (a private mount + network namespace), Postfix, Knot
+//! and Unbound.
+//! `.ci/test` sets DANEGUARD_INTEROP=1 and installs them; then this test fails, never
+//! skips, when any of that is missing. A plain `cargo test` without them checks nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::check::{CheckDoc, HostDoc};
+use crate::util::root;
+
+/// One line of `results.tsv`.
+struct Outcome {
+    id: String,
+    host: String,
+    port: String,
+    records: String,
+    what: String,
+    smtp: String,
+    finger: String,
+    daneguard: String,
+    detail: String,
+}
+
+/// What daneguard says a DANE sender (RFC 7672) does with this host: the per-host
+/// `"senders"` field of `check --live` (the worst over every address and presented
+/// chain); `none` when daneguard could not decide.
+fn daneguard_class(host: &HostDoc) -> String {
+    host.senders.clone().unwrap_or_else(|| "none".to_string())
+}
+
+/// Postfix's class against daneguard's. daneguard has no `plain`: a host where DANE is
+/// not in effect is `opportunistic` (TLS if offered), which covers Postfix delivering
+/// without TLS to a server that offers none.
+fn agrees(postfix: &str, daneguard: &str) -> bool {
+    postfix == daneguard || (postfix == "plain" && daneguard == "opportunistic")
+}
+
+fn tools_present() -> bool {
+    [
+        "postfix",
+        "posttls-finger",
+        "smtp-source",
+        "knotd",
+        "unbound",
+        "unshare",
+    ]
+    .iter()
+    .all(|cmd| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {cmd}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Root, or passwordless sudo (the driver re-runs itself with it).
+fn can_be_root() -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    root || Command::new("sudo")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the driver into `out`; false (after a note) when it cannot run here.
+fn run_driver(out: &Path) -> bool {
+    let required = std::env::var_os("DANEGUARD_INTEROP").is_some();
+    if !tools_present() || !can_be_root() {
+        assert!(
+            !required,
+            "DANEGUARD_INTEROP is set but Postfix/Knot/Unbound are missing, or neither root nor passwordless sudo; run .ci/test"
+        );
+        eprintln!("note: Postfix interop needs root, postfix, knot and unbound; nothing checked");
+        return false;
+    }
+    // timeout(1): the whole run is bounded; TERM lets the driver stop its daemons
+    let status = Command::new("timeout")
+        .args(["-k", "10", "170", "bash"])
+        .arg(root().join("tests/postfix/run.sh"))
+        .arg(out)
+        .env("DANEGUARD", env!("CARGO_BIN_EXE_daneguard"))
+        .status()
+        .expect("tests/postfix/run.sh runs");
+    assert!(status.success(), "tests/postfix/run.sh failed: {status}");
+    true
+}
+
+fn read_outcomes(out: &Path) -> Vec<Outcome> {
+    let tsv = std::fs::read_to_string(out.join("results.tsv")).expect("results.tsv");
+    tsv.lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 9, "bad results.tsv line: {line}");
+            let json = out.join(format!("{}.daneguard.json", f[0]));
+            let text = std::fs::read_to_string(&json).unwrap_or_default();
+            let (daneguard, detail) = match serde_json::from_str::<CheckDoc>(&text) {
+                Ok(doc) if doc.hosts.len() == 1 => {
+                    let h = &doc.hosts[0];
+                    let detail = format!("exit {}, {} {}", f[8], h.verdict, h.codes().join(","));
+                    (daneguard_class(h), detail)
+                }
+                _ => ("no-json".to_string(), format!("exit {}", f[8])),
+            };
+            Outcome {
+                id: f[0].into(),
+                host: f[1].into(),
+                port: f[2].into(),
+                records: f[4].into(),
+                what: f[5].into(),
+                smtp: f[6].into(),
+                finger: f[7].into(),
+                daneguard,
+                detail,
+            }
+        })
+        .collect()
+}
+
+fn table(rows: &[Outcome]) -> String {
+    let mut t = format!(
+        "{:<4} {:<40} {:<28} {:<14} {:<14} {:<14} {:<5} {}\n",
+        "case",
+        "host:port",
+        "records",
+        "Postfix",
+        "posttls-finger",
+        "daneguard",
+        "",
+        "daneguard says"
+    );
+    for r in rows {
+        let mark = if !agrees(&r.smtp, &r.daneguard) || r.smtp != r.finger {
+            "DIFF"
+        } else {
+            ""
+        };
+        t.push_str(&format!(
+            "{:<4} {:<40} {:<28} {:<14} {:<14} {:<14} {:<5} {} ({})\n",
+            r.id,
+            format!("{}:{}", r.host, r.port),
+            r.records.chars().take(28).collect::<String>(),
+            r.smtp,
+            r.finger,
+            r.daneguard,
+            mark,
+            r.detail,
+            r.what
+        ));
+    }
+    t
+}
+
+#[test]
+fn postfix_dane_client_agrees_with_check_live() {
+    let out = tempfile::Builder::new()
+        .prefix("dg-postfix")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    if !run_driver(out.path()) {
+        return;
+    }
+    let rows = read_outcomes(out.path());
+    // printed, not put into the assertion messages: libtest shows a failed test's output
+    println!("{}", table(&rows));
+    assert!(rows.len() >= 20, "only {} cases ran", rows.len());
+    let harness: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.smtp != r.finger || r.smtp == "pending" || r.smtp == "unknown")
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        harness.is_empty(),
+        "smtp(8) and posttls-finger disagree, or no delivery status (a harness problem), on {harness:?}"
+    );
+    let diff: Vec<String> = rows
+        .iter()
+        .filter(|r| !agrees(&r.smtp, &r.daneguard))
+        .map(|r| format!("{}: Postfix {}, daneguard {}", r.id, r.smtp, r.daneguard))
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "daneguard disagrees with Postfix on {} case(s):\n  {}",
+        diff.len(),
+        diff.join("\n  ")
+    );
+}
