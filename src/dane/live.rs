@@ -23,6 +23,8 @@ pub struct LiveChain {
     pub matched: Vec<usize>,
     /// Whether any published record is usable for this service.
     pub usable: bool,
+    /// The chain a client offering every signature scheme gets (the server's choice).
+    pub preferred: bool,
     /// Why the chain could not be read, if it could not.
     pub unreadable: Option<String>,
 }
@@ -40,10 +42,13 @@ pub struct LiveAddress {
 
 /// Parses the presented chains and finds which records count for each.
 pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAddress {
+    let preferred = probe.preferred;
     let chains: Vec<LiveChain> = probe
         .chains
         .into_iter()
-        .map(|(family, ders)| {
+        .enumerate()
+        .map(|(i, (family, ders))| {
+            let preferred = preferred == Some(i);
             let parsed: Result<Vec<Certificate>, String> =
                 ders.into_iter().map(Certificate::from_der).collect();
             match parsed {
@@ -54,6 +59,7 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
                         certs,
                         matched: rrset::authenticating(&results),
                         usable: rrset::any_usable(&results),
+                        preferred,
                         unreadable: None,
                     }
                 }
@@ -62,6 +68,7 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
                     certs: Vec::new(),
                     matched: Vec::new(),
                     usable: rrset::any_usable(&rrset::compare(records, None, ctx)),
+                    preferred,
                     unreadable: Some(e),
                 },
             }
@@ -79,7 +86,9 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
 
 /// What a DANE sender does at one address, assuming DANE applies (the gate is applied by
 /// the caller): no STARTTLS defers; with no usable record TLS is merely required; else
-/// every presented chain must be authenticated (a sender may get any of them).
+/// the chain a sender offering every scheme gets decides (the server's preference, as
+/// Postfix negotiates it). When that is unknown, the worst presented chain decides. A
+/// sender limited to the other key family may still be deferred: `dual-cert-mismatch`.
 fn address_senders(
     chains: &[LiveChain],
     error: Option<&LiveError>,
@@ -93,8 +102,12 @@ fn address_senders(
         Some(_) => return None,
         None => {}
     }
-    chains
-        .iter()
+    let decides: Vec<&LiveChain> = match chains.iter().find(|c| c.preferred) {
+        Some(c) => vec![c],
+        None => chains.iter().collect(),
+    };
+    decides
+        .into_iter()
         .map(|c| match c {
             c if c.unreadable.is_some() => None,
             c if !c.usable => Some(Senders::Encrypted),

@@ -130,10 +130,13 @@ impl Prober for ScriptedProber {
             )
         });
         Box::pin(async move {
+            // The first scripted chain is the one the server prefers.
+            let preferred = (!chains.is_empty()).then_some(0);
             Probe {
                 address,
                 protocol,
                 chains,
+                preferred,
                 error,
             }
         })

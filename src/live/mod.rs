@@ -102,7 +102,7 @@ pub async fn fetch_chain(
     addr: SocketAddr,
     sni: &str,
     protocol: Starttls,
-    family: Family,
+    family: Option<Family>,
     timeout: Duration,
 ) -> Result<Vec<Vec<u8>>, LiveError> {
     let steps = fetch_chain_steps(addr, sni, protocol, family, timeout);
@@ -121,7 +121,7 @@ async fn fetch_chain_steps(
     addr: SocketAddr,
     sni: &str,
     protocol: Starttls,
-    family: Family,
+    family: Option<Family>,
     timeout: Duration,
 ) -> Result<Vec<Vec<u8>>, LiveError> {
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
@@ -155,7 +155,8 @@ async fn fetch_chain_steps(
     Ok(chain)
 }
 
-fn client_config(family: Family) -> rustls::ClientConfig {
+/// A client offering the signature schemes of `family`, or all of them (`None`).
+fn client_config(family: Option<Family>) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(Recorder {
         family,
@@ -173,7 +174,7 @@ fn client_config(family: Family) -> rustls::ClientConfig {
 /// signature, so the server must hold the key of the certificate it presents.
 #[derive(Debug)]
 struct Recorder {
-    family: Family,
+    family: Option<Family>,
     provider: Arc<CryptoProvider>,
 }
 
@@ -222,7 +223,7 @@ impl ServerCertVerifier for Recorder {
             .signature_verification_algorithms
             .supported_schemes()
             .into_iter()
-            .filter(|s| self.family.allows(*s))
+            .filter(|s| self.family.is_none_or(|f| f.allows(*s)))
             .collect()
     }
 }
@@ -234,42 +235,67 @@ pub struct Probe {
     pub protocol: Starttls,
     /// Chains by family; one entry when both handshakes gave the same certificate.
     pub chains: Vec<(Family, Vec<Vec<u8>>)>,
+    /// Which of `chains` a client offering every signature scheme gets (the server's
+    /// preference): what a sender like Postfix negotiates.
+    pub preferred: Option<usize>,
     /// Set when no chain could be fetched at all.
     pub error: Option<LiveError>,
 }
 
-/// Asks for the ECDSA and then the RSA certificate. A handshake failure for one
+/// First asks as a client offering every signature scheme (the chain the server prefers,
+/// which senders like Postfix get), then for the other key family only, so that a
+/// server with an ECDSA and an RSA certificate shows both. A handshake failure for one
 /// family only means the server has no certificate of that kind.
 pub async fn probe(address: SocketAddr, sni: &str, protocol: Starttls, timeout: Duration) -> Probe {
-    let ecdsa = fetch_chain(address, sni, protocol, Family::Ecdsa, timeout).await;
-    // A server that cannot be reached, or speaks no STARTTLS, will not do better the
-    // second time: do not wait for it twice.
-    let rsa = match &ecdsa {
-        Err(LiveError::Unreachable(_) | LiveError::StarttlsMissing(_) | LiveError::Protocol(_)) => {
-            None
-        }
-        _ => Some(fetch_chain(address, sni, protocol, Family::Rsa, timeout).await),
-    };
-    let mut chains: Vec<(Family, Vec<Vec<u8>>)> = Vec::new();
-    let mut errors = Vec::new();
-    for (family, result) in [(Family::Ecdsa, Some(ecdsa)), (Family::Rsa, rsa)] {
-        match result {
-            Some(Ok(chain)) if !chains.iter().any(|(_, c)| c.first() == chain.first()) => {
-                chains.push((family, chain))
-            }
-            Some(Ok(_)) | None => {}
-            Some(Err(e)) => errors.push(e),
-        }
-    }
-    let error = if chains.is_empty() {
-        errors.into_iter().next()
-    } else {
-        None
-    };
-    Probe {
+    let mut probe = Probe {
         address,
         protocol,
-        chains,
-        error,
+        chains: Vec::new(),
+        preferred: None,
+        error: None,
+    };
+    let first = fetch_chain(address, sni, protocol, None, timeout).await;
+    let others: &[Family] = match &first {
+        // Not reachable, or no STARTTLS: it will not do better a second time.
+        Err(
+            e
+            @ (LiveError::Unreachable(_) | LiveError::StarttlsMissing(_) | LiveError::Protocol(_)),
+        ) => {
+            probe.error = Some(e.clone());
+            return probe;
+        }
+        Err(_) => &[Family::Ecdsa, Family::Rsa],
+        Ok(chain) if family_of(chain) == Family::Rsa => &[Family::Ecdsa],
+        Ok(_) => &[Family::Rsa],
+    };
+    let mut errors = Vec::new();
+    match first {
+        Ok(chain) => {
+            probe.chains.push((family_of(&chain), chain));
+            probe.preferred = Some(0);
+        }
+        Err(e) => errors.push(e),
     }
+    for &family in others {
+        match fetch_chain(address, sni, protocol, Some(family), timeout).await {
+            Ok(chain) if !probe.chains.iter().any(|(_, c)| c.first() == chain.first()) => {
+                probe.chains.push((family, chain))
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if probe.chains.is_empty() {
+        probe.error = errors.into_iter().next();
+    }
+    probe
+}
+
+/// The key family of a chain's leaf (ECDSA and EdDSA count as one).
+fn family_of(chain: &[Vec<u8>]) -> Family {
+    let rsa = chain
+        .first()
+        .and_then(|der| crate::chain::Certificate::from_der(der.clone()).ok())
+        .is_some_and(|leaf| leaf.key.family() == "rsa");
+    if rsa { Family::Rsa } else { Family::Ecdsa }
 }

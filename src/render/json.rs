@@ -200,6 +200,8 @@ struct LiveCertDoc {
     chain: Vec<CertDoc>,
     /// Indices into `records` of the records that match this chain.
     matched: Vec<usize>,
+    /// The chain a client offering every signature scheme gets.
+    preferred: bool,
     unreadable: Option<String>,
 }
 
@@ -220,6 +222,7 @@ fn live_doc(a: &crate::dane::live::LiveAddress) -> LiveDoc {
                     .map(|(i, cert)| CertDoc::new(i, cert))
                     .collect(),
                 matched: c.matched.clone(),
+                preferred: c.preferred,
                 unreadable: c.unreadable.clone(),
             })
             .collect(),

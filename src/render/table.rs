@@ -162,7 +162,16 @@ fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
             } else {
                 format!("matches {}", matched.join(", "))
             };
-            writeln!(out, "{head} {} {what}", crate::dane::live::describe(c))?;
+            let preferred = if c.preferred && a.chains.len() > 1 {
+                " (the server's choice when a client offers both)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{head} {}{preferred} {what}",
+                crate::dane::live::describe(c)
+            )?;
         }
     }
     Ok(())

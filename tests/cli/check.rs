@@ -51,6 +51,7 @@ pub struct LiveCertDoc {
     pub family: String,
     pub chain: Vec<serde_json::Value>,
     pub matched: Vec<usize>,
+    pub preferred: bool,
     pub unreadable: Option<String>,
 }
 
