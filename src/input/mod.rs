@@ -5,6 +5,7 @@ pub mod certbot;
 pub mod keys;
 pub mod letsencrypt;
 pub mod material;
+pub(crate) mod pem;
 pub mod zonefile;
 
 use std::fs::File;

@@ -4,6 +4,7 @@ mod bad_input;
 mod check;
 mod dnsserver;
 mod generate;
+mod input_forms;
 mod interop;
 mod live;
 mod man;
