@@ -8,6 +8,7 @@ mod input_forms;
 mod interop;
 mod live;
 mod man;
+mod pipes;
 mod renew;
 mod tlsserver;
 mod util;
