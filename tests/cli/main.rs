@@ -8,6 +8,7 @@ mod input_forms;
 mod interop;
 mod live;
 mod man;
+mod names;
 mod pipes;
 mod renew;
 mod tlsserver;
