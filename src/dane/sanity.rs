@@ -23,6 +23,13 @@ pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool
     let certs = norm.certs.as_slice();
     link_notes(certs, &mut notes);
     validity_notes(certs, now, &mut notes);
+    if crate::dane::recordset::is_lone_ca(certs) {
+        notes.push(format!(
+            "{} is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own",
+            escape(&certs[0].subject)
+        ));
+        return notes;
+    }
     if let Some(leaf) = certs.first() {
         if leaf.is_ca {
             notes.push(format!(

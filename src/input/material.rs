@@ -93,7 +93,8 @@ impl ParseError {
 /// One item found in the input.
 enum Item {
     Cert(Certificate),
-    Key(LoneKey),
+    /// A key, and a note about it (an unchecked CSR signature).
+    Key(LoneKey, Option<String>),
     Ignored(String),
     /// A block that could not be used: refused when the file needs it, a note otherwise.
     Broken(Need, ParseError),
@@ -131,6 +132,7 @@ impl Label {
             "PRIVATE KEY" => Label::Private(PrivateKeyForm::Pkcs8),
             "RSA PRIVATE KEY" => Label::Private(PrivateKeyForm::RsaPkcs1),
             "EC PRIVATE KEY" => Label::Private(PrivateKeyForm::EcSec1),
+            "DSA PRIVATE KEY" => Label::Private(PrivateKeyForm::DsaTraditional),
             _ => Label::Other,
         }
     }
@@ -207,10 +209,7 @@ fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String>
         Label::Cert => Item::Cert(Certificate::from_der(der.to_vec())?),
         Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
         Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
-        Label::Csr => {
-            let (spki, subject) = keys::csr(der)?;
-            lone(spki, KeyOrigin::Csr { subject })
-        }
+        Label::Csr => csr_item(keys::csr(der)?),
         Label::Private(form) => lone(keys::spki_of_private_key(der, form)?, KeyOrigin::PrivateKey),
         Label::Other => return Ok(None),
     }))
@@ -230,11 +229,26 @@ fn ignored_label_note(number: usize, label: &str) -> String {
 }
 
 fn lone(spki: Vec<u8>, origin: KeyOrigin) -> Item {
-    Item::Key(LoneKey {
-        kind: KeyKind::of_spki_der(&spki),
-        spki,
-        origin,
-    })
+    Item::Key(
+        LoneKey {
+            kind: KeyKind::of_spki_der(&spki),
+            spki,
+            origin,
+        },
+        None,
+    )
+}
+
+fn csr_item(csr: keys::Csr) -> Item {
+    match lone(
+        csr.spki,
+        KeyOrigin::Csr {
+            subject: csr.subject,
+        },
+    ) {
+        Item::Key(key, _) => Item::Key(key, csr.note),
+        _ => unreachable!("lone() always builds Item::Key"),
+    }
 }
 
 /// Decides what a list of PEM items amounts to.
@@ -246,7 +260,10 @@ fn combine(items: Vec<Item>, had_private_key: bool) -> Result<Parsed, ParseError
     for (i, item) in items.into_iter().enumerate() {
         match item {
             Item::Cert(c) => certs.push(c),
-            Item::Key(k) => keys.push((i + 1, k)),
+            Item::Key(k, note) => {
+                notes.extend(note);
+                keys.push((i + 1, k));
+            }
             Item::Ignored(note) => notes.push(note),
             Item::Broken(need, e) => broken.push((need, e)),
         }
@@ -369,15 +386,15 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         Err(e) => e,
     };
     let found = |key: Item, private: bool| match key {
-        Item::Key(k) => Ok(Parsed {
+        Item::Key(k, note) => Ok(Parsed {
             material: Material::Key(k),
-            notes: vec![],
+            notes: note.into_iter().collect(),
             had_private_key: private,
         }),
         _ => unreachable!("lone() always builds Item::Key"),
     };
-    if let Ok((spki, subject)) = keys::csr(bytes) {
-        return found(lone(spki, KeyOrigin::Csr { subject }), false);
+    if let Ok(csr) = keys::csr(bytes) {
+        return found(csr_item(csr), false);
     }
     if let Ok(spki) = keys::spki(bytes) {
         return found(lone(spki, KeyOrigin::PublicKey), false);
@@ -387,9 +404,15 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         PrivateKeyForm::Pkcs8,
         PrivateKeyForm::RsaPkcs1,
         PrivateKeyForm::EcSec1,
+        PrivateKeyForm::DsaTraditional,
     ] {
-        if let Ok(spki) = keys::spki_of_private_key(&secret, form) {
-            return found(lone(spki, KeyOrigin::PrivateKey), true);
+        match keys::spki_of_private_key(&secret, form) {
+            Ok(spki) => return found(lone(spki, KeyOrigin::PrivateKey), true),
+            // A PKCS#8 key of an algorithm daneguard cannot derive from says so.
+            Err(m) if form == PrivateKeyForm::Pkcs8 && !m.starts_with("not a valid") => {
+                return Err(ParseError::whole(format!("DER private key: {m}")));
+            }
+            Err(_) => {}
         }
     }
     Err(ParseError::whole(format!(

@@ -161,3 +161,59 @@ fn corrupt_certificate_block_beside_good_ones_is_refused() {
         path.display()
     ));
 }
+
+/// CSRs whose self-signature ring cannot check (RSA-PSS with openssl's default salt
+/// length, here) were refused although only their key is needed.
+#[test]
+fn csr_with_an_unconfirmed_self_signature_yields_its_key_with_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    sh(&format!(
+        "cd '{d}' && openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out k.pem 2>/dev/null && \
+         openssl req -new -key k.pem -subj /CN=mx.example.com -out r.csr && openssl req -in r.csr -verify -noout 2>/dev/null"
+    ));
+    let csr = dir.path().join("r.csr");
+    let expected = sh(&format!(
+        "openssl req -in '{}' -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \\n'",
+        csr.display()
+    ));
+    generate(&csr).exact(
+        0,
+        &format!("{OWNER} IN TLSA 3 1 1 {expected}\n"),
+        &format!(
+            "daneguard: note: {}: the CSR's self-signature (1.2.840.113549.1.1.10) could not be confirmed here; only its key is used (openssl req -verify checks it)\n",
+            csr.display()
+        ),
+    );
+}
+
+/// A CA certificate alone said it was one and then refused every `2 x x` record with
+/// "the input holds no CA certificate".
+#[test]
+fn ca_certificate_alone_gives_2_x_x_records_with_a_note() {
+    let ca = td("pki/mx-p256/chain.pem");
+    let data = openssl_tlsa(&ca, 1, 1);
+    let note = "daneguard: note: testdata/pki/mx-p256/chain.pem: O = daneguard tests, CN = daneguard Test ECDSA CA 1 is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own\n";
+    run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        HOST,
+        "--records",
+        "2 1 1",
+        "testdata/pki/mx-p256/chain.pem",
+    ])
+    .exact(0, &format!("{OWNER} IN TLSA 2 1 1 {data}\n"), note);
+    run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        HOST,
+        "testdata/pki/mx-p256/chain.pem",
+    ])
+    .exact(
+        0,
+        &format!("{OWNER} IN TLSA 3 1 1 {data}\n{OWNER} IN TLSA 2 1 1 {data}\n"),
+        note,
+    );
+}

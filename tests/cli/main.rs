@@ -6,6 +6,7 @@ mod dnsserver;
 mod generate;
 mod input_forms;
 mod interop;
+mod key_forms;
 mod live;
 mod man;
 mod names;
