@@ -215,14 +215,30 @@ impl Certificate {
 }
 
 fn name_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.');
+    let pattern = a_label_form(pattern.trim_end_matches('.'));
+    let host = a_label_form(host);
     if let Some(suffix) = pattern.strip_prefix("*.") {
         return match host.split_once('.') {
-            Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(suffix),
+            Some((first, rest)) => !first.is_empty() && rest == suffix,
             None => false,
         };
     }
-    pattern.eq_ignore_ascii_case(host)
+    pattern == host
+}
+
+/// A name in one comparable form: lower-case A-labels. Certificates may hold raw
+/// UTF-8 (against RFC 5280) while hosts are given either way; text that IDNA refuses
+/// is only lower-cased, so it can still match itself.
+pub fn a_label_form(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    match name.strip_prefix("*.") {
+        Some(rest) => format!("*.{}", a_label_form(rest)),
+        None => idna::domain_to_ascii(name)
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or_else(|_| name.to_lowercase()),
+    }
 }
 
 /// subjectAltName dNSNames; a broken extension, too many names or a dNSName that is
@@ -340,6 +356,16 @@ mod tests {
         assert!(name_matches("MX.Example.com.", "mx.example.com"));
     }
 
+    /// A raw UTF-8 name in a certificate was "not among the leaf's names" for its own
+    /// A-label.
+    #[test]
+    fn raw_utf8_names_match_their_a_labels() {
+        assert!(name_matches("bücher.example", "xn--bcher-kva.example"));
+        assert!(name_matches("*.Bücher.example", "mx.xn--bcher-kva.example"));
+        assert!(name_matches("xn--bcher-kva.example", "bücher.example"));
+        assert!(!name_matches("bücher.example", "buecher.example"));
+    }
+
     #[test]
     fn bit_length_ignores_leading_zeros() {
         assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
@@ -399,10 +425,7 @@ pub fn normalize(certs: &[Certificate]) -> Normalized {
         if current.is_self_issued() {
             break;
         }
-        let next = rest.iter().position(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.subject_der == current.issuer_der)
-        });
+        let next = next_issuer(current, &rest);
         match next {
             Some(j) => ordered.push(rest[j].take().expect("position found a Some")),
             None => break,
@@ -415,4 +438,24 @@ pub fn normalize(certs: &[Certificate]) -> Normalized {
         duplicates,
         reordered,
     }
+}
+
+/// The certificate in `rest` that issued `current`: of those named as its issuer, the
+/// first whose key verifies its signature (a cross-signed CA may be there twice under
+/// the same name), else the first by name.
+fn next_issuer(current: &Certificate, rest: &[Option<Certificate>]) -> Option<usize> {
+    let named: Vec<usize> = rest
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.as_ref()
+                .is_some_and(|c| c.subject_der == current.issuer_der)
+        })
+        .map(|(j, _)| j)
+        .collect();
+    named
+        .iter()
+        .copied()
+        .find(|&j| rest[j].as_ref().is_some_and(|c| current.signed_by(c)))
+        .or_else(|| named.first().copied())
 }

@@ -60,7 +60,7 @@ pub struct GenerateArgs {
     pub hosts: Vec<String>,
 
     /// Port of the TLSA owner (repeatable).
-    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Transport protocol of the TLSA owner.
@@ -68,7 +68,7 @@ pub struct GenerateArgs {
     pub proto: Proto,
 
     /// TTL to write in each record (at most 2147483647, RFC 2181 §8).
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
     pub ttl: Option<u32>,
 
     /// Output format.
@@ -130,7 +130,7 @@ pub struct CheckArgs {
     pub from: Option<String>,
 
     /// Ports to check (repeatable).
-    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
@@ -143,7 +143,7 @@ pub struct CheckArgs {
     pub dns: DnsArgs,
 
     /// Lookups in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
 
     #[command(flatten)]
@@ -164,7 +164,7 @@ pub struct CheckArgs {
     pub connect: Option<std::net::SocketAddr>,
 
     /// Time-out for connecting, each protocol step and the TLS handshake, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub tls_timeout: u64,
 
     /// Output format (default: table on a terminal, jsonl otherwise).
@@ -195,7 +195,7 @@ pub struct DnsArgs {
     pub trust_anchor: Option<String>,
 
     /// Time-out of one DNS query, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub timeout: u64,
 }
 
@@ -203,7 +203,12 @@ pub struct DnsArgs {
 #[derive(Debug, Args)]
 pub struct FindingArgs {
     /// Warn when a leaf certificate expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 14)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        default_value_t = 14
+    )]
     pub days: u32,
 
     /// Silence a finding code (repeatable).
@@ -258,7 +263,7 @@ pub struct RenewCheckArgs {
 #[derive(Debug, Args)]
 pub struct RenewArgs {
     /// Ports to check (repeatable).
-    #[arg(long = "port", value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Read the published records from this zone file instead of DNS.

@@ -16,6 +16,7 @@ pub mod input;
 pub mod live;
 pub mod lookup;
 pub mod owner;
+pub mod pipe;
 pub mod render;
 pub mod report;
 pub mod sanitize;

@@ -9,7 +9,11 @@ use crate::exit::ExitStatus;
 
 pub fn execute(args: &CompletionsArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "daneguard", env.out);
+    // clap_complete panics when its writer fails, so it writes to memory and the
+    // (possibly closed) output gets the whole text at once.
+    let mut text = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "daneguard", &mut text);
+    env.out.write_all(&text)?;
     env.out.flush()?;
     Ok(ExitStatus::Ok)
 }

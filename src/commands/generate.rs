@@ -72,14 +72,21 @@ pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     warn_pkix_on_smtp(&config, env);
     let mut owner_lists = Vec::new();
     for input in &mut inputs {
+        // The chain is put in order first: the host comes from the leaf, wherever the
+        // file had it.
+        let norm = match &input.material {
+            Material::Chain(certs) => Some(crate::chain::normalize(certs)),
+            Material::Key(_) => None,
+        };
+        if let (Some(norm), Material::Chain(certs)) = (&norm, &mut input.material) {
+            *certs = norm.certs.clone();
+        }
         let hosts = hosts_for(&config, input, env)?;
-        if let Material::Chain(certs) = &mut input.material {
-            let norm = crate::chain::normalize(certs);
+        if let Some(norm) = &norm {
             let ta = !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
-            for note in crate::dane::sanity::chain_notes(&norm, &hosts, env.now, ta) {
+            for note in crate::dane::sanity::chain_notes(norm, &hosts, env.now, ta) {
                 diag::note(env, &format!("{}: {note}", escape(&input.name)));
             }
-            *certs = norm.certs;
         }
         owner_lists.push(
             hosts
@@ -144,26 +151,17 @@ fn hosts_for(config: &Config, input: &Input, env: &mut Env<'_>) -> Result<Vec<Ho
             escape(&input.name)
         )));
     };
-    let leaf = &certs[0];
-    let first = leaf.reference_names().first().ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: the leaf certificate has no DNS name; give --host",
-            escape(&input.name)
-        ))
-    })?;
-    let host = Host::parse(first).map_err(|e| {
-        Error::Usage(format!(
-            "{}: the leaf's first name cannot be used ({e}); give --host",
-            escape(&input.name)
-        ))
-    })?;
-    diag::note(
-        env,
-        &format!(
-            "{}: no --host given; using the leaf's first DNS name, {host}",
-            escape(&input.name)
-        ),
-    );
+    let (host, skipped) = crate::dane::sanity::host_from_leaf(&certs[0])
+        .map_err(|e| Error::Usage(format!("{}: {e}; give --host", escape(&input.name))))?;
+    let note = if skipped.is_empty() {
+        format!("no --host given; using the leaf's first DNS name, {host}")
+    } else {
+        format!(
+            "no --host given; using {host}, the leaf's first name usable as a host (skipped {})",
+            skipped.join(", ")
+        )
+    };
+    diag::note(env, &format!("{}: {note}", escape(&input.name)));
     Ok(vec![host])
 }
 

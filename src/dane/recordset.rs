@@ -49,8 +49,13 @@ pub fn apply<'a>(set: &RecordSet, material: &'a Material) -> Applied<'a> {
 fn apply_chain<'a>(set: &RecordSet, certs: &'a [Certificate]) -> Applied<'a> {
     let mut blocks = Vec::new();
     let mut skipped = Vec::new();
+    // A CA certificate given alone may be a trust anchor to publish (a private root)
+    // or a server's self-signed certificate (openssl req -x509 marks those CA:TRUE):
+    // it gets the records of both.
+    let lone_ca = is_lone_ca(certs);
     for (depth, cert) in certs.iter().enumerate() {
         let params: Vec<Params> = match set {
+            RecordSet::Recommended if lone_ca => vec![Params::new(3, 1, 1), Params::new(2, 1, 1)],
             RecordSet::Recommended if depth == 0 => vec![Params::new(3, 1, 1)],
             RecordSet::Recommended => vec![Params::new(2, 1, 1)],
             RecordSet::Chaingen => {
@@ -63,7 +68,7 @@ fn apply_chain<'a>(set: &RecordSet, certs: &'a [Certificate]) -> Applied<'a> {
             RecordSet::Explicit(list) => list
                 .iter()
                 .copied()
-                .filter(|p| p.usage.is_ta() == (depth > 0))
+                .filter(|p| lone_ca || p.usage.is_ta() == (depth > 0))
                 .collect(),
         };
         let records = params
@@ -79,7 +84,7 @@ fn apply_chain<'a>(set: &RecordSet, certs: &'a [Certificate]) -> Applied<'a> {
     }
     if let RecordSet::Explicit(list) = set {
         for p in list.iter().filter(|p| p.usage.is_ta()) {
-            if certs.len() < 2 {
+            if certs.len() < 2 && !lone_ca {
                 skipped.push(format!(
                     "{p} ({}) skipped: the input holds no CA certificate",
                     p.names()
@@ -88,6 +93,11 @@ fn apply_chain<'a>(set: &RecordSet, certs: &'a [Certificate]) -> Applied<'a> {
         }
     }
     Applied { blocks, skipped }
+}
+
+/// Whether the chain is one CA certificate and nothing else.
+pub fn is_lone_ca(certs: &[Certificate]) -> bool {
+    matches!(certs, [only] if only.is_ca)
 }
 
 fn apply_key<'a>(set: &RecordSet, key: &'a LoneKey) -> Applied<'a> {

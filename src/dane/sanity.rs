@@ -23,6 +23,13 @@ pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool
     let certs = norm.certs.as_slice();
     link_notes(certs, &mut notes);
     validity_notes(certs, now, &mut notes);
+    if crate::dane::recordset::is_lone_ca(certs) {
+        notes.push(format!(
+            "{} is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own",
+            escape(&certs[0].subject)
+        ));
+        return notes;
+    }
     if let Some(leaf) = certs.first() {
         if leaf.is_ca {
             notes.push(format!(
@@ -89,4 +96,35 @@ fn validity_notes(certs: &[Certificate], now: i64, notes: &mut Vec<String>) {
             ));
         }
     }
+}
+
+/// The host a leaf is for when no `--host` is given: its first subjectAltName dNSName
+/// (or, without any, its common name) that is a usable host name. Wildcards and IP
+/// addresses are skipped, and so named in the second value. The error says why none is.
+pub fn host_from_leaf(leaf: &Certificate) -> Result<(Host, Vec<String>), String> {
+    let mut skipped = Vec::new();
+    for name in leaf.reference_names() {
+        let why = if name
+            .trim_end_matches('.')
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+        {
+            "an IP address".to_string()
+        } else {
+            match Host::parse(name) {
+                Ok(host) => return Ok((host, skipped)),
+                Err(_) if name.contains('*') => "a wildcard".to_string(),
+                Err(_) => "not a host name".to_string(),
+            }
+        };
+        skipped.push(format!("{} ({why})", escape(name)));
+    }
+    Err(if skipped.is_empty() {
+        "the leaf certificate has no DNS name".to_string()
+    } else {
+        format!(
+            "none of the leaf's names is a usable host name: {}",
+            skipped.join(", ")
+        )
+    })
 }

@@ -25,27 +25,49 @@ pub async fn load(
 ) -> Result<(TrustAnchors, Vec<Name>)> {
     let shown = path.display().to_string();
     let text = read(path).map_err(|m| Error::input(&shown, m))?;
-    let (dnskey_text, ds_text) = split_entries(&text);
-    let mut anchors = if dnskey_text.trim().is_empty() {
-        TrustAnchors::empty()
-    } else {
-        TrustAnchors::from_str(&dnskey_text)
-            .map_err(|e| Error::input(&shown, format!("not a DNSKEY trust anchor: {e}")))?
-    };
-    let mut zones = owner_names(&dnskey_text);
-    let ds_records = parse_ds(&ds_text).map_err(|m| Error::input(&shown, m))?;
-    for (name, ds) in &ds_records {
+    let parsed = parse(&text).map_err(|m| Error::input(&shown, m))?;
+    let mut anchors = parsed.dnskeys;
+    let mut zones = parsed.dnskey_zones;
+    for (name, ds) in &parsed.ds {
         let key = dnskey_for_ds(name, ds, servers, opts)
             .await
             .map_err(|m| Error::input(&shown, m))?;
         anchors.insert_with_name(&key, name.into());
         zones.push(name.clone());
     }
-    if zones.is_empty() {
-        return Err(Error::input(&shown, "holds no DNSKEY or DS record"));
-    }
     zones.dedup();
     Ok((anchors, zones))
+}
+
+/// The DNSKEY and DS records of an anchor file.
+struct Parsed {
+    dnskeys: TrustAnchors,
+    dnskey_zones: Vec<Name>,
+    ds: Vec<(Name, DS)>,
+}
+
+/// Reads the DNSKEY and DS records with hickory's zone-file parser. Entries of other
+/// types (the RRSIGs of `kdig +dnssec` output, a SOA …) are dropped first, so that no
+/// type the parser may not know can fail the file; TTL and class may be left out, as
+/// in Debian's `/usr/share/dns/root.ds`.
+fn parse(text: &str) -> std::result::Result<Parsed, String> {
+    let (dnskey_text, ds_text) = anchor_entries(text);
+    if dnskey_text.is_empty() && ds_text.is_empty() {
+        return Err("not a DNSKEY trust anchor: the file holds no DNSKEY or DS record".into());
+    }
+    // hickory's zone parser refuses DNSKEY records (it expects them to be made by a
+    // signer); its trust-anchor parser reads them.
+    let dnskeys = if dnskey_text.is_empty() {
+        TrustAnchors::empty()
+    } else {
+        TrustAnchors::from_str(&dnskey_text)
+            .map_err(|e| format!("not a DNSKEY trust anchor: {e}"))?
+    };
+    Ok(Parsed {
+        dnskeys,
+        dnskey_zones: owner_names(&dnskey_text),
+        ds: parse_ds(&ds_text)?,
+    })
 }
 
 fn read(path: &Path) -> std::result::Result<String, String> {
@@ -61,8 +83,10 @@ fn read(path: &Path) -> std::result::Result<String, String> {
     Ok(text)
 }
 
-/// Splits zone-file entries (parentheses joined, comments dropped) into DNSKEY and DS text.
-fn split_entries(text: &str) -> (String, String) {
+/// The DNSKEY and DS entries of a zone-file text, one per line (parentheses joined,
+/// comments dropped), in the forms the two hickory parsers read: DNSKEY as
+/// `owner IN DNSKEY rdata`, DS with TTL and class as written. Other entries are left out.
+fn anchor_entries(text: &str) -> (String, String) {
     let mut dnskey = String::new();
     let mut ds = String::new();
     let mut entry = String::new();
@@ -76,12 +100,15 @@ fn split_entries(text: &str) -> (String, String) {
             continue;
         }
         let tokens: Vec<&str> = entry.split_whitespace().collect();
-        if tokens.iter().any(|t| t.eq_ignore_ascii_case("DS")) {
-            ds.push_str(&tokens.join(" "));
-            ds.push('\n');
-        } else if !tokens.is_empty() {
-            dnskey.push_str(&tokens.join(" "));
-            dnskey.push('\n');
+        match entry_type(&tokens) {
+            Some((i, t)) if t.eq_ignore_ascii_case("DNSKEY") => {
+                dnskey.push_str(&format!("{} IN {}\n", tokens[0], tokens[i..].join(" ")));
+            }
+            Some((_, t)) if t.eq_ignore_ascii_case("DS") => {
+                ds.push_str(&tokens.join(" "));
+                ds.push('\n');
+            }
+            _ => {}
         }
         entry.clear();
         depth = 0;
@@ -98,10 +125,12 @@ fn owner_names(dnskey_text: &str) -> Vec<Name> {
 }
 
 fn parse_ds(text: &str) -> std::result::Result<Vec<(Name, DS)>, String> {
-    if text.trim().is_empty() {
+    if text.is_empty() {
         return Ok(Vec::new());
     }
-    let (_, records) = Parser::new(text, None, Some(Name::root()))
+    // A default TTL: anchors need none, but the zone-file syntax does.
+    let zone = format!("$TTL 0\n{text}");
+    let (_, records) = Parser::new(zone, None, Some(Name::root()))
         .parse()
         .map_err(|e| format!("not a DS trust anchor: {e}"))?;
     let mut out = Vec::new();
@@ -113,6 +142,24 @@ fn parse_ds(text: &str) -> std::result::Result<Vec<(Name, DS)>, String> {
         }
     }
     Ok(out)
+}
+
+/// The position and type of `owner [TTL] [class] TYPE rdata` (TTL and class in
+/// either order).
+fn entry_type<'a>(tokens: &[&'a str]) -> Option<(usize, &'a str)> {
+    let is_class = |t: &str| {
+        ["IN", "CH", "HS", "CS"]
+            .iter()
+            .any(|c| t.eq_ignore_ascii_case(c))
+            || t.to_ascii_uppercase().starts_with("CLASS")
+    };
+    let is_ttl = |t: &str| t.starts_with(|c: char| c.is_ascii_digit());
+    tokens
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, t)| !is_class(t) && !is_ttl(t))
+        .map(|(i, t)| (i, *t))
 }
 
 /// Fetches the DNSKEY RRset of `name` (unvalidated) and returns the key the DS covers.
@@ -153,10 +200,77 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_split_by_type_with_parentheses_and_comments() {
-        let text = "; anchor\ntest. 3600 IN DNSKEY 257 3 13 (\n  AAAA\n  BBBB ) ; key\ntest. IN DS 1 13 2 abcd\n";
-        let (k, d) = split_entries(text);
-        assert_eq!(k, "test. 3600 IN DNSKEY 257 3 13 AAAA BBBB\n");
-        assert_eq!(d, "test. IN DS 1 13 2 abcd\n");
+    fn entries_keep_ds_and_dnskey_with_parentheses_and_comments() {
+        let text = "; anchor\ntest. 3600 IN DNSKEY 257 3 13 (\n  AAAA\n  BBBB ) ; key\ntest. IN DS 1 13 2 abcd\ntest. 3600 IN RRSIG DS 13 1 3600 20260101000000 20250101000000 1 test. AAAA\n";
+        assert_eq!(
+            anchor_entries(text),
+            (
+                "test. IN DNSKEY 257 3 13 AAAA BBBB\n".to_string(),
+                "test. IN DS 1 13 2 abcd\n".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn types_are_found_after_ttl_and_class_in_any_order() {
+        assert_eq!(entry_type(&[".", "IN", "DS", "1"]), Some((2, "DS")));
+        assert_eq!(
+            entry_type(&[".", "IN", "172800", "DNSKEY"]),
+            Some((3, "DNSKEY"))
+        );
+        assert_eq!(entry_type(&[".", "1d", "RRSIG", "DS"]), Some((2, "RRSIG")));
+        assert_eq!(entry_type(&["."]), None);
+    }
+
+    /// Debian's `/usr/share/dns/root.ds` (package dns-root-data): DS lines without TTL
+    /// were refused.
+    #[test]
+    fn debian_root_ds_without_ttl_loads() {
+        let text = std::fs::read_to_string("/usr/share/dns/root.ds")
+            .expect("/usr/share/dns/root.ds (Debian package dns-root-data, installed by .ci/test)");
+        let parsed = parse(&text).unwrap();
+        assert!(
+            parsed
+                .ds
+                .iter()
+                .any(|(n, ds)| n.is_root() && ds.key_tag() == 20326)
+        );
+        assert!(parsed.dnskeys.is_empty() && parsed.dnskey_zones.is_empty());
+    }
+
+    #[test]
+    fn debian_root_key_loads() {
+        let text = std::fs::read_to_string("/usr/share/dns/root.key").expect(
+            "/usr/share/dns/root.key (Debian package dns-root-data, installed by .ci/test)",
+        );
+        let parsed = parse(&text).unwrap();
+        assert!(parsed.dnskeys.len() >= 2);
+        assert!(parsed.dnskey_zones.iter().all(|n| n.is_root()));
+    }
+
+    /// `kdig +dnssec +answer` output holds RRSIG lines, which made the file refused.
+    #[test]
+    fn rrsig_and_other_lines_are_ignored_and_ttl_or_class_may_be_missing() {
+        let key = "AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3+/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kvArMtNROxVQuCaSnIDdD5LKyWbRd2n9WGe2R8PzgCmr3EgVLrjyBxWezF0jLHwVN8efS3rCj/EWgvIWgb9tarpVUDK/b58Da+sqqls3eNbuv7pr+eoZG+SrDK6nWeL3c6H5Apxz7LjVc1uTIdsIXxuOLYA4/ilBmSVIzuDWfdRUfhHdY6+cn8HFRm+2hM8AnXGXws9555KrUB5qihylGa8subX2Nn6UwNR1AkUTV74bU=";
+        let text = format!(
+            ";; ANSWER SECTION:\n\
+             .\t172800\tIN\tDNSKEY\t257 3 8 {key}\n\
+             .\t172800\tIN\tRRSIG\tDNSKEY 8 0 172800 20261201000000 20261110000000 20326 . AAAA\n\
+             example. 3600 DNSKEY 257 3 8 {key}\n\
+             example. DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n\
+             example. IN SOA a. b. 1 2 3 4 5\n"
+        );
+        let parsed = parse(&text).unwrap();
+        assert_eq!(parsed.dnskeys.len(), 1, "root keys");
+        assert_eq!(parsed.dnskey_zones.len(), 2);
+        assert_eq!(parsed.ds.len(), 1);
+    }
+
+    #[test]
+    fn a_file_without_anchors_is_named() {
+        let Err(e) = parse("this is not a key\n") else {
+            panic!("parsed")
+        };
+        assert!(e.starts_with("not a DNSKEY trust anchor"), "{e}");
     }
 }

@@ -1,10 +1,15 @@
 //! Public keys from private keys, CSRs and public-key files, for pre-publishing the
-//! `3 1 x` records of a next key. Private key bytes are wiped after use and never shown.
+//! `3 1 x` records of a next key. The SubjectPublicKeyInfo is the one `openssl pkey
+//! -pubout` writes: stored public keys and parameters are kept byte for byte (a
+//! compressed EC point stays compressed, explicit curve parameters stay explicit).
+//! Private key bytes are wiped after use and never shown.
 
+use der::asn1::{AnyRef, BitStringRef, OctetStringRef, UintRef};
 use der::{Decode, Encode};
-use pkcs8::{DecodePrivateKey, EncodePublicKey};
-use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
+use pkcs8::{AssociatedOid as _, EncodePublicKey};
+use spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKeyInfoRef};
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::error::X509Error;
 use x509_parser::prelude::FromDer;
 use zeroize::Zeroizing;
 
@@ -17,6 +22,49 @@ pub enum PrivateKeyForm {
     RsaPkcs1,
     /// `BEGIN EC PRIVATE KEY`: SEC1.
     EcSec1,
+    /// `BEGIN DSA PRIVATE KEY`: OpenSSL's traditional DSA form.
+    DsaTraditional,
+}
+
+const RSA_PSS_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const ED448_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
+const EC_PUBLIC_KEY_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const DSA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
+
+/// SEC1 `ECPrivateKey` (RFC 5915 §3) with the parameters kept as they are, so that
+/// explicit curve parameters and any curve are read, not only named NIST curves.
+#[derive(der::Sequence)]
+struct EcPrivateKey<'a> {
+    version: u8,
+    private_key: OctetStringRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    parameters: Option<AnyRef<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    public_key: Option<BitStringRef<'a>>,
+}
+
+/// Explicit curve parameters (RFC 3279 §2.3.5 `ECParameters`), read only to see how
+/// the base point is written.
+#[derive(der::Sequence)]
+struct SpecifiedEcParameters<'a> {
+    version: u8,
+    field_id: AnyRef<'a>,
+    curve: AnyRef<'a>,
+    base: OctetStringRef<'a>,
+    order: UintRef<'a>,
+    cofactor: Option<UintRef<'a>>,
+}
+
+/// OpenSSL's traditional `DSA PRIVATE KEY`: version, p, q, g, y (public), x.
+#[derive(der::Sequence)]
+struct DsaPrivateKey<'a> {
+    version: UintRef<'a>,
+    p: UintRef<'a>,
+    q: UintRef<'a>,
+    g: UintRef<'a>,
+    y: UintRef<'a>,
+    x: UintRef<'a>,
 }
 
 /// DER SubjectPublicKeyInfo of the public half of a private key.
@@ -26,8 +74,9 @@ pub fn spki_of_private_key(
 ) -> Result<Vec<u8>, String> {
     match form {
         PrivateKeyForm::RsaPkcs1 => rsa_pkcs1_private(der),
-        PrivateKeyForm::EcSec1 => ec_sec1(der),
+        PrivateKeyForm::EcSec1 => ec_sec1(der, None),
         PrivateKeyForm::Pkcs8 => pkcs8(der),
+        PrivateKeyForm::DsaTraditional => dsa_traditional(der),
     }
 }
 
@@ -35,26 +84,57 @@ fn pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
     let info = pkcs8::PrivateKeyInfo::from_der(der)
         .map_err(|_| "not a valid PKCS#8 private key".to_string())?;
     let oid = info.algorithm.oid;
-    if oid == pkcs1::ALGORITHM_OID {
-        return rsa_pkcs1_private(info.private_key);
+    if let Some(public) = info.public_key {
+        // PKCS#8 v2 (RFC 5958) carries the public key: nothing to derive.
+        return spki_der(info.algorithm, public);
     }
-    if oid == ED25519_OID {
-        return ed25519(der);
+    match oid {
+        o if o == pkcs1::ALGORITHM_OID => rsa_pkcs1_private(info.private_key),
+        o if o == RSA_PSS_OID => {
+            let key = rsa_private(info.private_key)?;
+            spki_der(info.algorithm, &key)
+        }
+        o if o == EC_PUBLIC_KEY_OID => ec_sec1(info.private_key, Some(info.algorithm)),
+        o if o == ED25519_OID => ed25519(der),
+        o if o == DSA_OID => dsa_pkcs8(der),
+        o if o == ED448_OID => Err(
+            "the public half of an Ed448 private key cannot be derived here; give the certificate, the CSR or the public key (openssl pkey -pubout)".to_string(),
+        ),
+        _ => Err(format!("unsupported private key algorithm {oid}")),
     }
-    if oid == EC_PUBLIC_KEY_OID {
-        return ec_pkcs8(der);
-    }
-    Err(format!("unsupported private key algorithm {oid}"))
 }
 
-const ED25519_OID: pkcs8::ObjectIdentifier = pkcs8::ObjectIdentifier::new_unwrap("1.3.101.112");
-const EC_PUBLIC_KEY_OID: pkcs8::ObjectIdentifier =
-    pkcs8::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// A SubjectPublicKeyInfo from an algorithm identifier and the key bits.
+fn spki_der(algorithm: AlgorithmIdentifierRef<'_>, key: &[u8]) -> Result<Vec<u8>, String> {
+    let spki = SubjectPublicKeyInfoRef {
+        algorithm,
+        subject_public_key: BitStringRef::from_bytes(key)
+            .map_err(|e| format!("cannot encode the public key: {e}"))?,
+    };
+    spki.to_der()
+        .map_err(|e| format!("cannot encode the public key: {e}"))
+}
 
-fn rsa_pkcs1_private(der: &[u8]) -> Result<Vec<u8>, String> {
+/// The DER RSAPublicKey inside a PKCS#1 private key.
+fn rsa_private(der: &[u8]) -> Result<Vec<u8>, String> {
     let key = pkcs1::RsaPrivateKey::from_der(der)
         .map_err(|_| "not a valid PKCS#1 RSA private key".to_string())?;
-    rsa_spki(&key.public_key())
+    key.public_key()
+        .to_der()
+        .map_err(|e| format!("cannot encode RSA key: {e}"))
+}
+
+fn rsa_pkcs1_private(der: &[u8]) -> Result<Vec<u8>, String> {
+    rsa_spki_der(&rsa_private(der)?)
+}
+
+/// Wraps a DER PKCS#1 RSAPublicKey into a SubjectPublicKeyInfo (RFC 3279 §2.3.1).
+fn rsa_spki_der(key_der: &[u8]) -> Result<Vec<u8>, String> {
+    let algorithm = AlgorithmIdentifierRef {
+        oid: pkcs1::ALGORITHM_OID,
+        parameters: Some(AnyRef::NULL),
+    };
+    spki_der(algorithm, key_der)
 }
 
 /// Wraps a PKCS#1 RSAPublicKey into a SubjectPublicKeyInfo (RFC 3279 §2.3.1).
@@ -62,16 +142,7 @@ pub fn rsa_spki(public: &pkcs1::RsaPublicKey<'_>) -> Result<Vec<u8>, String> {
     let key_der = public
         .to_der()
         .map_err(|e| format!("cannot encode RSA key: {e}"))?;
-    let spki = SubjectPublicKeyInfoRef {
-        algorithm: AlgorithmIdentifierRef {
-            oid: pkcs1::ALGORITHM_OID,
-            parameters: Some(der::asn1::AnyRef::NULL),
-        },
-        subject_public_key: der::asn1::BitStringRef::from_bytes(&key_der)
-            .map_err(|e| format!("cannot encode RSA key: {e}"))?,
-    };
-    spki.to_der()
-        .map_err(|e| format!("cannot encode RSA key: {e}"))
+    rsa_spki_der(&key_der)
 }
 
 /// DER SubjectPublicKeyInfo from a PKCS#1 `RSA PUBLIC KEY` block.
@@ -81,76 +152,135 @@ pub fn spki_of_rsa_public(der: &[u8]) -> Result<Vec<u8>, String> {
     rsa_spki(&key)
 }
 
-fn ec_sec1(der: &[u8]) -> Result<Vec<u8>, String> {
-    fn encode<C>(key: elliptic_curve::SecretKey<C>) -> Result<Vec<u8>, String>
-    where
-        C: elliptic_curve::CurveArithmetic + pkcs8::AssociatedOid,
-        elliptic_curve::AffinePoint<C>:
-            elliptic_curve::sec1::FromEncodedPoint<C> + elliptic_curve::sec1::ToEncodedPoint<C>,
-        elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
+/// An EC key's SubjectPublicKeyInfo: the curve parameters (of the PKCS#8 wrapper when
+/// there is one, else of the SEC1 structure) and the public point as stored.
+fn ec_sec1(der: &[u8], outer: Option<AlgorithmIdentifierRef<'_>>) -> Result<Vec<u8>, String> {
+    let key =
+        EcPrivateKey::from_der(der).map_err(|_| "not a valid SEC1 EC private key".to_string())?;
+    let algorithm = match (outer, key.parameters) {
+        (Some(alg), _) => alg,
+        (None, Some(params)) => AlgorithmIdentifierRef {
+            oid: EC_PUBLIC_KEY_OID,
+            parameters: Some(params),
+        },
+        (None, None) => {
+            return Err("the EC private key does not name its curve".to_string());
+        }
+    };
+    if let Some(params) = algorithm.parameters
+        && has_compressed_base_point(params)
     {
-        key.public_key()
-            .to_public_key_der()
-            .map(|d| d.as_bytes().to_vec())
-            .map_err(|e| format!("cannot encode EC key: {e}"))
+        // openssl re-encodes such parameters with the base point uncompressed, which
+        // needs arithmetic on an arbitrary curve: refused rather than guessed.
+        return Err("explicit curve parameters with a compressed base point are re-encoded by openssl; give the public key instead (openssl pkey -pubout)".to_string());
     }
-    if let Ok(k) = p256::SecretKey::from_sec1_der(der) {
-        return encode(k);
+    match key.public_key.and_then(|bits| bits.as_bytes()) {
+        Some(point) => spki_der(algorithm, point),
+        None => ec_public_from_scalar(key.private_key.as_bytes(), algorithm),
     }
-    if let Ok(k) = p384::SecretKey::from_sec1_der(der) {
-        return encode(k);
-    }
-    if let Ok(k) = p521::SecretKey::from_sec1_der(der) {
-        return encode(k);
-    }
-    Err("not a valid SEC1 EC private key on P-256, P-384 or P-521".to_string())
 }
 
-fn ec_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
-    let pk = if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
-        k.public_key().to_public_key_der()
-    } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(der) {
-        k.public_key().to_public_key_der()
-    } else if let Ok(k) = p521::SecretKey::from_pkcs8_der(der) {
-        k.public_key().to_public_key_der()
-    } else {
-        return Err("EC private key is not on P-256, P-384 or P-521".to_string());
-    };
-    pk.map(|d| d.as_bytes().to_vec())
-        .map_err(|e| format!("cannot encode EC key: {e}"))
+fn has_compressed_base_point(params: AnyRef<'_>) -> bool {
+    params
+        .decode_as::<SpecifiedEcParameters<'_>>()
+        .is_ok_and(|p| matches!(p.base.as_bytes().first(), Some(2 | 3)))
+}
+
+/// For a SEC1 key stored without its public point (`openssl ec -no_public`): the point
+/// is computed, uncompressed as openssl writes it, on the curves RustCrypto provides.
+fn ec_public_from_scalar(
+    scalar: &[u8],
+    algorithm: AlgorithmIdentifierRef<'_>,
+) -> Result<Vec<u8>, String> {
+    use elliptic_curve::sec1::ToEncodedPoint;
+    let curve = algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    let point = match curve {
+        Some(c) if c == p256::NistP256::OID => p256::SecretKey::from_slice(scalar)
+            .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
+        Some(c) if c == p384::NistP384::OID => p384::SecretKey::from_slice(scalar)
+            .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
+        Some(c) if c == p521::NistP521::OID => p521::SecretKey::from_slice(scalar)
+            .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
+        _ => {
+            return Err(
+                "the EC private key holds no public key, and its curve is not P-256, P-384 or P-521; give the certificate, the CSR or the public key".to_string(),
+            );
+        }
+    }
+    .map_err(|_| "not a valid EC private key for its curve".to_string())?;
+    spki_der(algorithm, &point)
 }
 
 fn ed25519(der: &[u8]) -> Result<Vec<u8>, String> {
     let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
         .map_err(|_| "not a valid Ed25519 PKCS#8 private key".to_string())?;
     let public = ring::signature::KeyPair::public_key(&pair);
-    let spki = SubjectPublicKeyInfoRef {
-        algorithm: AlgorithmIdentifierRef {
-            oid: ED25519_OID,
-            parameters: None,
-        },
-        subject_public_key: der::asn1::BitStringRef::from_bytes(public.as_ref())
-            .map_err(|e| format!("cannot encode Ed25519 key: {e}"))?,
+    let algorithm = AlgorithmIdentifierRef {
+        oid: ED25519_OID,
+        parameters: None,
     };
-    spki.to_der()
-        .map_err(|e| format!("cannot encode Ed25519 key: {e}"))
+    spki_der(algorithm, public.as_ref())
 }
 
-/// The SubjectPublicKeyInfo and subject of a PKCS#10 CSR (signature checked).
-pub fn csr(der: &[u8]) -> Result<(Vec<u8>, String), String> {
+fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
+    use pkcs8::DecodePrivateKey;
+    let key = dsa::SigningKey::from_pkcs8_der(der)
+        .map_err(|_| "not a valid DSA PKCS#8 private key".to_string())?;
+    dsa_spki(key.verifying_key())
+}
+
+fn dsa_traditional(der: &[u8]) -> Result<Vec<u8>, String> {
+    let key =
+        DsaPrivateKey::from_der(der).map_err(|_| "not a valid DSA private key".to_string())?;
+    let int = |u: UintRef<'_>| dsa::BigUint::from_bytes_be(u.as_bytes());
+    let components = dsa::Components::from_components(int(key.p), int(key.q), int(key.g))
+        .map_err(|_| "the DSA parameters are not valid".to_string())?;
+    let public = dsa::VerifyingKey::from_components(components, int(key.y))
+        .map_err(|_| "the DSA public key is not valid".to_string())?;
+    dsa_spki(&public)
+}
+
+fn dsa_spki(key: &dsa::VerifyingKey) -> Result<Vec<u8>, String> {
+    key.to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .map_err(|e| format!("cannot encode DSA key: {e}"))
+}
+
+/// A CSR's key and subject, plus a note when its self-signature cannot be checked.
+pub struct Csr {
+    pub spki: Vec<u8>,
+    pub subject: String,
+    pub note: Option<String>,
+}
+
+/// The SubjectPublicKeyInfo and subject of a PKCS#10 CSR. Only the key is needed, and
+/// the verifier here (ring, through x509-parser) refuses signatures openssl accepts
+/// (RSA under 2048 bits, PSS salt lengths, many curves), so a self-signature that is
+/// not confirmed is a note, not a refusal.
+pub fn csr(der: &[u8]) -> Result<Csr, String> {
     let (rest, req) = X509CertificationRequest::from_der(der)
         .map_err(|_| "not a valid certificate signing request".to_string())?;
     if !rest.is_empty() {
         return Err(format!("{} unexpected bytes after the CSR", rest.len()));
     }
-    if req.verify_signature().is_err() {
-        return Err("the CSR's self-signature does not verify".to_string());
-    }
+    let alg = req.signature_algorithm.algorithm.to_id_string();
+    let note = match req.verify_signature() {
+        Ok(()) => None,
+        Err(X509Error::SignatureVerificationError) => Some(format!(
+            "the CSR's self-signature ({alg}) could not be confirmed here; only its key is used (openssl req -verify checks it)"
+        )),
+        Err(_) => Some(format!(
+            "the CSR's self-signature ({alg}) was not checked: daneguard cannot verify that algorithm; only its key is used"
+        )),
+    };
     let info = &req.certification_request_info;
-    Ok((
-        info.subject_pki.raw.to_vec(),
-        crate::chain::one_line(&info.subject),
-    ))
+    Ok(Csr {
+        spki: info.subject_pki.raw.to_vec(),
+        subject: crate::chain::one_line(&info.subject),
+        note,
+    })
 }
 
 /// Checks that `der` is a well-formed SubjectPublicKeyInfo and returns it unchanged.

@@ -1,11 +1,11 @@
 //! What an input file holds: a certificate chain, or a lone key (private key, public
-//! key or CSR). Decodes PEM (with rustls-pki-types) and DER; no I/O.
+//! key or CSR). Decodes PEM (blocks from [`crate::input::pem`]) and DER; no I/O.
 
-use rustls_pki_types::pem::{PemObject, SectionKind};
 use zeroize::Zeroizing;
 
 use crate::chain::{Certificate, KeyKind};
 use crate::input::keys::{self, PrivateKeyForm};
+use crate::input::pem::{self, shown_label};
 
 /// Most notes about skipped PEM blocks; the rest are counted in one more note.
 const MAX_NOTES: usize = 10;
@@ -93,8 +93,57 @@ impl ParseError {
 /// One item found in the input.
 enum Item {
     Cert(Certificate),
-    Key(LoneKey),
+    /// A key, and a note about it (an unchecked CSR signature).
+    Key(LoneKey, Option<String>),
     Ignored(String),
+    /// A block that could not be used: refused when the file needs it, a note otherwise.
+    Broken(Need, ParseError),
+}
+
+/// When a broken block makes the whole input unusable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// A cut or mangled file: always.
+    Always,
+    /// A certificate: always, since dropping it could change the leaf.
+    Cert,
+    /// A key or CSR: only when the file holds no certificate.
+    Key,
+}
+
+/// What a PEM label stands for; the old OpenSSL labels are read like the new ones.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Cert,
+    Csr,
+    PublicKey,
+    RsaPublicKey,
+    Private(PrivateKeyForm),
+    Other,
+}
+
+impl Label {
+    fn of(label: &str) -> Label {
+        match label {
+            "CERTIFICATE" | "X509 CERTIFICATE" => Label::Cert,
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Label::Csr,
+            "PUBLIC KEY" => Label::PublicKey,
+            "RSA PUBLIC KEY" => Label::RsaPublicKey,
+            "PRIVATE KEY" => Label::Private(PrivateKeyForm::Pkcs8),
+            "RSA PRIVATE KEY" => Label::Private(PrivateKeyForm::RsaPkcs1),
+            "EC PRIVATE KEY" => Label::Private(PrivateKeyForm::EcSec1),
+            "DSA PRIVATE KEY" => Label::Private(PrivateKeyForm::DsaTraditional),
+            _ => Label::Other,
+        }
+    }
+
+    fn need(self) -> Option<Need> {
+        match self {
+            Label::Cert => Some(Need::Cert),
+            Label::Other => None,
+            _ => Some(Need::Key),
+        }
+    }
 }
 
 /// Parses PEM or DER input.
@@ -102,114 +151,68 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     if bytes.is_empty() {
         return Err(ParseError::whole("the file is empty"));
     }
-    let blocks = pem_blocks(bytes)?;
+    // PEM is text and never holds a NUL byte, while every DER certificate, CSR and key
+    // does (a version or unused-bits octet): a BEGIN line inside binary data is data.
+    let blocks = if bytes.contains(&0) {
+        Vec::new()
+    } else {
+        pem::blocks(bytes)
+    };
     if blocks.is_empty() {
         return parse_der(bytes);
     }
     let mut items = Vec::new();
     let mut had_private_key = false;
-    for (i, block) in blocks.iter().enumerate() {
-        let number = i + 1;
-        let item = pem_item(block, number)?;
-        had_private_key |= block.is_private_key();
-        items.push(item);
+    for (i, block) in blocks.into_iter().enumerate() {
+        had_private_key |= block.label.ends_with("PRIVATE KEY");
+        items.push(pem_item(block, i + 1));
     }
     combine(items, had_private_key)
 }
 
-/// A BEGIN…END region of the input and its label.
-struct Block<'a> {
-    label: String,
-    text: &'a [u8],
-}
-
-impl Block<'_> {
-    fn is_private_key(&self) -> bool {
-        self.label.ends_with("PRIVATE KEY")
-    }
-}
-
-/// Finds the BEGIN/END regions. Decoding is left to rustls-pki-types; this only cuts the
-/// input so that every problem can be tied to its block number.
-fn pem_blocks(bytes: &[u8]) -> Result<Vec<Block<'_>>, ParseError> {
-    let mut blocks = Vec::new();
-    let mut open: Option<(String, usize)> = None;
-    let mut offset = 0;
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        let trimmed = line.trim_ascii();
-        if let Some(rest) = trimmed.strip_prefix(b"-----BEGIN ") {
-            if let Some((label, _)) = &open {
-                return Err(ParseError::at(
-                    blocks.len() + 1,
-                    format!(
-                        "a second BEGIN line comes before the END line of the {} block",
-                        shown_label(label)
-                    ),
-                ));
-            }
-            let label = String::from_utf8_lossy(rest.strip_suffix(b"-----").unwrap_or(rest));
-            open = Some((label.into_owned(), offset));
-        } else if trimmed.starts_with(b"-----END ")
-            && let Some((label, start)) = open.take()
-        {
-            blocks.push(Block {
-                label,
-                text: &bytes[start..offset + line.len()],
-            });
+fn pem_item(block: pem::Block, number: usize) -> Item {
+    let kind = Label::of(&block.label);
+    let label = shown_label(&block.label);
+    let body = match block.body {
+        Ok(body) => body,
+        Err(e) => {
+            let need = if e.is_framing() {
+                Some(Need::Always)
+            } else {
+                kind.need()
+            };
+            return match need {
+                Some(need) => Item::Broken(need, ParseError::at(number, e.to_string())),
+                None => Item::Ignored(format!("PEM block {number} ({label}) ignored: {e}")),
+            };
         }
-        offset += line.len();
-    }
-    if let Some((label, _)) = open {
-        return Err(ParseError::at(
-            blocks.len() + 1,
-            format!(
-                "the {} block has no END line (truncated file?)",
-                shown_label(&label)
-            ),
+    };
+    if pem::is_legacy_encrypted(&body) {
+        return Item::Ignored(format!(
+            "PEM block {number} ({label}) skipped: it is encrypted (Proc-Type/DEK-Info headers) and is never decrypted; give the certificate, the CSR or the public key"
         ));
     }
-    Ok(blocks)
-}
-
-fn pem_item(block: &Block<'_>, number: usize) -> Result<Item, ParseError> {
-    let label = shown_label(&block.label);
-    if block.label == "RSA PUBLIC KEY" {
-        let (_, der) = der::pem::decode_vec(block.text)
-            .map_err(|_| ParseError::at(number, "corrupt base64 in the RSA PUBLIC KEY block"))?;
-        let spki = keys::spki_of_rsa_public(&der).map_err(|m| ParseError::at(number, m))?;
-        return Ok(lone(spki, KeyOrigin::PublicKey));
-    }
-    let decoded = <(SectionKind, Vec<u8>)>::pem_slice_iter(block.text).next();
-    let (kind, der) = match decoded {
-        None => return Ok(Item::Ignored(ignored_label_note(number, &label))),
-        Some(Err(e)) => return Err(ParseError::at(number, pem_error(&label, &e))),
-        Some(Ok(section)) => section,
-    };
-    let der = Zeroizing::new(der);
-    let at = |m: String| ParseError::at(number, format!("{label}: {m}"));
-    match kind {
-        SectionKind::Certificate => {
-            Ok(Item::Cert(Certificate::from_der(der.to_vec()).map_err(at)?))
-        }
-        SectionKind::PublicKey => Ok(lone(keys::spki(&der).map_err(at)?, KeyOrigin::PublicKey)),
-        SectionKind::Csr => {
-            let (spki, subject) = keys::csr(&der).map_err(at)?;
-            Ok(lone(spki, KeyOrigin::Csr { subject }))
-        }
-        SectionKind::PrivateKey => private(&der, PrivateKeyForm::Pkcs8, number, &label),
-        SectionKind::RsaPrivateKey => private(&der, PrivateKeyForm::RsaPkcs1, number, &label),
-        SectionKind::EcPrivateKey => private(&der, PrivateKeyForm::EcSec1, number, &label),
-        _ => Ok(Item::Ignored(format!(
-            "PEM block {number} ({label}) ignored: not a certificate, CSR or key"
-        ))),
+    let der = Zeroizing::new(body.into_contents());
+    match decode(kind, &der) {
+        Ok(Some(item)) => item,
+        Ok(None) => Item::Ignored(ignored_label_note(number, &label)),
+        Err(m) => Item::Broken(
+            kind.need().unwrap_or(Need::Key),
+            ParseError::at(number, format!("{label}: {m}")),
+        ),
     }
 }
 
-/// A PEM label as it may be shown: escaped, and cut after 64 characters.
-fn shown_label(label: &str) -> String {
-    let cut: String = label.chars().take(64).collect();
-    let more = if cut.len() < label.len() { "…" } else { "" };
-    format!("{}{more}", crate::sanitize::escape(&cut))
+/// The item of one decoded block; `None` for labels daneguard does not read.
+fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String> {
+    Ok(Some(match kind {
+        Label::Cert => Item::Cert(Certificate::from_der(der.to_vec())?),
+        Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
+        Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
+        Label::Csr => csr_item(keys::csr(der)?),
+        Label::Private(form) => lone(keys::spki_of_private_key(der, form)?, KeyOrigin::PrivateKey),
+        Label::Other => return Ok(None),
+    }))
 }
 
 fn ignored_label_note(number: usize, label: &str) -> String {
@@ -225,36 +228,27 @@ fn ignored_label_note(number: usize, label: &str) -> String {
     format!("PEM block {number} ({label}) ignored: {why}")
 }
 
-fn pem_error(label: &str, err: &rustls_pki_types::pem::Error) -> String {
-    use rustls_pki_types::pem::Error as E;
-    match err {
-        E::Base64Decode(_) => format!("corrupt base64 in the {label} block"),
-        E::MissingSectionEnd { .. } => {
-            format!("the {label} block has no END line (truncated file?)")
-        }
-        E::IllegalSectionStart { .. } => format!("malformed BEGIN line of the {label} block"),
-        E::SectionTooLarge => format!("the {label} block is too large"),
-        _ => format!("unreadable {label} block"),
-    }
-}
-
-fn private(
-    der: &Zeroizing<Vec<u8>>,
-    form: PrivateKeyForm,
-    number: usize,
-    label: &str,
-) -> Result<Item, ParseError> {
-    keys::spki_of_private_key(der, form)
-        .map(|spki| lone(spki, KeyOrigin::PrivateKey))
-        .map_err(|m| ParseError::at(number, format!("{label}: {m}")))
-}
-
 fn lone(spki: Vec<u8>, origin: KeyOrigin) -> Item {
-    Item::Key(LoneKey {
-        kind: KeyKind::of_spki_der(&spki),
-        spki,
-        origin,
-    })
+    Item::Key(
+        LoneKey {
+            kind: KeyKind::of_spki_der(&spki),
+            spki,
+            origin,
+        },
+        None,
+    )
+}
+
+fn csr_item(csr: keys::Csr) -> Item {
+    match lone(
+        csr.spki,
+        KeyOrigin::Csr {
+            subject: csr.subject,
+        },
+    ) {
+        Item::Key(key, _) => Item::Key(key, csr.note),
+        _ => unreachable!("lone() always builds Item::Key"),
+    }
 }
 
 /// Decides what a list of PEM items amounts to.
@@ -262,12 +256,29 @@ fn combine(items: Vec<Item>, had_private_key: bool) -> Result<Parsed, ParseError
     let mut certs = Vec::new();
     let mut keys: Vec<(usize, LoneKey)> = Vec::new();
     let mut notes = Vec::new();
+    let mut broken = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         match item {
             Item::Cert(c) => certs.push(c),
-            Item::Key(k) => keys.push((i + 1, k)),
+            Item::Key(k, note) => {
+                notes.extend(note);
+                keys.push((i + 1, k));
+            }
             Item::Ignored(note) => notes.push(note),
+            Item::Broken(need, e) => broken.push((need, e)),
         }
+    }
+    // A broken key block is harmless beside certificates, which are all that is used then.
+    let fatal = |need: Need| need != Need::Key || certs.is_empty();
+    if let Some((_, e)) = broken.iter().find(|(need, _)| fatal(*need)) {
+        return Err(e.clone());
+    }
+    for (_, e) in broken {
+        let number = e.block.unwrap_or(0);
+        notes.push(format!(
+            "PEM block {number} ignored: {}; only the certificates are used",
+            e.message
+        ));
     }
     if notes.len() > MAX_NOTES {
         let more = notes.len() - MAX_NOTES;
@@ -275,30 +286,59 @@ fn combine(items: Vec<Item>, had_private_key: bool) -> Result<Parsed, ParseError
         notes.push(format!("{more} more PEM blocks ignored"));
     }
     if !certs.is_empty() {
-        if certs.len() > MAX_CHAIN_LEN {
-            return Err(ParseError::whole(format!(
-                "{} certificates; at most {MAX_CHAIN_LEN} are accepted in one chain",
-                certs.len()
-            )));
-        }
-        for (number, key) in &keys {
-            notes.push(match key.origin {
-                KeyOrigin::PrivateKey => format!(
-                    "PEM block {number} (private key) ignored: only the certificates are used, and key material is never printed"
-                ),
-                _ => format!("PEM block {number} ({}) ignored: the file holds certificates", key.origin.describe()),
-            });
-        }
-        return Ok(Parsed {
-            material: Material::Chain(certs),
-            notes,
-            had_private_key,
+        return chain_of(certs, &keys, notes, had_private_key);
+    }
+    key_of(keys, notes, had_private_key)
+}
+
+fn chain_of(
+    certs: Vec<Certificate>,
+    keys: &[(usize, LoneKey)],
+    mut notes: Vec<String>,
+    had_private_key: bool,
+) -> Result<Parsed, ParseError> {
+    if certs.len() > MAX_CHAIN_LEN {
+        return Err(ParseError::whole(format!(
+            "{} certificates; at most {MAX_CHAIN_LEN} are accepted in one chain",
+            certs.len()
+        )));
+    }
+    for (number, key) in keys {
+        notes.push(match key.origin {
+            KeyOrigin::PrivateKey => format!(
+                "PEM block {number} (private key) ignored: only the certificates are used, and key material is never printed"
+            ),
+            _ => format!(
+                "PEM block {number} ({}) ignored: the file holds certificates",
+                key.origin.describe()
+            ),
         });
     }
+    Ok(Parsed {
+        material: Material::Chain(certs),
+        notes,
+        had_private_key,
+    })
+}
+
+fn key_of(
+    keys: Vec<(usize, LoneKey)>,
+    notes: Vec<String>,
+    had_private_key: bool,
+) -> Result<Parsed, ParseError> {
     let Some((_, first)) = keys.first() else {
+        if let Some(encrypted) = notes.iter().find(|n| n.contains(") skipped: ")) {
+            return Err(ParseError::whole(format!(
+                "no certificate, CSR or key found: {encrypted}"
+            )));
+        }
         let found: Vec<&str> = notes
             .iter()
-            .filter_map(|n| n.split_once(" ignored").map(|(head, _)| head))
+            .filter_map(|n| {
+                n.split_once(" ignored")
+                    .or_else(|| n.split_once(" skipped"))
+                    .map(|(head, _)| head)
+            })
             .collect();
         return Err(ParseError::whole(if found.is_empty() {
             "no certificate, CSR or key found".to_string()
@@ -346,15 +386,15 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         Err(e) => e,
     };
     let found = |key: Item, private: bool| match key {
-        Item::Key(k) => Ok(Parsed {
+        Item::Key(k, note) => Ok(Parsed {
             material: Material::Key(k),
-            notes: vec![],
+            notes: note.into_iter().collect(),
             had_private_key: private,
         }),
         _ => unreachable!("lone() always builds Item::Key"),
     };
-    if let Ok((spki, subject)) = keys::csr(bytes) {
-        return found(lone(spki, KeyOrigin::Csr { subject }), false);
+    if let Ok(csr) = keys::csr(bytes) {
+        return found(csr_item(csr), false);
     }
     if let Ok(spki) = keys::spki(bytes) {
         return found(lone(spki, KeyOrigin::PublicKey), false);
@@ -364,9 +404,15 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         PrivateKeyForm::Pkcs8,
         PrivateKeyForm::RsaPkcs1,
         PrivateKeyForm::EcSec1,
+        PrivateKeyForm::DsaTraditional,
     ] {
-        if let Ok(spki) = keys::spki_of_private_key(&secret, form) {
-            return found(lone(spki, KeyOrigin::PrivateKey), true);
+        match keys::spki_of_private_key(&secret, form) {
+            Ok(spki) => return found(lone(spki, KeyOrigin::PrivateKey), true),
+            // A PKCS#8 key of an algorithm daneguard cannot derive from says so.
+            Err(m) if form == PrivateKeyForm::Pkcs8 && !m.starts_with("not a valid") => {
+                return Err(ParseError::whole(format!("DER private key: {m}")));
+            }
+            Err(_) => {}
         }
     }
     Err(ParseError::whole(format!(

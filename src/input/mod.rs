@@ -6,6 +6,7 @@ pub mod chains;
 pub mod keys;
 pub mod letsencrypt;
 pub mod material;
+pub(crate) mod pem;
 pub mod zonefile;
 
 use std::fs::File;

@@ -1,0 +1,219 @@
+//! Real-world PEM that openssl or certtool read: byte-order marks, indentation, prose
+//! around blocks, CRLF, legacy labels and legacy encrypted keys (issue 13). Every
+//! expected digest comes from openssl at test time.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{openssl_tlsa, run, sh, td};
+
+const HOST: &str = "mx.example.com";
+const OWNER: &str = "_25._tcp.mx.example.com.";
+
+/// The two default records of mx-p256, per openssl, without comments.
+fn p256_records() -> String {
+    let leaf = openssl_tlsa(&td("pki/mx-p256/cert.pem"), 1, 1);
+    let ca = openssl_tlsa(&td("pki/mx-p256/chain.pem"), 1, 1);
+    format!("{OWNER} IN TLSA 3 1 1 {leaf}\n{OWNER} IN TLSA 2 1 1 {ca}\n")
+}
+
+fn fullchain() -> String {
+    std::fs::read_to_string(td("pki/mx-p256/fullchain.pem")).expect("fixture")
+}
+
+/// Writes `bytes` as `name` in a new temporary directory (mode 0600).
+fn write(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    (dir, path)
+}
+
+fn generate(path: &Path) -> crate::util::Run {
+    let p = path.to_str().expect("UTF-8 path");
+    run(&["generate", "--no-comments", "--host", HOST, p])
+}
+
+/// The headline bug: a UTF-8 BOM made the leaf block unknown, so the CA's key came
+/// out as `3 1 1` with exit 0.
+#[test]
+fn byte_order_mark_before_fullchain_gives_the_leaf_key_not_the_ca_key() {
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(fullchain().as_bytes());
+    let (_d, path) = write("fullchain.pem", &bytes);
+    generate(&path).exact(0, &p256_records(), "");
+}
+
+#[test]
+fn indented_begin_line_does_not_drop_the_leaf() {
+    let text = fullchain().replacen("-----BEGIN", "   -----BEGIN", 1);
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    generate(&path).exact(0, &p256_records(), "");
+}
+
+#[test]
+fn prose_before_and_between_blocks_and_crlf_are_read() {
+    let text = format!("Bag Attributes\n    friendlyName: mx\n{}", fullchain())
+        .replace(
+            "-----END CERTIFICATE-----\n-----BEGIN",
+            "-----END CERTIFICATE-----\nsubject=whatever\n\n-----BEGIN",
+        )
+        .replace('\n', "\r\n");
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    generate(&path).exact(0, &p256_records(), "");
+}
+
+#[test]
+fn rfc7468_lax_whitespace_inside_the_base64_is_read() {
+    let text: String = fullchain()
+        .lines()
+        .map(|l| {
+            if l.starts_with("-----") {
+                format!("{l}\n")
+            } else {
+                format!(" {l}\t \n")
+            }
+        })
+        .collect();
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    generate(&path).exact(0, &p256_records(), "");
+}
+
+#[test]
+fn old_x509_certificate_label_is_read() {
+    let text = fullchain().replace(" CERTIFICATE-----", " X509 CERTIFICATE-----");
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    generate(&path).exact(0, &p256_records(), "");
+}
+
+#[test]
+fn old_new_certificate_request_label_is_read() {
+    let csr = std::fs::read_to_string(td("pki/forms/p256.csr")).expect("fixture");
+    let text = csr.replace(" CERTIFICATE REQUEST-----", " NEW CERTIFICATE REQUEST-----");
+    let (_d, path) = write("req.pem", text.as_bytes());
+    let leaf = openssl_tlsa(&td("pki/mx-p256/cert.pem"), 1, 1);
+    generate(&path).exact(0, &format!("{OWNER} IN TLSA 3 1 1 {leaf}\n"), "");
+}
+
+/// A Postfix-style combined file whose key is a legacy encrypted `RSA PRIVATE KEY`
+/// (Proc-Type/DEK-Info headers) was "corrupt base64"; the key is skipped, never decrypted.
+#[test]
+fn legacy_encrypted_key_in_a_combined_file_is_skipped_with_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("enc.key");
+    sh(&format!(
+        "openssl rsa -in testdata/pki/forms/rsa2048-pkcs1.key -aes128 -traditional -passout pass:secret -out '{}' 2>/dev/null",
+        key.display()
+    ));
+    let enc = std::fs::read_to_string(&key).expect("encrypted key");
+    assert!(enc.contains("Proc-Type: 4,ENCRYPTED"), "fixture: {enc}");
+    let (_d, path) = write("combined.pem", format!("{enc}{}", fullchain()).as_bytes());
+    let p = path.display();
+    generate(&path).exact(
+        0,
+        &p256_records(),
+        &format!("daneguard: note: {p}: PEM block 1 (RSA PRIVATE KEY) skipped: it is encrypted (Proc-Type/DEK-Info headers) and is never decrypted; give the certificate, the CSR or the public key\n"),
+    );
+    let (_d2, alone) = write("enc.key", enc.as_bytes());
+    generate(&alone).fails_with(&format!(
+        "daneguard: error: {}: no certificate, CSR or key found: PEM block 1 (RSA PRIVATE KEY) skipped: it is encrypted (Proc-Type/DEK-Info headers) and is never decrypted; give the certificate, the CSR or the public key",
+        alone.display()
+    ));
+}
+
+/// A key block that cannot be read was fatal although only the certificates are used.
+#[test]
+fn bogus_private_key_beside_a_chain_is_a_note_not_a_refusal() {
+    let text = format!(
+        "{}-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n",
+        fullchain()
+    );
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    let p = path.display();
+    generate(&path).exact(
+        0,
+        &p256_records(),
+        &format!("daneguard: note: {p}: PEM block 3 ignored: PRIVATE KEY: not a valid PKCS#8 private key; only the certificates are used\n"),
+    );
+}
+
+/// The same bogus block alone is all there is, so it is refused.
+#[test]
+fn bogus_private_key_alone_is_refused() {
+    let (_d, path) = write(
+        "key.pem",
+        b"-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n",
+    );
+    generate(&path).fails_with(&format!(
+        "daneguard: error: {}: PEM block 1: PRIVATE KEY: not a valid PKCS#8 private key",
+        path.display()
+    ));
+}
+
+/// A broken certificate block is never skipped: dropping it could change the leaf.
+#[test]
+fn corrupt_certificate_block_beside_good_ones_is_refused() {
+    let text = fullchain().replacen("MII", "MI*", 1);
+    let (_d, path) = write("fullchain.pem", text.as_bytes());
+    generate(&path).fails_with(&format!(
+        "daneguard: error: {}: PEM block 1: corrupt base64 in the CERTIFICATE block",
+        path.display()
+    ));
+}
+
+/// CSRs whose self-signature ring cannot check (RSA-PSS with openssl's default salt
+/// length, here) were refused although only their key is needed.
+#[test]
+fn csr_with_an_unconfirmed_self_signature_yields_its_key_with_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    sh(&format!(
+        "cd '{d}' && openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out k.pem 2>/dev/null && \
+         openssl req -new -key k.pem -subj /CN=mx.example.com -out r.csr && openssl req -in r.csr -verify -noout 2>/dev/null"
+    ));
+    let csr = dir.path().join("r.csr");
+    let expected = sh(&format!(
+        "openssl req -in '{}' -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \\n'",
+        csr.display()
+    ));
+    generate(&csr).exact(
+        0,
+        &format!("{OWNER} IN TLSA 3 1 1 {expected}\n"),
+        &format!(
+            "daneguard: note: {}: the CSR's self-signature (1.2.840.113549.1.1.10) could not be confirmed here; only its key is used (openssl req -verify checks it)\n",
+            csr.display()
+        ),
+    );
+}
+
+/// A CA certificate alone said it was one and then refused every `2 x x` record with
+/// "the input holds no CA certificate".
+#[test]
+fn ca_certificate_alone_gives_2_x_x_records_with_a_note() {
+    let ca = td("pki/mx-p256/chain.pem");
+    let data = openssl_tlsa(&ca, 1, 1);
+    let note = "daneguard: note: testdata/pki/mx-p256/chain.pem: O = daneguard tests, CN = daneguard Test ECDSA CA 1 is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own\n";
+    run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        HOST,
+        "--records",
+        "2 1 1",
+        "testdata/pki/mx-p256/chain.pem",
+    ])
+    .exact(0, &format!("{OWNER} IN TLSA 2 1 1 {data}\n"), note);
+    run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        HOST,
+        "testdata/pki/mx-p256/chain.pem",
+    ])
+    .exact(
+        0,
+        &format!("{OWNER} IN TLSA 3 1 1 {data}\n{OWNER} IN TLSA 2 1 1 {data}\n"),
+        note,
+    );
+}
