@@ -1,51 +1,51 @@
-//! `--trust-anchor FILE`: DNSKEY lines are trusted as they are; DS lines are matched
-//! against the zone's DNSKEY RRset (RFC 4034 §5), fetched through the same servers.
+//! `--trust-anchor FILE`: DNSKEY and DS lines, checked here and handed to libunbound,
+//! which matches DS anchors against the zone's DNSKEY RRset itself (RFC 4034 §5).
 
 use std::path::Path;
 use std::str::FromStr;
 
 use hickory_proto::dnssec::TrustAnchors;
 use hickory_proto::dnssec::rdata::{DNSSECRData, DS};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RData};
 use hickory_proto::serialize::txt::Parser;
-use hickory_resolver::Resolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
 use crate::error::{Error, Result};
 
 /// Largest trust-anchor file read.
 const MAX_ANCHOR_BYTES: u64 = 64 * 1024;
 
-/// Loads the anchors and the names of the zones they belong to.
-pub async fn load(
-    path: &Path,
-    servers: &[NameServerConfig],
-    opts: &ResolverOpts,
-) -> Result<(TrustAnchors, Vec<Name>)> {
+/// The IANA root key-signing keys as DS records (KSK-2017 and KSK-2024), from
+/// https://data.iana.org/root-anchors/root-anchors.xml.
+pub(crate) const ROOT_ANCHORS: &[&str] = &[
+    ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+    ". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+];
+
+/// Loads the anchors (one record per string, for libunbound) and the names of the
+/// zones they belong to.
+pub(crate) fn load(path: &Path) -> Result<(Vec<String>, Vec<Name>)> {
     let shown = path.display().to_string();
     let text = read(path).map_err(|m| Error::input(&shown, m))?;
     let (dnskey_text, ds_text) = split_entries(&text);
-    let mut anchors = if dnskey_text.trim().is_empty() {
-        TrustAnchors::empty()
-    } else {
+    if !dnskey_text.trim().is_empty() {
         TrustAnchors::from_str(&dnskey_text)
-            .map_err(|e| Error::input(&shown, format!("not a DNSKEY trust anchor: {e}")))?
-    };
+            .map_err(|e| Error::input(&shown, format!("not a DNSKEY trust anchor: {e}")))?;
+    }
     let mut zones = owner_names(&dnskey_text);
     let ds_records = parse_ds(&ds_text).map_err(|m| Error::input(&shown, m))?;
-    for (name, ds) in &ds_records {
-        let key = dnskey_for_ds(name, ds, servers, opts)
-            .await
-            .map_err(|m| Error::input(&shown, m))?;
-        anchors.insert_with_name(&key, name.into());
-        zones.push(name.clone());
-    }
+    zones.extend(ds_records.into_iter().map(|(name, _)| name));
     if zones.is_empty() {
         return Err(Error::input(&shown, "holds no DNSKEY or DS record"));
     }
+    zones.sort();
     zones.dedup();
-    Ok((anchors, zones))
+    let entries = dnskey_text
+        .lines()
+        .chain(ds_text.lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok((entries, zones))
 }
 
 fn read(path: &Path) -> std::result::Result<String, String> {
@@ -113,39 +113,6 @@ fn parse_ds(text: &str) -> std::result::Result<Vec<(Name, DS)>, String> {
         }
     }
     Ok(out)
-}
-
-/// Fetches the DNSKEY RRset of `name` (unvalidated) and returns the key the DS covers.
-async fn dnskey_for_ds(
-    name: &Name,
-    ds: &DS,
-    servers: &[NameServerConfig],
-    opts: &ResolverOpts,
-) -> std::result::Result<hickory_proto::dnssec::PublicKeyBuf, String> {
-    let mut plain = opts.clone();
-    plain.validate = false;
-    let resolver = Resolver::builder_with_config(
-        ResolverConfig::from_name_servers(servers.to_vec()),
-        TokioRuntimeProvider::default(),
-    )
-    .with_options(plain)
-    .build()
-    .map_err(|e| format!("cannot set up the resolver: {e}"))?;
-    let lookup = resolver
-        .lookup(name.clone(), RecordType::DNSKEY)
-        .await
-        .map_err(|e| format!("DS anchor for {name}: cannot fetch its DNSKEY records: {e}"))?;
-    for r in lookup.answers() {
-        if let RData::DNSSEC(DNSSECRData::DNSKEY(key)) = &r.data
-            && ds.covers(name, key).unwrap_or(false)
-        {
-            return Ok(key.public_key().clone());
-        }
-    }
-    Err(format!(
-        "DS anchor for {name} (key tag {}) matches none of the zone's DNSKEY records",
-        ds.key_tag()
-    ))
 }
 
 #[cfg(test)]
