@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod check;
+mod conformance;
 mod dnsserver;
 mod generate;
 mod interop;
