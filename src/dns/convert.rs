@@ -18,6 +18,8 @@ pub(crate) struct Outcome {
     pub covered: bool,
     /// The servers asked, for messages.
     pub servers: String,
+    /// What the servers did, asked plainly after libunbound gave up.
+    pub detail: Option<String>,
 }
 
 /// Converts a reply, keeping the records `pick` accepts.
@@ -30,7 +32,11 @@ pub(crate) fn answer<T>(
         Ok(r) => r,
         Err(Failure::Timeout) => {
             return Answer::Failed {
-                reason: format!("{} gave no answer before the time-out", out.servers),
+                reason: format!(
+                    "{} gave no answer before the time-out{}",
+                    out.servers,
+                    detail(out)
+                ),
             };
         }
         Err(Failure::Library(e)) => {
@@ -47,7 +53,7 @@ pub(crate) fn answer<T>(
     }
     if reply.rcode != 0 && reply.rcode != 3 {
         return Answer::Failed {
-            reason: failure_reason(reply, &out.servers),
+            reason: format!("{}{}", failure_reason(reply, &out.servers), detail(out)),
         };
     }
     let security = if reply.secure {
@@ -83,6 +89,13 @@ pub(crate) fn answer<T>(
         ttl: zone_ttl(&message.answers, rtype),
         security,
     }
+}
+
+fn detail(out: &Outcome) -> String {
+    out.detail
+        .as_deref()
+        .map(|d| format!(" (asked plainly, {d})"))
+        .unwrap_or_default()
 }
 
 /// SERVFAIL, REFUSED and the rest, said as what they are.

@@ -4,6 +4,7 @@
 
 mod anchors;
 mod convert;
+mod probe;
 mod unbound;
 
 use std::net::{IpAddr, SocketAddr};
@@ -45,8 +46,12 @@ struct Inner {
     /// Where the trust anchors sit: names below them can be secure or insecure.
     anchor_zones: Vec<Name>,
     servers: String,
+    /// The same servers, for the diagnosis of a failure.
+    addrs: Vec<SocketAddr>,
     /// Longest wait for one lookup, the chain of trust included.
     limit: Duration,
+    /// Time-out of one query (of the diagnosis).
+    timeout: Duration,
 }
 
 /// Most libunbound contexts (resolving threads) one `Dns` runs.
@@ -68,7 +73,11 @@ impl Dns {
     /// Sets up the validator with the trust anchors (the IANA root key unless
     /// `--trust-anchor` names a file). Nothing is asked yet.
     pub async fn new(config: &DnsConfig) -> Result<Dns> {
-        let (servers, shown) = forwarders(&config.servers)?;
+        let (addrs, shown) = forwarders(&config.servers)?;
+        let servers: Vec<String> = addrs
+            .iter()
+            .map(|a| format!("{}@{}", a.ip(), a.port()))
+            .collect();
         let (anchors, anchor_zones) = match &config.trust_anchor {
             Some(path) => anchors::load(path)?,
             None => (
@@ -96,7 +105,9 @@ impl Dns {
                 next: AtomicUsize::new(0),
                 anchor_zones,
                 servers: shown,
+                addrs,
                 limit: config.timeout * ATTEMPTS_PER_LOOKUP,
+                timeout: config.timeout,
             }),
         })
     }
@@ -110,10 +121,23 @@ impl Dns {
             .await;
         let covered =
             Name::from_ascii(name).is_ok_and(|n| inner.anchor_zones.iter().any(|z| z.zone_of(&n)));
+        // libunbound says SERVFAIL for whatever went wrong upstream: ask once more,
+        // plainly, to say what the servers did
+        let gave_up = match &result {
+            Ok(r) => r.rcode == 2 && !r.bogus,
+            Err(Failure::Timeout) => true,
+            Err(Failure::Library(_)) => false,
+        };
+        let detail = if gave_up {
+            Some(probe::diagnose(&inner.addrs, name, rtype, inner.timeout).await)
+        } else {
+            None
+        };
         Outcome {
             result,
             covered,
             servers: inner.servers.clone(),
+            detail,
         }
     }
 
@@ -124,11 +148,16 @@ impl Dns {
         for zone in &self.inner.anchor_zones {
             let out = self.ask(&zone.to_ascii(), RecordType::DNSKEY).await;
             let servers = &self.inner.servers;
+            let detail = out
+                .detail
+                .as_deref()
+                .map(|d| format!(" (asked plainly, {d})"))
+                .unwrap_or_default();
             let problem = match &out.result {
                 Ok(r) if r.secure => continue,
                 Err(Failure::Timeout) => {
                     return Err(Error::Lookup(format!(
-                        "{servers} did not answer (time-out); could not decide anything"
+                        "{servers} did not answer (time-out); could not decide anything{detail}"
                     )));
                 }
                 Ok(r) if r.bogus => format!(
@@ -136,8 +165,7 @@ impl Dns {
                     r.why_bogus.as_deref().unwrap_or("bogus").trim()
                 ),
                 Ok(r) if r.rcode != 0 => {
-                    let code = hickory_proto::op::ResponseCode::from_low(r.rcode);
-                    format!("could not be fetched: {servers} answered {code}")
+                    format!("could not be fetched: no usable answer from {servers}{detail}")
                 }
                 Ok(_) => "are not signed".to_string(),
                 Err(Failure::Library(e)) => format!("could not be fetched: {e}"),
@@ -227,7 +255,7 @@ pub fn fqdn(name: &str) -> String {
 
 /// `IP@PORT` forwarders and how to name them in messages. Without `--resolver`, the
 /// name servers of /etc/resolv.conf, read here (never handed to libunbound to read).
-fn forwarders(servers: &[SocketAddr]) -> Result<(Vec<String>, String)> {
+fn forwarders(servers: &[SocketAddr]) -> Result<(Vec<SocketAddr>, String)> {
     let (list, shown) = if servers.is_empty() {
         let list = system_servers()?;
         let shown = list.iter().map(ToString::to_string).collect::<Vec<_>>();
@@ -239,11 +267,7 @@ fn forwarders(servers: &[SocketAddr]) -> Result<(Vec<String>, String)> {
             format!("the resolver {}", shown.join(", ")),
         )
     };
-    let fwd = list
-        .iter()
-        .map(|a| format!("{}@{}", a.ip(), a.port()))
-        .collect();
-    Ok((fwd, shown))
+    Ok((list, shown))
 }
 
 /// Longest /etc/resolv.conf read.

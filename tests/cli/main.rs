@@ -5,6 +5,7 @@ mod check;
 mod conformance;
 mod dnsserver;
 mod generate;
+mod hostile_dns;
 mod interop;
 mod live;
 mod man;
