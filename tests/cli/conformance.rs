@@ -246,4 +246,52 @@ fn conformance_table_agrees_with_the_rfcs_unbound_and_delv() {
         cases.len(),
         failures.join("\n")
     );
+    zone_ttl_not_cache_ttl(&env, lab.dir.path());
+}
+
+/// Through Unbound, whose cache has counted the TLSA RRset's TTL down since the table
+/// asked for it, daneguard still reports the zone's TTL (the RRSIG's original TTL).
+fn zone_ttl_not_cache_ttl(env: &HashMap<String, String>, dir: &Path) {
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let port = &env["UNBOUND_PORT"];
+    let out = Command::new("kdig")
+        .args([
+            "+time=3",
+            "+retry=0",
+            "@127.0.0.1",
+            "-p",
+            port,
+            "+noall",
+            "+answer",
+        ])
+        .args(["TLSA", "_25._tcp.h.r.conf"])
+        .output()
+        .expect("kdig");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let cached: u32 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no TTL in {text}"));
+    assert!(
+        cached < 300,
+        "Unbound's cache should have counted down: {text}"
+    );
+    let list = dir.join("ttl-host.txt");
+    std::fs::write(&list, "h.r.conf\n").expect("write host list");
+    let resolver = format!("127.0.0.1:{port}");
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        &env["TRUST_ANCHOR"],
+        "--from",
+        &list.display().to_string(),
+    ]);
+    let doc: CheckDoc = serde_json::from_str(&r.stdout).expect("JSON");
+    let tlsa = doc.hosts[0].lookups.tlsa.as_ref().expect("TLSA lookup");
+    assert_eq!(tlsa.ttl, Some(300), "{tlsa:?} (Unbound's cache: {cached})");
 }
