@@ -247,6 +247,41 @@ fn conformance_table_agrees_with_the_rfcs_unbound_and_delv() {
         failures.join("\n")
     );
     zone_ttl_not_cache_ttl(&env, lab.dir.path());
+    ksk_only_anchor(&env, lab.dir.path());
+}
+
+/// A trust anchor for a child zone with a KSK/ZSK split that names only a KSK: the
+/// DNSKEY RRset validates from it, then the ZSK-signed data (RFC 4035 §5.2).
+fn ksk_only_anchor(env: &HashMap<String, String>, dir: &Path) {
+    let anchor = std::fs::read_to_string(&env["KSK_ONLY_ANCHOR"]).expect("anchor");
+    assert_eq!(anchor.lines().count(), 1, "{anchor}");
+    assert!(anchor.contains(" 257 3 13 "), "{anchor}");
+    let list = dir.join("ksk-host.txt");
+    std::fs::write(&list, "h.rollk.conf\nh.r.conf\n").expect("write host list");
+    let resolver = format!("127.0.0.1:{}", env["KNOT_PORT"]);
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        &env["KSK_ONLY_ANCHOR"],
+        "--from",
+        &list.display().to_string(),
+    ]);
+    let doc: CheckDoc = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"));
+    let status = |i: usize| {
+        let t = doc.hosts[i].lookups.tlsa.as_ref().expect("TLSA lookup");
+        (t.result.clone(), t.dnssec.clone())
+    };
+    assert_eq!(status(0), ("found".into(), Some("secure".into())), "{r:?}");
+    // outside the anchor's zone nothing can be decided
+    assert_eq!(
+        status(1),
+        ("found".into(), Some("indeterminate".into())),
+        "{r:?}"
+    );
 }
 
 /// Through Unbound, whose cache has counted the TLSA RRset's TTL down since the table

@@ -482,6 +482,7 @@ cmd_start() {
     knotd -c "$LAB/knot/knot.conf" -d </dev/null >"$LAB/knot/knotd.out" 2>&1 || die "knotd failed"
     unbound -c "$LAB/unbound/unbound.conf" </dev/null >"$LAB/unbound/unbound.out" 2>&1 ||
         { cat "$LAB/unbound/unbound.out" >&2; die "unbound failed"; }
+    grep -v '^;' "$(kd rollk)/$(cat "$LAB/rollk.old").key" >"$LAB/rollk-ksk.dnskey"
     local deadline=$((SECONDS + START_TIMEOUT)) out
     while :; do
         out=$(kdig +time=1 +retry=0 @127.0.0.1 -p "$UNBOUND_PORT" +dnssec A h.r.conf 2>&1 || true)
@@ -495,6 +496,9 @@ cmd_start() {
     {
         printf 'KNOT_PORT=%s\nUNBOUND_PORT=%s\n' "$KNOT_PORT" "$UNBOUND_PORT"
         printf 'TRUST_ANCHOR=%s\nDELV_ANCHOR=%s\n' "$LAB/anchor.dnskey" "$LAB/delv-anchor.conf"
+        # a trust anchor for rollk. alone that lists one of its two KSKs only (the
+        # ZSK signs the data): validation must start from the KSK
+        printf 'KSK_ONLY_ANCHOR=%s\n' "$LAB/rollk-ksk.dnskey"
     } >"$LAB/conf.env"
     trap - EXIT
     log "up in $((SECONDS - t0))s: knot 127.0.0.1:$KNOT_PORT, unbound 127.0.0.1:$UNBOUND_PORT"
