@@ -1,55 +1,60 @@
-//! `--trust-anchor FILE`: DNSKEY lines are trusted as they are; DS lines are matched
-//! against the zone's DNSKEY RRset (RFC 4034 §5), fetched through the same servers.
+//! `--trust-anchor FILE`: DNSKEY and DS lines, checked here and handed to libunbound,
+//! which matches DS anchors against the zone's DNSKEY RRset itself (RFC 4034 §5).
 
 use std::path::Path;
 use std::str::FromStr;
 
 use hickory_proto::dnssec::TrustAnchors;
 use hickory_proto::dnssec::rdata::{DNSSECRData, DS};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RData};
 use hickory_proto::serialize::txt::Parser;
-use hickory_resolver::Resolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
 use crate::error::{Error, Result};
 
 /// Largest trust-anchor file read.
 const MAX_ANCHOR_BYTES: u64 = 64 * 1024;
 
-/// Loads the anchors and the names of the zones they belong to.
-pub async fn load(
-    path: &Path,
-    servers: &[NameServerConfig],
-    opts: &ResolverOpts,
-) -> Result<(TrustAnchors, Vec<Name>)> {
+/// The IANA root key-signing keys as DS records (KSK-2017 and KSK-2024), from
+/// https://data.iana.org/root-anchors/root-anchors.xml.
+pub(crate) const ROOT_ANCHORS: &[&str] = &[
+    ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+    ". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+];
+
+/// Loads the anchors (one record per string, for libunbound) and the names of the
+/// zones they belong to.
+pub(crate) fn load(path: &Path) -> Result<(Vec<String>, Vec<Name>)> {
     let shown = path.display().to_string();
     let text = read(path).map_err(|m| Error::input(&shown, m))?;
     let parsed = parse(&text).map_err(|m| Error::input(&shown, m))?;
-    let mut anchors = parsed.dnskeys;
     let mut zones = parsed.dnskey_zones;
-    for (name, ds) in &parsed.ds {
-        let key = dnskey_for_ds(name, ds, servers, opts)
-            .await
-            .map_err(|m| Error::input(&shown, m))?;
-        anchors.insert_with_name(&key, name.into());
-        zones.push(name.clone());
-    }
+    zones.extend(parsed.ds.into_iter().map(|(name, _)| name));
+    zones.sort();
     zones.dedup();
-    Ok((anchors, zones))
+    let entries = parsed
+        .dnskey_text
+        .lines()
+        .chain(parsed.ds_text.lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok((entries, zones))
 }
 
 /// The DNSKEY and DS records of an anchor file.
 struct Parsed {
-    dnskeys: TrustAnchors,
+    dnskey_text: String,
+    ds_text: String,
+    /// How many DNSKEY records hickory's trust-anchor parser read.
+    dnskeys: usize,
     dnskey_zones: Vec<Name>,
     ds: Vec<(Name, DS)>,
 }
 
-/// Reads the DNSKEY and DS records with hickory's zone-file parser. Entries of other
-/// types (the RRSIGs of `kdig +dnssec` output, a SOA …) are dropped first, so that no
-/// type the parser may not know can fail the file; TTL and class may be left out, as
-/// in Debian's `/usr/share/dns/root.ds`.
+/// Checks the DNSKEY and DS records with hickory's parsers. Entries of other types (the
+/// RRSIGs of `kdig +dnssec` output, a SOA …) are dropped first, so that no type the
+/// parser may not know can fail the file; TTL and class may be left out, as in Debian's
+/// `/usr/share/dns/root.ds`.
 fn parse(text: &str) -> std::result::Result<Parsed, String> {
     let (dnskey_text, ds_text) = anchor_entries(text);
     if dnskey_text.is_empty() && ds_text.is_empty() {
@@ -58,15 +63,19 @@ fn parse(text: &str) -> std::result::Result<Parsed, String> {
     // hickory's zone parser refuses DNSKEY records (it expects them to be made by a
     // signer); its trust-anchor parser reads them.
     let dnskeys = if dnskey_text.is_empty() {
-        TrustAnchors::empty()
+        0
     } else {
         TrustAnchors::from_str(&dnskey_text)
             .map_err(|e| format!("not a DNSKEY trust anchor: {e}"))?
+            .len()
     };
+    let ds = parse_ds(&ds_text)?;
     Ok(Parsed {
         dnskeys,
         dnskey_zones: owner_names(&dnskey_text),
-        ds: parse_ds(&ds_text)?,
+        ds,
+        dnskey_text,
+        ds_text,
     })
 }
 
@@ -162,39 +171,6 @@ fn entry_type<'a>(tokens: &[&'a str]) -> Option<(usize, &'a str)> {
         .map(|(i, t)| (i, *t))
 }
 
-/// Fetches the DNSKEY RRset of `name` (unvalidated) and returns the key the DS covers.
-async fn dnskey_for_ds(
-    name: &Name,
-    ds: &DS,
-    servers: &[NameServerConfig],
-    opts: &ResolverOpts,
-) -> std::result::Result<hickory_proto::dnssec::PublicKeyBuf, String> {
-    let mut plain = opts.clone();
-    plain.validate = false;
-    let resolver = Resolver::builder_with_config(
-        ResolverConfig::from_name_servers(servers.to_vec()),
-        TokioRuntimeProvider::default(),
-    )
-    .with_options(plain)
-    .build()
-    .map_err(|e| format!("cannot set up the resolver: {e}"))?;
-    let lookup = resolver
-        .lookup(name.clone(), RecordType::DNSKEY)
-        .await
-        .map_err(|e| format!("DS anchor for {name}: cannot fetch its DNSKEY records: {e}"))?;
-    for r in lookup.answers() {
-        if let RData::DNSSEC(DNSSECRData::DNSKEY(key)) = &r.data
-            && ds.covers(name, key).unwrap_or(false)
-        {
-            return Ok(key.public_key().clone());
-        }
-    }
-    Err(format!(
-        "DS anchor for {name} (key tag {}) matches none of the zone's DNSKEY records",
-        ds.key_tag()
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +211,7 @@ mod tests {
                 .iter()
                 .any(|(n, ds)| n.is_root() && ds.key_tag() == 20326)
         );
-        assert!(parsed.dnskeys.is_empty() && parsed.dnskey_zones.is_empty());
+        assert!(parsed.dnskeys == 0 && parsed.dnskey_zones.is_empty());
     }
 
     #[test]
@@ -244,7 +220,7 @@ mod tests {
             "/usr/share/dns/root.key (Debian package dns-root-data, installed by .ci/test)",
         );
         let parsed = parse(&text).unwrap();
-        assert!(parsed.dnskeys.len() >= 2);
+        assert!(parsed.dnskeys >= 2);
         assert!(parsed.dnskey_zones.iter().all(|n| n.is_root()));
     }
 
@@ -261,7 +237,7 @@ mod tests {
              example. IN SOA a. b. 1 2 3 4 5\n"
         );
         let parsed = parse(&text).unwrap();
-        assert_eq!(parsed.dnskeys.len(), 1, "root keys");
+        assert_eq!(parsed.dnskeys, 1, "root keys");
         assert_eq!(parsed.dnskey_zones.len(), 2);
         assert_eq!(parsed.ds.len(), 1);
     }

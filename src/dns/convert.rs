@@ -1,117 +1,178 @@
-//! hickory lookup results → [`Answer`], folding per-record DNSSEC proofs into one status.
+//! libunbound replies → [`Answer`]: records picked from the answer packet, the zone's
+//! TTL from the RRSIG, and a status from Unbound's verdict.
 
-use hickory_proto::dnssec::Proof;
-use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{RData, Record, RecordType};
-use hickory_resolver::lookup::Lookup;
-use hickory_resolver::net::{DnsError, NetError, NoRecords};
+use hickory_proto::dnssec::rdata::DNSSECRData;
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+use super::unbound::{Failure, Reply};
 use crate::lookup::{Answer, Security};
 
-/// One status for a set of records: bogus beats indeterminate beats insecure beats
-/// secure; an empty set is indeterminate (RFC 4035 §4.3).
-pub fn security_of<'r>(records: impl IntoIterator<Item = &'r Record>) -> Security {
-    let mut worst: Option<Security> = None;
-    for r in records
-        .into_iter()
-        .filter(|r| r.record_type() != RecordType::RRSIG)
-    {
-        let s = match r.proof {
-            Proof::Secure => Security::Secure,
-            Proof::Insecure => Security::Insecure,
-            Proof::Bogus => Security::Bogus,
-            _ => Security::Indeterminate,
-        };
-        worst = Some(match worst {
-            None => s,
-            Some(w) => rank_worse(w, s),
-        });
-    }
-    worst.unwrap_or(Security::Indeterminate)
+/// Largest number of records of the asked type taken from one answer.
+pub(crate) const MAX_RECORDS: usize = 1000;
+
+/// What one question came back with, before the records are picked.
+pub(crate) struct Outcome {
+    pub result: Result<Reply, Failure>,
+    /// Whether a trust anchor covers the name (otherwise nothing can be secure).
+    pub covered: bool,
+    /// The servers asked, for messages.
+    pub servers: String,
+    /// What the servers did, asked plainly after libunbound gave up.
+    pub detail: Option<String>,
 }
 
-fn rank_worse(a: Security, b: Security) -> Security {
-    let rank = |s: Security| match s {
+/// Converts a reply, keeping the records `pick` accepts.
+pub(crate) fn answer<T>(
+    out: &Outcome,
+    rtype: RecordType,
+    pick: impl Fn(&RData) -> Option<T>,
+) -> Answer<T> {
+    let reply = match &out.result {
+        Ok(r) => r,
+        Err(Failure::Timeout) => {
+            return Answer::Failed {
+                reason: format!(
+                    "{} gave no answer before the time-out{}",
+                    out.servers,
+                    detail(out)
+                ),
+            };
+        }
+        Err(Failure::Library(e)) => {
+            return Answer::Failed {
+                reason: format!("the lookup failed: {e}"),
+            };
+        }
+    };
+    if reply.bogus {
+        let why = reply.why_bogus.as_deref().unwrap_or("validation failure");
+        return Answer::Bogus {
+            reason: why.trim().to_string(),
+        };
+    }
+    if reply.rcode != 0 && reply.rcode != 3 {
+        return Answer::Failed {
+            reason: format!("{}{}", failure_reason(reply, &out.servers), detail(out)),
+        };
+    }
+    let security = if reply.secure {
+        Security::Secure
+    } else if out.covered {
+        Security::Insecure
+    } else {
+        Security::Indeterminate
+    };
+    if reply.nxdomain {
+        return Answer::NxDomain { security };
+    }
+    if !reply.havedata {
+        return Answer::NoData { security };
+    }
+    let Ok(message) = Message::from_vec(&reply.packet) else {
+        return Answer::Failed {
+            reason: "libunbound returned an answer that does not parse".to_string(),
+        };
+    };
+    let wanted: Vec<&Record> = message
+        .answers
+        .iter()
+        .filter(|r| r.record_type() == rtype)
+        .take(MAX_RECORDS)
+        .collect();
+    if wanted.is_empty() {
+        return Answer::NoData { security };
+    }
+    let records = wanted.iter().filter_map(|r| pick(&r.data)).collect();
+    Answer::Found {
+        records,
+        ttl: zone_ttl(&message.answers, rtype),
+        security,
+    }
+}
+
+fn detail(out: &Outcome) -> String {
+    out.detail
+        .as_deref()
+        .map(|d| format!(" (asked plainly, {d})"))
+        .unwrap_or_default()
+}
+
+/// SERVFAIL, REFUSED and the rest, said as what they are.
+fn failure_reason(reply: &Reply, servers: &str) -> String {
+    let code = hickory_proto::op::ResponseCode::from_low(reply.rcode);
+    let detail = reply
+        .why_bogus
+        .as_deref()
+        .map(|w| format!(" ({})", w.trim()))
+        .unwrap_or_default();
+    format!("no usable answer from {servers}: {code}{detail}")
+}
+
+/// The TTL the zone gives the RRset: the RRSIG's original TTL when signed (a cache
+/// upstream counts the received TTL down), else the TTL received.
+fn zone_ttl(answers: &[Record], rtype: RecordType) -> u32 {
+    let signed = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(sig)) if sig.input().type_covered == rtype => {
+                Some(sig.input().original_ttl)
+            }
+            _ => None,
+        })
+        .min();
+    signed.unwrap_or_else(|| {
+        answers
+            .iter()
+            .filter(|r| r.record_type() == rtype)
+            .map(|r| r.ttl)
+            .min()
+            .unwrap_or(0)
+    })
+}
+
+/// The end of the CNAME chain that starts at `qname`, as an ASCII name without the
+/// trailing dot; `None` when the name is no alias. Follows at most as many links as
+/// the answer holds, so a loop ends.
+pub(crate) fn cname_target(out: &Outcome, qname: &str) -> Option<String> {
+    let reply = out.result.as_ref().ok()?;
+    if reply.bogus {
+        return None;
+    }
+    let message = Message::from_vec(&reply.packet).ok()?;
+    let mut name = Name::from_ascii(qname).ok()?;
+    let mut moved = false;
+    for _ in 0..message.answers.len() {
+        let next = message.answers.iter().find_map(|r| match &r.data {
+            RData::CNAME(c) if r.name.eq_case(&name) || r.name == name => Some(c.0.clone()),
+            _ => None,
+        });
+        match next {
+            Some(n) => {
+                name = n;
+                moved = true;
+            }
+            None => break,
+        }
+    }
+    moved.then(|| name.to_ascii().trim_end_matches('.').to_string())
+}
+
+fn rank(s: Security) -> u8 {
+    match s {
         Security::Secure => 0,
         Security::Insecure => 1,
         Security::Indeterminate => 2,
         Security::Bogus => 3,
-    };
+    }
+}
+
+fn rank_worse(a: Security, b: Security) -> Security {
     if rank(b) > rank(a) { b } else { a }
 }
 
-/// Converts a lookup result, keeping the records `pick` accepts.
-pub fn answer<T>(
-    res: Result<Lookup, NetError>,
-    rtype: RecordType,
-    pick: impl Fn(&RData) -> Option<T>,
-) -> Answer<T> {
-    match res {
-        Ok(lookup) => {
-            let answers = lookup.answers();
-            let wanted: Vec<&Record> = answers.iter().filter(|r| r.record_type() == rtype).collect();
-            let security = security_of(answers.iter());
-            if wanted.is_empty() {
-                return Answer::NoData { security };
-            }
-            let ttl = wanted.iter().map(|r| r.ttl).min().unwrap_or(0);
-            let records = wanted.iter().filter_map(|r| pick(&r.data)).collect();
-            Answer::Found { records, ttl, security }
-        }
-        Err(NetError::Dns(DnsError::NoRecordsFound(no))) => no_records(&no),
-        Err(NetError::Dns(DnsError::Nsec { response, proof, .. })) => {
-            let security = match proof {
-                Proof::Secure => Security::Secure,
-                Proof::Insecure => Security::Insecure,
-                Proof::Bogus => Security::Bogus,
-                _ => Security::Indeterminate,
-            };
-            if response.response_code == ResponseCode::NXDomain {
-                Answer::NxDomain { security }
-            } else {
-                Answer::NoData { security }
-            }
-        }
-        Err(NetError::Dns(DnsError::DnssecBogus)) => Answer::Bogus {
-            reason: "DNSSEC validation failed (bad or expired signature, or a broken chain of trust)".to_string(),
-        },
-        Err(NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail))) => Answer::Failed {
-            reason: "the resolver answered SERVFAIL (from a validating resolver this often means the answer is bogus)".to_string(),
-        },
-        Err(NetError::Dns(DnsError::ResponseCode(code))) => Answer::Failed {
-            reason: format!("the resolver answered {code}"),
-        },
-        Err(NetError::Timeout) => Answer::Failed { reason: "no answer before the time-out".to_string() },
-        Err(NetError::NoConnections) => Answer::Failed {
-            reason: "could not connect to any resolver".to_string(),
-        },
-        Err(e) => Answer::Failed { reason: e.to_string() },
-    }
-}
-
-fn no_records<T>(no: &NoRecords) -> Answer<T> {
-    let security = match &no.authorities {
-        Some(auth) if !auth.is_empty() => security_of(auth.iter()),
-        _ => Security::Indeterminate,
-    };
-    if no.response_code == ResponseCode::NXDomain {
-        Answer::NxDomain { security }
-    } else {
-        Answer::NoData { security }
-    }
-}
-
-/// The last CNAME target in an answer, as an ASCII name without trailing dot.
-pub fn cname_target(res: &Result<Lookup, NetError>) -> Option<String> {
-    let lookup = res.as_ref().ok()?;
-    lookup.answers().iter().rev().find_map(|r| match &r.data {
-        RData::CNAME(c) => Some(c.0.to_ascii().trim_end_matches('.').to_string()),
-        _ => None,
-    })
-}
-
 /// A and AAAA answers as one: records together, the worse status, failures first.
-pub fn merge<T>(a: Answer<T>, b: Answer<T>) -> Answer<T> {
+pub(crate) fn merge<T>(a: Answer<T>, b: Answer<T>) -> Answer<T> {
     use Answer::*;
     match (a, b) {
         (Failed { reason }, _) | (_, Failed { reason }) => Failed { reason },

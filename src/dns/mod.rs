@@ -1,27 +1,26 @@
-//! The only code that talks to DNS: a validating hickory resolver with daneguard's own
-//! trust anchors, and lookups turned into [`Answer`]s with their DNSSEC status.
+//! The only code that talks to DNS: libunbound (Unbound's validator) forwarding to the
+//! configured resolvers with daneguard's own trust anchors, lookups turned into
+//! [`Answer`]s with their DNSSEC status.
 
 mod anchors;
 mod convert;
+mod probe;
+mod unbound;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hickory_proto::dnssec::TrustAnchors;
 use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_resolver::Resolver;
-use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
 use crate::error::{Error, Result};
 use crate::lookup::Answer;
 use crate::tlsa::{Params, Tlsa};
 
-pub use convert::security_of;
+use convert::Outcome;
+use unbound::{Context, Failure, Setup};
 
 /// How to reach DNS.
 #[derive(Debug, Clone)]
@@ -34,14 +33,33 @@ pub struct DnsConfig {
     pub timeout: Duration,
 }
 
-/// A validating resolver.
+/// A validating resolver: libunbound contexts (one per core, each with its own
+/// resolving thread and cache) that only ever forward to the configured servers.
 #[derive(Clone)]
 pub struct Dns {
-    resolver: Resolver<TokioRuntimeProvider>,
-    /// Where the trust anchors sit, for the DNSSEC pass-through check.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shards: Vec<Context>,
+    next: AtomicUsize,
+    /// Where the trust anchors sit: names below them can be secure or insecure.
     anchor_zones: Vec<Name>,
     servers: String,
+    /// The same servers, for the diagnosis of a failure.
+    addrs: Vec<SocketAddr>,
+    /// Longest wait for one lookup, the chain of trust included.
+    limit: Duration,
+    /// Time-out of one query (of the diagnosis).
+    timeout: Duration,
 }
+
+/// Most libunbound contexts (resolving threads) one `Dns` runs.
+const MAX_SHARDS: usize = 4;
+
+/// Lookup attempts one lookup may take at most (Unbound retries and fetches the
+/// DNSKEY and DS RRsets of the chain of trust within one lookup).
+const ATTEMPTS_PER_LOOKUP: u32 = 3;
 
 /// What the address lookups of a host found.
 #[derive(Debug, Clone)]
@@ -52,64 +70,108 @@ pub struct Addresses {
 }
 
 impl Dns {
-    /// Builds the resolver and loads the trust anchors (DS anchors are matched against
-    /// the zone's DNSKEY RRset fetched through the same servers).
+    /// Sets up the validator with the trust anchors (the IANA root key unless
+    /// `--trust-anchor` names a file). Nothing is asked yet.
     pub async fn new(config: &DnsConfig) -> Result<Dns> {
-        let (name_servers, servers) = name_servers(&config.servers)?;
-        let mut opts = ResolverOpts::default();
-        opts.timeout = config.timeout;
-        opts.attempts = 1;
-        opts.use_hosts_file = ResolveHosts::Never;
-        opts.edns0 = true;
+        let (addrs, shown) = forwarders(&config.servers)?;
+        let servers: Vec<String> = addrs
+            .iter()
+            .map(|a| format!("{}@{}", a.ip(), a.port()))
+            .collect();
         let (anchors, anchor_zones) = match &config.trust_anchor {
-            Some(path) => anchors::load(path, &name_servers, &opts).await?,
-            None => (TrustAnchors::default(), vec![Name::root()]),
+            Some(path) => anchors::load(path)?,
+            None => (
+                anchors::ROOT_ANCHORS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                vec![Name::root()],
+            ),
         };
-        opts.validate = true;
-        let resolver = Resolver::builder_with_config(
-            ResolverConfig::from_name_servers(name_servers),
-            TokioRuntimeProvider::default(),
-        )
-        .with_options(opts)
-        .with_trust_anchor(Arc::new(anchors))
-        .build()
-        .map_err(|e| Error::Lookup(format!("cannot set up the resolver: {e}")))?;
+        let options = options();
+        let setup = Setup {
+            options: &options,
+            forwarders: &servers,
+            anchors: &anchors,
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let shards = (0..cores.clamp(1, MAX_SHARDS))
+            .map(|_| Context::new(&setup))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Lookup(format!("cannot set up the validator: {e}")))?;
         Ok(Dns {
-            resolver,
-            anchor_zones,
-            servers,
+            inner: Arc::new(Inner {
+                shards,
+                next: AtomicUsize::new(0),
+                anchor_zones,
+                servers: shown,
+                addrs,
+                limit: config.timeout * ATTEMPTS_PER_LOOKUP,
+                timeout: config.timeout,
+            }),
         })
     }
 
-    /// Fails when the DNSKEY RRset of a trust-anchor zone does not validate through
-    /// the resolver: it strips DNSSEC data or the anchor is wrong, and then no status
-    /// can be decided (RFC 7672 §2.1 needs a DNSSEC-validating view).
+    /// Asks one question through the next shard.
+    async fn ask(&self, name: &str, rtype: RecordType) -> Outcome {
+        let inner = &self.inner;
+        let i = inner.next.fetch_add(1, Ordering::Relaxed) % inner.shards.len();
+        let result = inner.shards[i]
+            .resolve(name, u16::from(rtype), inner.limit)
+            .await;
+        let covered =
+            Name::from_ascii(name).is_ok_and(|n| inner.anchor_zones.iter().any(|z| z.zone_of(&n)));
+        // libunbound says SERVFAIL for whatever went wrong upstream: ask once more,
+        // plainly, to say what the servers did
+        let gave_up = match &result {
+            Ok(r) => r.rcode == 2 && !r.bogus,
+            Err(Failure::Timeout) => true,
+            Err(Failure::Library(_)) => false,
+        };
+        let detail = if gave_up {
+            Some(probe::diagnose(&inner.addrs, name, rtype, inner.timeout).await)
+        } else {
+            None
+        };
+        Outcome {
+            result,
+            covered,
+            servers: inner.servers.clone(),
+            detail,
+        }
+    }
+
+    /// Fails unless the DNSKEY RRset of every trust-anchor zone validates: otherwise
+    /// the resolver strips DNSSEC data or the anchor is wrong, and no status can be
+    /// decided (RFC 7672 §2.1 needs a DNSSEC-validating view).
     pub async fn ensure_dnssec_passes(&self) -> Result<()> {
-        for zone in &self.anchor_zones {
-            let res = self.resolver.lookup(zone.clone(), RecordType::DNSKEY).await;
-            let problem = match &res {
-                Ok(lookup) => {
-                    let answers = lookup.answers();
-                    let signed = answers.iter().any(|r| r.record_type() == RecordType::RRSIG);
-                    if signed && security_of(answers.iter()) == crate::lookup::Security::Secure {
-                        continue;
-                    }
-                    "without valid signatures"
-                }
-                Err(hickory_resolver::net::NetError::Timeout) => {
+        for zone in &self.inner.anchor_zones {
+            let out = self.ask(&zone.to_ascii(), RecordType::DNSKEY).await;
+            let servers = &self.inner.servers;
+            let detail = out
+                .detail
+                .as_deref()
+                .map(|d| format!(" (asked plainly, {d})"))
+                .unwrap_or_default();
+            let problem = match &out.result {
+                Ok(r) if r.secure => continue,
+                Err(Failure::Timeout) => {
                     return Err(Error::Lookup(format!(
-                        "{} did not answer (time-out); could not decide anything",
-                        self.servers
+                        "{servers} did not answer (time-out); could not decide anything{detail}"
                     )));
                 }
-                Err(hickory_resolver::net::NetError::Dns(
-                    hickory_resolver::net::DnsError::DnssecBogus,
-                )) => "without valid signatures",
-                Err(_) => "not at all",
+                Ok(r) if r.bogus => format!(
+                    "do not validate through {servers} ({}): it strips DNSSEC data, or the trust anchor does not match the zone",
+                    r.why_bogus.as_deref().unwrap_or("bogus").trim()
+                ),
+                Ok(r) if r.rcode != 0 => {
+                    format!("could not be fetched: no usable answer from {servers}{detail}")
+                }
+                Ok(_) => "are not signed".to_string(),
+                Err(Failure::Library(e)) => format!("could not be fetched: {e}"),
             };
             return Err(Error::Lookup(format!(
-                "{} returned the DNSKEY records of the trust anchor zone {zone} {problem}: it strips DNSSEC data, or the trust anchor does not match the zone; nothing can be decided. Use --resolver with a DNSSEC-aware resolver, or check --trust-anchor",
-                self.servers
+                "the DNSKEY records of the trust anchor zone {zone} {problem}; nothing can be decided. Use --resolver with a DNSSEC-aware resolver, or check --trust-anchor"
             )));
         }
         Ok(())
@@ -117,8 +179,8 @@ impl Dns {
 
     /// TLSA RRset at `owner` (fully qualified).
     pub async fn tlsa(&self, owner: &str) -> Answer<Tlsa> {
-        let res = self.resolver.lookup(owner, RecordType::TLSA).await;
-        convert::answer(res, RecordType::TLSA, |data| match data {
+        let out = self.ask(owner, RecordType::TLSA).await;
+        convert::answer(&out, RecordType::TLSA, |data| match data {
             RData::TLSA(t) => Some(Tlsa {
                 params: Params::new(t.cert_usage.into(), t.selector.into(), t.matching.into()),
                 data: t.cert_data.clone(),
@@ -129,8 +191,8 @@ impl Dns {
 
     /// MX RRset of a domain: `(preference, exchange)` with exchange fully qualified.
     pub async fn mx(&self, domain: &str) -> Answer<(u16, String)> {
-        let res = self.resolver.lookup(fqdn(domain), RecordType::MX).await;
-        convert::answer(res, RecordType::MX, |data| match data {
+        let out = self.ask(&fqdn(domain), RecordType::MX).await;
+        convert::answer(&out, RecordType::MX, |data| match data {
             RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
             _ => None,
         })
@@ -140,17 +202,18 @@ impl Dns {
     pub async fn addresses(&self, host: &str) -> Addresses {
         let name = fqdn(host);
         let (a, aaaa) = tokio::join!(
-            self.resolver.lookup(name.clone(), RecordType::A),
-            self.resolver.lookup(name, RecordType::AAAA)
+            self.ask(&name, RecordType::A),
+            self.ask(&name, RecordType::AAAA)
         );
-        let canonical = convert::cname_target(&a).or_else(|| convert::cname_target(&aaaa));
+        let canonical =
+            convert::cname_target(&a, &name).or_else(|| convert::cname_target(&aaaa, &name));
         let pick = |data: &RData| match data {
             RData::A(a) => Some(IpAddr::V4(a.0)),
             RData::AAAA(a) => Some(IpAddr::V6(a.0)),
             _ => None,
         };
-        let a = convert::answer(a, RecordType::A, pick);
-        let aaaa = convert::answer(aaaa, RecordType::AAAA, pick);
+        let a = convert::answer(&a, RecordType::A, pick);
+        let aaaa = convert::answer(&aaaa, RecordType::AAAA, pick);
         Addresses {
             answer: convert::merge(a, aaaa),
             canonical,
@@ -158,45 +221,114 @@ impl Dns {
     }
 }
 
+/// libunbound settings: validate here, never ask anything but the forwarders, keep
+/// the validator's reasons, and stay quiet.
+fn options() -> Vec<(&'static str, String)> {
+    [
+        ("do-not-query-localhost:", "no".to_string()),
+        // errinf (the reason in why_bogus) is only collected from level 2 on
+        ("val-log-level:", "2".to_string()),
+        ("log-servfail:", "yes".to_string()),
+        ("logfile:", "/dev/null".to_string()),
+        ("use-syslog:", "no".to_string()),
+        ("verbosity:", "0".to_string()),
+        // no _ta-XXXX signalling queries, no root sentinel names
+        ("trust-anchor-signaling:", "no".to_string()),
+        ("root-key-sentinel:", "no".to_string()),
+        ("prefetch:", "no".to_string()),
+        // records in the order the server sent them, so output is repeatable
+        ("rrset-roundrobin:", "no".to_string()),
+        ("prefetch-key:", "no".to_string()),
+        ("edns-buffer-size:", "1232".to_string()),
+        // Unbound answers the special-use test. itself (RFC 6761); the configured
+        // resolver decides instead, as it does for every other name
+        ("local-zone:", "test. transparent".to_string()),
+    ]
+    .into_iter()
+    .collect()
+}
+
 /// `name.` with exactly one trailing dot.
 pub fn fqdn(name: &str) -> String {
     format!("{}.", name.trim_end_matches('.'))
 }
 
-fn name_servers(servers: &[SocketAddr]) -> Result<(Vec<NameServerConfig>, String)> {
-    if servers.is_empty() {
-        let (config, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+/// `IP@PORT` forwarders and how to name them in messages. Without `--resolver`, the
+/// name servers of /etc/resolv.conf, read here (never handed to libunbound to read).
+fn forwarders(servers: &[SocketAddr]) -> Result<(Vec<SocketAddr>, String)> {
+    let (list, shown) = if servers.is_empty() {
+        let list = system_servers()?;
+        let shown = list.iter().map(ToString::to_string).collect::<Vec<_>>();
+        (list, format!("the system resolver ({})", shown.join(", ")))
+    } else {
+        let shown = servers.iter().map(ToString::to_string).collect::<Vec<_>>();
+        (
+            servers.to_vec(),
+            format!("the resolver {}", shown.join(", ")),
+        )
+    };
+    Ok((list, shown))
+}
+
+/// Longest /etc/resolv.conf read.
+const MAX_RESOLV_CONF: u64 = 64 * 1024;
+
+fn system_servers() -> Result<Vec<SocketAddr>> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open("/etc/resolv.conf")
+        .and_then(|f| f.take(MAX_RESOLV_CONF).read_to_string(&mut text))
+        .map_err(|e| {
             Error::Lookup(format!(
-                "cannot read the system's resolver configuration: {e}; use --resolver"
+                "cannot read the system's resolver configuration /etc/resolv.conf: {e}; use --resolver"
             ))
         })?;
-        let list = config.name_servers().to_vec();
-        if list.is_empty() {
-            return Err(Error::Lookup(
-                "the system has no resolver configured; use --resolver".to_string(),
-            ));
-        }
-        let shown = list
-            .iter()
-            .map(|n| n.ip.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Ok((list, format!("the system resolver ({shown})")));
+    let list = resolv_conf_servers(&text);
+    if list.is_empty() {
+        return Err(Error::Lookup(
+            "the system has no resolver configured in /etc/resolv.conf; use --resolver".to_string(),
+        ));
     }
-    let list = servers
-        .iter()
-        .map(|addr| {
-            let mut udp = ConnectionConfig::udp();
-            udp.port = addr.port();
-            let mut tcp = ConnectionConfig::tcp();
-            tcp.port = addr.port();
-            NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+    Ok(list)
+}
+
+/// `nameserver` lines of resolv.conf(5); a scoped IPv6 address (`fe80::1%eth0`) is
+/// left out, libunbound cannot forward to it.
+fn resolv_conf_servers(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next()? == "nameserver").then(|| words.next())?
         })
-        .collect();
-    let shown = servers
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    Ok((list, format!("the resolver {shown}")))
+        .filter_map(|w| w.parse::<IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lead wraps `Dns` in a trait whose futures may move between threads.
+    #[allow(dead_code)]
+    fn lookups_are_send(dns: &Dns) {
+        fn send<T: Send>(_: T) {}
+        send(dns.tlsa("x."));
+        send(dns.mx("x"));
+        send(dns.addresses("x"));
+        send(dns.ensure_dnssec_passes());
+    }
+
+    #[test]
+    fn resolv_conf_nameserver_lines() {
+        let text = "# c\nsearch example\nnameserver 192.0.2.1\nnameserver ::1\nnameserver fe80::1%eth0\noptions edns0\n";
+        let got = resolv_conf_servers(text);
+        assert_eq!(
+            got,
+            vec![
+                "192.0.2.1:53".parse::<SocketAddr>().unwrap(),
+                "[::1]:53".parse().unwrap()
+            ]
+        );
+    }
 }

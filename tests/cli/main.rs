@@ -2,9 +2,11 @@
 
 mod bad_input;
 mod check;
+mod conformance;
 mod dnsserver;
 mod generate;
 mod input_forms;
+mod hostile_dns;
 mod interop;
 mod key_forms;
 mod live;

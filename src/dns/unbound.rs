@@ -1,0 +1,335 @@
+//! libunbound (the library behind the Unbound resolver) through the handful of C
+//! functions daneguard needs, behind a safe, async wrapper. Validation is Unbound's own.
+
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+#[repr(C)]
+struct UbCtx {
+    _private: [u8; 0],
+}
+
+/// `struct ub_result` of unbound.h (stable since libunbound 1.4).
+#[repr(C)]
+struct UbResult {
+    qname: *mut c_char,
+    qtype: c_int,
+    qclass: c_int,
+    data: *mut *mut c_char,
+    len: *mut c_int,
+    canonname: *mut c_char,
+    rcode: c_int,
+    answer_packet: *mut c_void,
+    answer_len: c_int,
+    havedata: c_int,
+    nxdomain: c_int,
+    secure: c_int,
+    bogus: c_int,
+    why_bogus: *mut c_char,
+    was_ratelimited: c_int,
+    ttl: c_int,
+}
+
+type UbCallback = extern "C" fn(*mut c_void, c_int, *mut UbResult);
+
+#[link(name = "unbound")]
+unsafe extern "C" {
+    fn ub_ctx_create() -> *mut UbCtx;
+    fn ub_ctx_delete(ctx: *mut UbCtx);
+    fn ub_ctx_set_option(ctx: *mut UbCtx, opt: *const c_char, val: *const c_char) -> c_int;
+    fn ub_ctx_set_fwd(ctx: *mut UbCtx, addr: *const c_char) -> c_int;
+    fn ub_ctx_add_ta(ctx: *mut UbCtx, ta: *const c_char) -> c_int;
+    fn ub_ctx_async(ctx: *mut UbCtx, dothread: c_int) -> c_int;
+    fn ub_fd(ctx: *mut UbCtx) -> c_int;
+    fn ub_process(ctx: *mut UbCtx) -> c_int;
+    fn ub_resolve_async(
+        ctx: *mut UbCtx,
+        name: *const c_char,
+        rrtype: c_int,
+        rrclass: c_int,
+        mydata: *mut c_void,
+        callback: UbCallback,
+        async_id: *mut c_int,
+    ) -> c_int;
+    fn ub_cancel(ctx: *mut UbCtx, async_id: c_int) -> c_int;
+    fn ub_resolve_free(result: *mut UbResult);
+    fn ub_strerror(err: c_int) -> *const c_char;
+}
+
+/// What libunbound concluded for one question, copied out of its `ub_result`.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub rcode: u8,
+    pub havedata: bool,
+    pub nxdomain: bool,
+    pub secure: bool,
+    pub bogus: bool,
+    pub why_bogus: Option<String>,
+    /// The answer as a DNS message (with the RRSIGs), parsed by the caller.
+    pub packet: Vec<u8>,
+}
+
+/// Why a lookup produced no [`Reply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// libunbound's own error (`ub_strerror`).
+    Library(String),
+    /// No answer before the deadline.
+    Timeout,
+}
+
+fn strerror(code: c_int) -> String {
+    // SAFETY: ub_strerror returns a pointer to a static NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(ub_strerror(code)) };
+    text.to_string_lossy().into_owned()
+}
+
+/// The raw context pointer, shared with the thread that delivers results. libunbound
+/// guards a context with its own locks, so it may be used from several threads.
+#[derive(Clone, Copy)]
+struct CtxPtr(NonNull<UbCtx>);
+// SAFETY: see above; the pointer stays valid until `Context` is dropped, after the
+// delivering thread has been joined.
+unsafe impl Send for CtxPtr {}
+unsafe impl Sync for CtxPtr {}
+
+/// A configured libunbound context in asynchronous mode (its own resolving thread)
+/// plus a thread that hands finished answers to the waiting futures.
+pub(crate) struct Context {
+    ctx: CtxPtr,
+    stop: Arc<AtomicBool>,
+    deliverer: Option<JoinHandle<()>>,
+}
+
+/// How to set up a context.
+pub(crate) struct Setup<'a> {
+    /// `name:` / value pairs for `ub_ctx_set_option`.
+    pub options: &'a [(&'a str, String)],
+    /// `IP@PORT` forwarders; the only servers the context ever contacts.
+    pub forwarders: &'a [String],
+    /// Trust anchors, one DS or DNSKEY record per string.
+    pub anchors: &'a [String],
+}
+
+impl Context {
+    pub fn new(setup: &Setup<'_>) -> Result<Context, String> {
+        // SAFETY: ub_ctx_create has no preconditions; NULL means out of memory.
+        let raw = NonNull::new(unsafe { ub_ctx_create() })
+            .ok_or_else(|| "cannot create a libunbound context".to_string())?;
+        let mut context = Context {
+            ctx: CtxPtr(raw),
+            stop: Arc::new(AtomicBool::new(false)),
+            deliverer: None,
+        };
+        context.configure(setup)?;
+        let fd = context.call(|c| unsafe { ub_fd(c) });
+        if fd < 0 {
+            return Err("libunbound has no result pipe".to_string());
+        }
+        let (ctx, stop) = (context.ctx, Arc::clone(&context.stop));
+        let thread = std::thread::Builder::new()
+            .name("daneguard-unbound".into())
+            .spawn(move || deliver(ctx, fd, &stop))
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+        context.deliverer = Some(thread);
+        Ok(context)
+    }
+
+    fn call<R>(&self, f: impl FnOnce(*mut UbCtx) -> R) -> R {
+        f(self.ctx.0.as_ptr())
+    }
+
+    fn configure(&mut self, setup: &Setup<'_>) -> Result<(), String> {
+        let check = |what: &str, code: c_int| {
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(format!("libunbound refused {what}: {}", strerror(code)))
+            }
+        };
+        for (opt, val) in setup.options {
+            let (o, v) = (cstring(opt)?, cstring(val)?);
+            check(
+                opt,
+                self.call(|c| unsafe { ub_ctx_set_option(c, o.as_ptr(), v.as_ptr()) }),
+            )?;
+        }
+        for fwd in setup.forwarders {
+            let f = cstring(fwd)?;
+            check(
+                &format!("the resolver {fwd}"),
+                self.call(|c| unsafe { ub_ctx_set_fwd(c, f.as_ptr()) }),
+            )?;
+        }
+        for ta in setup.anchors {
+            let t = cstring(ta)?;
+            check(
+                &format!("the trust anchor '{ta}'"),
+                self.call(|c| unsafe { ub_ctx_add_ta(c, t.as_ptr()) }),
+            )?;
+        }
+        // 1: a thread inside libunbound resolves; results come back through ub_fd.
+        check(
+            "asynchronous mode",
+            self.call(|c| unsafe { ub_ctx_async(c, 1) }),
+        )
+    }
+
+    /// Resolves and validates `name` (fully qualified) of type `rrtype`, class IN,
+    /// waiting at most `limit`.
+    pub async fn resolve(
+        &self,
+        name: &str,
+        rrtype: u16,
+        limit: Duration,
+    ) -> Result<Reply, Failure> {
+        let (mut pending, rx) = self.submit(name, rrtype)?;
+        let result = tokio::time::timeout(limit, rx).await;
+        pending.done = result.is_ok();
+        match result {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => Err(Failure::Library("the query was dropped".to_string())),
+            Err(_) => Err(Failure::Timeout),
+        }
+    }
+
+    /// Hands the question to libunbound; the callback will answer through the channel.
+    fn submit(
+        &self,
+        name: &str,
+        rrtype: u16,
+    ) -> Result<(Pending, oneshot::Receiver<Reply>), Failure> {
+        let qname = cstring(name).map_err(Failure::Library)?;
+        let (tx, rx) = oneshot::channel::<Reply>();
+        let slot = Box::into_raw(Box::new(tx)).cast::<c_void>();
+        let mut id: c_int = 0;
+        let code = self.call(|c| unsafe {
+            ub_resolve_async(
+                c,
+                qname.as_ptr(),
+                c_int::from(rrtype),
+                1,
+                slot,
+                on_result,
+                &mut id,
+            )
+        });
+        if code != 0 {
+            // SAFETY: the query was not accepted, so the callback never owns `slot`.
+            drop(unsafe { Box::from_raw(slot.cast::<oneshot::Sender<Reply>>()) });
+            return Err(Failure::Library(strerror(code)));
+        }
+        let pending = Pending {
+            ctx: self.ctx,
+            id,
+            slot: slot as usize,
+            done: false,
+        };
+        Ok((pending, rx))
+    }
+}
+
+/// A query in flight: cancelled if its future goes away before the answer.
+struct Pending {
+    ctx: CtxPtr,
+    id: c_int,
+    /// The boxed sender, as an address so that the future stays `Send`.
+    slot: usize,
+    done: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // A successful ub_cancel guarantees the callback will not run, so the sender
+        // is ours to free; otherwise the callback has it (or already freed it).
+        if unsafe { ub_cancel(self.ctx.0.as_ptr(), self.id) } == 0 {
+            drop(unsafe { Box::from_raw(self.slot as *mut oneshot::Sender<Reply>) });
+        }
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.deliverer.take() {
+            let _ = t.join();
+        }
+        // SAFETY: no other thread uses the pointer any more.
+        unsafe { ub_ctx_delete(self.ctx.0.as_ptr()) };
+    }
+}
+
+fn cstring(text: &str) -> Result<CString, String> {
+    CString::new(text).map_err(|_| format!("'{}' contains a NUL byte", text.escape_debug()))
+}
+
+/// Waits for the result pipe and lets libunbound run the callbacks, until stopped.
+fn deliver(ctx: CtxPtr, fd: c_int, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // A short wait so that a stop request is noticed soon.
+        let n = unsafe { libc::poll(&mut p, 1, 50) };
+        if n > 0 && unsafe { ub_process(ctx.0.as_ptr()) } != 0 {
+            return;
+        }
+    }
+}
+
+/// libunbound's callback: copies the result out and wakes the waiting future.
+extern "C" fn on_result(mydata: *mut c_void, err: c_int, result: *mut UbResult) {
+    // SAFETY: `mydata` is the sender boxed in `resolve`; this callback runs at most once.
+    let tx = unsafe { Box::from_raw(mydata.cast::<oneshot::Sender<Reply>>()) };
+    if err != 0 || result.is_null() {
+        let reply = Reply {
+            rcode: 2,
+            havedata: false,
+            nxdomain: false,
+            secure: false,
+            bogus: false,
+            why_bogus: Some(strerror(err)),
+            packet: Vec::new(),
+        };
+        let _ = tx.send(reply);
+        return;
+    }
+    // SAFETY: libunbound hands over a valid result that we must free.
+    let reply = unsafe { copy_result(&*result) };
+    unsafe { ub_resolve_free(result) };
+    let _ = tx.send(reply);
+}
+
+/// # Safety
+/// `r` must be a result from libunbound, not yet freed.
+unsafe fn copy_result(r: &UbResult) -> Reply {
+    let text = |p: *mut c_char| {
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    };
+    let packet = match usize::try_from(r.answer_len) {
+        Ok(n) if n > 0 && !r.answer_packet.is_null() => {
+            unsafe { std::slice::from_raw_parts(r.answer_packet.cast::<u8>(), n) }.to_vec()
+        }
+        _ => Vec::new(),
+    };
+    Reply {
+        rcode: u8::try_from(r.rcode).unwrap_or(2),
+        havedata: r.havedata != 0,
+        nxdomain: r.nxdomain != 0,
+        secure: r.secure != 0,
+        bogus: r.bogus != 0,
+        why_bogus: text(r.why_bogus),
+        packet,
+    }
+}
