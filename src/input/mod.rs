@@ -2,6 +2,7 @@
 //! lineage directories (`/etc/letsencrypt/live/NAME/` → `fullchain.pem`).
 
 pub mod certbot;
+pub mod config;
 pub mod keys;
 pub mod letsencrypt;
 pub mod material;
