@@ -1,5 +1,6 @@
 //! Integration tests: run the built `daneguard` binary and check exact output and exit status.
 
+mod acme;
 mod bad_input;
 mod check;
 mod deploy;
