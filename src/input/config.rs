@@ -330,6 +330,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_contrib_parses() {
+        let text = include_str!("../../contrib/daneguard.toml.example");
+        let c = parsed(text).unwrap();
+        let mx = c.certificate("mx.example.com").unwrap();
+        assert_eq!(mx.ports, vec![25, 465, 587]);
+        assert_eq!(
+            mx.reload.as_deref(),
+            Some("systemctl reload postfix dovecot")
+        );
+    }
+
+    #[test]
     fn names_stay_plain() {
         assert!(check_name("mx.example.com").is_ok());
         assert!(check_name("mx_1-b").is_ok());
