@@ -9,6 +9,7 @@ mod generate;
 mod interop;
 mod live;
 mod man;
+mod prediction;
 mod renew;
 mod tlsserver;
 mod util;
