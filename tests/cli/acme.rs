@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::deploy::presented;
 use crate::dnsserver::{self, TestDns};
 use crate::util::{openssl_tlsa, run_with};
 
@@ -233,35 +234,6 @@ fn lifecycle(client: &dyn Client, site: &Site) {
         "{r:?}"
     );
     assert_eq!(presented(&site.target()), second);
-}
-
-/// What an openssl TLS server started now on `path` presents (`3 1 1` data).
-fn presented(path: &Path) -> String {
-    let port = free_port();
-    let mut server = Command::new("openssl")
-        .args(["s_server", "-quiet", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(path)
-        .arg("-key")
-        .arg(path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut got = String::new();
-    for _ in 0..50 {
-        std::thread::sleep(Duration::from_millis(100));
-        let out = Command::new("sh").arg("-c").arg(format!("openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \\n'")).output().unwrap();
-        got = String::from_utf8(out.stdout).unwrap();
-        if got.len() == 64 {
-            break;
-        }
-    }
-    let _ = server.kill();
-    let _ = server.wait();
-    got
 }
 
 fn daneguard() -> &'static str {
