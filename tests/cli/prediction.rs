@@ -119,6 +119,22 @@ fn an_unknown_issuer_with_only_2_1_1_cover_is_a_warning_not_keeps_working() {
         "{r:?}"
     );
     assert!(r.stdout.contains("warn issuer-unknown"), "{r:?}");
+    let records = td("renewal/p256-ee-ta.records").display().to_string();
+    let json = run(&[
+        "renew-check",
+        "mx.example.com",
+        "--current",
+        &live,
+        "--records",
+        &records,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        json.stdout
+            .contains("\"survives\": true,\n      \"uncertain\": true,"),
+        "{json:?}"
+    );
     assert!(
         run(&[
             "renew-check",

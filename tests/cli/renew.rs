@@ -39,6 +39,7 @@ pub struct RenewHostDoc {
     pub publish: Vec<String>,
     pub wait_seconds: Option<u64>,
     pub survives: bool,
+    uncertain: bool,
     pub verdict: String,
 }
 
