@@ -384,32 +384,7 @@ fn predicted_next(
         .iter()
         .filter(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role != Role::Unusable)
         .collect();
-    if let Some(switch) = &p.ca_switch {
-        out.push(Finding::new(
-            Code::CaSwitch,
-            format!("the renewal configuration switches the CA ({switch}): the next certificate has other intermediates, so 2 x x records for the current ones stop matching"),
-        ));
-    }
-    if p.new_key && !ee.is_empty() {
-        let text = match &p.key_type_change {
-            Some(change) => format!(
-                "certbot makes a new key at renewal because key_type changes ({change}): every 3 x x record stops matching; publish the new key's 3 1 1 first, or rely on 2 1 1 records covering every issuer"
-            ),
-            None => format!(
-                "certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name {} --reuse-key', or rely on 2 1 1 records covering every issuer",
-                p.cert_name
-            ),
-        };
-        out.push(Finding::with(
-            Code::KeyChanges,
-            if survives {
-                Severity::Warn
-            } else {
-                Severity::Fail
-            },
-            text,
-        ));
-    }
+    switch_findings(p, !ee.is_empty(), survives, out);
     let ta: Vec<&RecordRole> = records
         .iter()
         .filter(|r| r.tlsa.params.usage == Usage::DANE_TA && r.role != Role::Unusable)
@@ -477,6 +452,36 @@ fn predicted_next(
         }
     }
     finish_prediction(survives, out);
+}
+
+/// A change of CA, and a new key (with why) when 3 x x records are published.
+fn switch_findings(p: &Prediction<'_>, has_ee: bool, survives: bool, out: &mut Vec<Finding>) {
+    if let Some(switch) = &p.ca_switch {
+        out.push(Finding::new(
+            Code::CaSwitch,
+            format!("the renewal configuration switches the CA ({switch}): the next certificate has other intermediates, so 2 x x records for the current ones stop matching"),
+        ));
+    }
+    if p.new_key && has_ee {
+        let text = match &p.key_type_change {
+            Some(change) => format!(
+                "certbot makes a new key at renewal because key_type changes ({change}): every 3 x x record stops matching; publish the new key's 3 1 1 first, or rely on 2 1 1 records covering every issuer"
+            ),
+            None => format!(
+                "certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name {} --reuse-key', or rely on 2 1 1 records covering every issuer",
+                p.cert_name
+            ),
+        };
+        out.push(Finding::with(
+            Code::KeyChanges,
+            if survives {
+                Severity::Warn
+            } else {
+                Severity::Fail
+            },
+            text,
+        ));
+    }
 }
 
 /// 2 x x records whose only match is an intermediate that no longer issues.
