@@ -77,6 +77,14 @@ fn stage_if_configured(
     else {
         return Ok(None);
     };
+    if args.common.zone.is_some() || args.common.records.is_some() || !args.hosts.is_empty() {
+        // Staging decides from DNS and the [[certificate]]'s hosts, never from files.
+        return Err(Error::Usage(format!(
+            "{}: --host, --zone and --records do not apply when a [[certificate]] stages this lineage; set hosts in {}",
+            escape(&lineage.display().to_string()),
+            escape(&config_name)
+        )));
+    }
     let setup = crate::commands::deploy::Setup::with(
         config,
         config_name,

@@ -603,6 +603,19 @@ fn certbot_hook_with_a_configured_lineage_stages() {
     // Without RENEWED_LINEAGE the hook stages nothing.
     let r = lab.run(&["certbot-hook"], Some(&dns), &[]);
     r.code(2);
+    // Offline record sources cannot decide a deployment.
+    let records = td("renewal/p256-ee.records").display().to_string();
+    let r = lab.run(
+        &["certbot-hook", "--records", &records],
+        Some(&dns),
+        &[("RENEWED_LINEAGE", &lineage)],
+    );
+    r.code(2);
+    assert!(
+        r.stderr
+            .contains("--host, --zone and --records do not apply"),
+        "{r:?}"
+    );
 }
 
 #[test]
