@@ -26,6 +26,9 @@ pub enum Command {
     RenewCheck(RenewCheckArgs),
     CertbotHook(CertbotHookArgs),
     Zone(ZoneArgs),
+    Stage(StageArgs),
+    Deploy(DeployArgs),
+    Config(ConfigArgs),
     Completions(CompletionsArgs),
 }
 
@@ -308,18 +311,31 @@ pub enum RenewFormat {
     Json,
 }
 
-/// certbot deploy hook: stop a renewal that would break DANE.
+/// certbot deploy hook: stage the renewed certificate, or check it.
 ///
-/// Reads RENEWED_LINEAGE and RENEWED_DOMAINS as certbot sets them for deploy hooks,
-/// checks the new chain against the published TLSA records of the renewed domains (or
-/// --host), and exits 1 with the records to publish when DANE would break. Run it
-/// before the command that reloads the mail server, e.g.
-/// 'daneguard certbot-hook && systemctl reload postfix'.
+/// Reads RENEWED_LINEAGE (and RENEWED_DOMAINS) as certbot sets them for deploy hooks.
+/// When the configuration has a [[certificate]] for the lineage (its 'lineage', or its
+/// name equal to the lineage's), the new fullchain.pem and privkey.pem are staged
+/// exactly as 'daneguard stage NAME' does: the mail server reads daneguard's file, which
+/// changes only once the matching TLSA records are published long enough. Without one,
+/// it only checks the new chain against the published records and exits 1 with the
+/// records to publish: certbot has already switched live/NAME by then, so a server that
+/// reads those files serves the new certificate anyway ('&& systemctl reload' does not
+/// prevent that).
 #[derive(Debug, Args)]
 pub struct CertbotHookArgs {
     /// Hosts to check instead of RENEWED_DOMAINS (repeatable).
     #[arg(long = "host", value_name = "HOST")]
     pub hosts: Vec<String>,
+
+    /// Configuration file (default: /etc/daneguard/daneguard.toml, if it exists). When
+    /// a [[certificate]] names this lineage, the renewal is staged as by 'stage'.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// State directory (default: state_dir from the configuration, else /var/lib/daneguard).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<String>,
 
     #[command(flatten)]
     pub common: RenewArgs,
@@ -376,6 +392,101 @@ pub enum ZoneFormat {
     Json,
     /// GitHub Actions workflow commands (::error file=…,line=…::…).
     Github,
+}
+
+/// Stage a new certificate and deploy it only when DNS publishes a matching TLSA record.
+///
+/// Called by an ACME client's hook with the new chain and key. Copies them into the
+/// state directory, compares them with the published TLSA records exactly as
+/// renew-check does, and deploys at once (writes the combined key+chain file of the
+/// [[certificate]], then runs its reload command) when a usable, DNSSEC-secure record
+/// matching the new chain has been seen for at least 2 × its TTL. Otherwise the
+/// certificate stays staged, the server keeps the deployed file, the records to publish
+/// are printed, and the exit status is 1; 'daneguard deploy' (a timer) finishes the job.
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples (hook recipes for certbot, acme.sh, dehydrated and lego are in the README):\n  daneguard stage mx --chain /etc/letsencrypt/live/mx.example.com/fullchain.pem --key /etc/letsencrypt/live/mx.example.com/privkey.pem\n  acme.sh --install-cert -d mx.example.com --reloadcmd 'daneguard stage mx --chain \"$CERT_FULLCHAIN_PATH\" --key \"$CERT_KEY_PATH\"'"
+)]
+pub struct StageArgs {
+    /// The [[certificate]] name in the configuration.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The new full chain, leaf first (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub chain: String,
+
+    /// The new private key (default: the key in the --chain file).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+
+    #[command(flatten)]
+    pub common: DeployCommonArgs,
+}
+
+/// Deploy staged certificates whose TLSA records have been published long enough.
+///
+/// For each staged certificate (or each NAME): looks the TLSA records up with DNSSEC
+/// validation, records when each was first seen (a record that disappears starts
+/// again), and deploys when a record matching the staged chain has been seen for at
+/// least 2 × TTL. After a deployment it prints the records that match nothing deployed
+/// any more, and keeps the previous file for --rollback. Meant for a systemd timer
+/// (contrib/daneguard-deploy.timer). Exit 1 when a staged certificate has no matching
+/// record yet; waiting for the 2 × TTL clock is not an error.
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  daneguard deploy\n  daneguard deploy mx\n  daneguard deploy --rollback mx"
+)]
+pub struct DeployArgs {
+    /// Certificates to consider (default: every [[certificate]]).
+    #[arg(value_name = "NAME", conflicts_with = "rollback")]
+    pub names: Vec<String>,
+
+    /// Put the previously deployed file of NAME back (no DNS check), then reload.
+    #[arg(long, value_name = "NAME")]
+    pub rollback: Option<String>,
+
+    #[command(flatten)]
+    pub common: DeployCommonArgs,
+}
+
+/// Options shared by `stage` and `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployCommonArgs {
+    /// Configuration file.
+    #[arg(long, value_name = "FILE", default_value = crate::input::config::DEFAULT_PATH)]
+    pub config: String,
+
+    /// State directory (default: state_dir from the configuration, else /var/lib/daneguard).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<String>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    /// Warn when a leaf certificate expires within this many days.
+    #[arg(long, value_name = "N", default_value_t = 14)]
+    pub days: u32,
+}
+
+/// Work with the configuration file.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the configuration file: syntax, unknown keys, names, paths.
+    Check(ConfigCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// Configuration file.
+    #[arg(long, value_name = "FILE", default_value = crate::input::config::DEFAULT_PATH)]
+    pub config: String,
 }
 
 /// Print shell completions.

@@ -125,6 +125,8 @@ codes! {
         "2 x x records pin intermediates that no longer issue (Let's Encrypt R10-R14, E5-E9)";
     IssuerUnknown = "issuer-unknown", Warn,
         "the issuing CA is not one daneguard knows: the next issuer cannot be predicted";
+    CaSwitch = "ca-switch", Warn,
+        "the renewal configuration names another CA than the one that issued the current certificate: its intermediates change";
     EeCertRecord = "ee-cert-record", Warn,
         "a 3 0 x record pins the whole leaf certificate, which changes at every renewal even with the same key; use 3 1 1";
     WaitTtl = "wait-ttl", Info,

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod dane;
+pub mod deploy;
 pub mod dns;
 pub mod env;
 pub mod error;
@@ -46,6 +47,9 @@ where
         Command::RenewCheck(a) => commands::renew::execute(a, env),
         Command::CertbotHook(a) => commands::certbot_hook::execute(a, env),
         Command::Zone(a) => commands::zone::execute(a, env),
+        Command::Stage(a) => commands::stage::execute(a, env),
+        Command::Deploy(a) => commands::deploy::execute(a, env),
+        Command::Config(a) => commands::config::execute(a, env),
         Command::Completions(a) => commands::completions::execute(a, env),
     };
     match result {

@@ -1,4 +1,5 @@
-//! `daneguard certbot-hook`: certbot deploy hook that stops a renewal breaking DANE.
+//! `daneguard certbot-hook`: certbot deploy hook. With a `[[certificate]]` for the
+//! lineage it is a thin wrapper over `stage`; without one it only checks the renewal.
 
 use std::path::Path;
 
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::input;
 use crate::input::certbot::Lineage;
+use crate::input::config;
 use crate::owner::Host;
 use crate::render::diag;
 use crate::sanitize::escape;
@@ -18,6 +20,9 @@ pub fn execute(args: &CertbotHookArgs, env: &mut Env<'_>) -> Result<ExitStatus> 
         Error::Usage("RENEWED_LINEAGE is not set: run this as a certbot deploy hook (see 'daneguard certbot-hook --help')".into())
     })?;
     let lineage_dir = Path::new(&lineage_dir).to_path_buf();
+    if let Some(status) = stage_if_configured(args, &lineage_dir, env)? {
+        return Ok(status);
+    }
     let shown = lineage_dir.display().to_string();
     let next = input::load(&shown, env)?;
     let current = previous_chain(&lineage_dir, env)?;
@@ -30,7 +35,7 @@ pub fn execute(args: &CertbotHookArgs, env: &mut Env<'_>) -> Result<ExitStatus> 
         &lineage_dir,
         args.common.letsencrypt_dir.as_deref().map(Path::new),
     );
-    renew::run(
+    let status = renew::run(
         &args.common,
         Job {
             hosts,
@@ -39,7 +44,69 @@ pub fn execute(args: &CertbotHookArgs, env: &mut Env<'_>) -> Result<ExitStatus> 
             next: Some(next),
         },
         env,
-    )
+    )?;
+    if status == ExitStatus::Findings {
+        not_protected(&lineage_dir, env);
+    }
+    Ok(status)
+}
+
+/// Stages the lineage's new files when the configuration has a `[[certificate]]` for it
+/// (its `lineage`, or its name equal to the lineage's name).
+fn stage_if_configured(
+    args: &CertbotHookArgs,
+    lineage: &Path,
+    env: &mut Env<'_>,
+) -> Result<Option<ExitStatus>> {
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None if Path::new(config::DEFAULT_PATH).exists() => config::DEFAULT_PATH.to_string(),
+        None => return Ok(None),
+    };
+    let (config, config_name) = crate::commands::deploy::load_config(&path, env)?;
+    let same = |l: &Path| match (std::fs::canonicalize(l), std::fs::canonicalize(lineage)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => l == lineage,
+    };
+    let base = lineage.file_name().and_then(|n| n.to_str());
+    let Some(name) = config
+        .certificates
+        .iter()
+        .find(|c| c.lineage.as_deref().is_some_and(same) || Some(c.name.as_str()) == base)
+        .map(|c| c.name.clone())
+    else {
+        return Ok(None);
+    };
+    if args.common.zone.is_some() || args.common.records.is_some() || !args.hosts.is_empty() {
+        // Staging decides from DNS and the [[certificate]]'s hosts, never from files.
+        return Err(Error::Usage(format!(
+            "{}: --host, --zone and --records do not apply when a [[certificate]] stages this lineage; set hosts in {}",
+            escape(&lineage.display().to_string()),
+            escape(&config_name)
+        )));
+    }
+    let setup = crate::commands::deploy::Setup::with(
+        config,
+        config_name,
+        args.state_dir.as_deref(),
+        &args.common.dns,
+        args.common.findings.days,
+    )?;
+    let chain = lineage.join("fullchain.pem").display().to_string();
+    let key = lineage.join("privkey.pem").display().to_string();
+    crate::commands::stage::stage(&setup, &name, &chain, Some(&key), env).map(Some)
+}
+
+/// Without a `[[certificate]]` nothing is staged: certbot has already repointed the
+/// lineage, and a server reading it switches at its next process start.
+fn not_protected(lineage: &Path, env: &mut Env<'_>) {
+    diag::warning(
+        env,
+        &format!(
+            "{}: no [[certificate]] stages this lineage, so this is a check only: a server that reads certbot's files serves the new certificate from its next process start, reload or not (see 'Safe renewals' in the README)",
+            escape(&lineage.display().to_string())
+        ),
+    );
 }
 
 /// The chain before this renewal: `archive/NAME/fullchain{N-1}.pem` next to the file

@@ -13,8 +13,11 @@ use crate::input::zonefile::{self, Zone};
 pub mod certbot_hook;
 pub mod check;
 pub mod completions;
+pub mod config;
+pub mod deploy;
 pub mod generate;
 pub mod renew;
+pub mod stage;
 pub mod zone;
 
 /// The values in first-seen order, without repeats.

@@ -11,7 +11,7 @@ use crate::env::{Env, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{Code, Finding, Verdict};
-use crate::input::certbot::{self, Lineage};
+use crate::input::certbot::{self, AcmeCa, Lineage};
 use crate::input::letsencrypt::{Hierarchy, Status};
 use crate::input::material::Material;
 use crate::input::zonefile::{self, Zone};
@@ -141,7 +141,12 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
         None => Hierarchy::builtin(),
     };
     let prediction_facts = match (&job.next, &job.lineage) {
-        (None, Some(lineage)) => Some(predict(lineage, job.current.as_ref(), &hierarchy)?),
+        (None, Some(lineage)) => Some(predict(
+            lineage,
+            job.current.as_ref(),
+            &hierarchy,
+            common.ca_certs.is_some(),
+        )?),
         _ => None,
     };
     let source = Source::open(common, env)?;
@@ -256,6 +261,7 @@ fn no_records_outcome(host: &Host, port: u16) -> renewal::RenewOutcome {
         publish: Vec::new(),
         wait_seconds: None,
         survives: true,
+        uncertain: false,
     }
 }
 
@@ -282,21 +288,25 @@ struct PredictionFacts {
     conf_path: PathBuf,
     conf: certbot::RenewalConf,
     family: String,
-    issuer: Option<String>,
+    /// The next issuers come from the hierarchy: the CA stays (`--ca-certs`) or the
+    /// configuration's `server` is Let's Encrypt production (built-in facts).
+    issuers_known: bool,
+    ca_switch: Option<String>,
+    key_type_change: Option<String>,
 }
 
 impl PredictionFacts {
     fn prediction<'h>(&self, h: &'h Hierarchy) -> Prediction<'h> {
-        let issuers = self.issuer.as_ref().map(|_| h.candidates(&self.family));
+        let issuers = self.issuers_known.then(|| h.candidates(&self.family));
         let retired = h
             .issuers
             .iter()
             .filter(|i| i.status == Status::Retired)
             .collect();
-        let key = if self.conf.reuse_key {
-            "key, the same as now (reuse_key = True)"
-        } else {
-            "key, a new one (reuse_key not set)"
+        let key = match (&self.key_type_change, self.conf.reuse_key) {
+            (Some(change), _) => format!("key, a new one (key_type changes: {change})"),
+            (None, true) => "key, the same as now (reuse_key = True)".to_string(),
+            (None, false) => "key, a new one (reuse_key not set)".to_string(),
         };
         let issuer_text = match &issuers {
             Some(list) => format!(
@@ -307,13 +317,19 @@ impl PredictionFacts {
                     .join(", "),
                 h.source
             ),
+            None if self.ca_switch.is_some() => format!(
+                "an unknown issuer of another CA ({})",
+                self.ca_switch.as_deref().unwrap_or_default()
+            ),
             None => {
                 "an unknown issuer (the current CA is not in daneguard's knowledge)".to_string()
             }
         };
         Prediction {
             cert_name: self.cert_name.clone(),
-            new_key: !self.conf.reuse_key,
+            new_key: !self.conf.reuse_key || self.key_type_change.is_some(),
+            ca_switch: self.ca_switch.clone(),
+            key_type_change: self.key_type_change.clone(),
             family: self.family.clone(),
             issuers,
             retired,
@@ -326,10 +342,50 @@ impl PredictionFacts {
     }
 }
 
-fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<PredictionFacts> {
+fn predict(
+    lineage: &Lineage,
+    current: Option<&Input>,
+    h: &Hierarchy,
+    custom_hierarchy: bool,
+) -> Result<PredictionFacts> {
     let conf_path = lineage.renewal_conf();
+    let conf = read_renewal_conf(&conf_path)?;
+    let chain = current.and_then(|c| c.material.certs()).unwrap_or(&[]);
+    let leaf_family = chain.first().map(|l| l.key.family().to_string());
+    let family = conf
+        .key_type
+        .clone()
+        .or_else(|| leaf_family.clone())
+        .unwrap_or_else(|| "rsa".to_string());
+    let key_type_change = match (&conf.key_type, &leaf_family) {
+        (Some(next), Some(now)) if next != now => Some(format!("{now} → {next}")),
+        _ => None,
+    };
+    // `server =` decides the next CA; its absence means Let's Encrypt production.
+    let next_ca = AcmeCa::of_server(conf.server.as_deref());
+    let current_ca = chain.first().and_then(|l| AcmeCa::of_issuer(&l.issuer));
+    let ca_switch = current_ca
+        .filter(|c| *c != next_ca)
+        .map(|c| format!("{} → {}", c.name(), next_ca.name()));
+    let issuers_known = if custom_hierarchy {
+        h.issuer_of(chain).is_some() && ca_switch.is_none()
+    } else {
+        next_ca == AcmeCa::LetsEncrypt
+    };
+    Ok(PredictionFacts {
+        cert_name: lineage.name.clone(),
+        conf_path,
+        conf,
+        family,
+        issuers_known,
+        ca_switch,
+        key_type_change,
+    })
+}
+
+fn read_renewal_conf(conf_path: &Path) -> Result<certbot::RenewalConf> {
     let shown = conf_path.display().to_string();
-    let text = std::fs::read_to_string(&conf_path).map_err(|e| {
+    let text = std::fs::read_to_string(conf_path).map_err(|e| {
         Error::input(
             &shown,
             format!(
@@ -344,21 +400,7 @@ fn predict(lineage: &Lineage, current: Option<&Input>, h: &Hierarchy) -> Result<
             "is too large for a certbot renewal configuration",
         ));
     }
-    let conf = certbot::parse_renewal_conf(&text).map_err(|m| Error::input(&shown, m))?;
-    let chain = current.and_then(|c| c.material.certs()).unwrap_or(&[]);
-    let family = conf
-        .key_type
-        .clone()
-        .or_else(|| chain.first().map(|l| l.key.family().to_string()))
-        .unwrap_or_else(|| "rsa".to_string());
-    let issuer = h.issuer_of(chain).map(|i| i.name.clone());
-    Ok(PredictionFacts {
-        cert_name: lineage.name.clone(),
-        conf_path,
-        conf,
-        family,
-        issuer,
-    })
+    certbot::parse_renewal_conf(&text).map_err(|m| Error::input(&shown, m))
 }
 
 /// Where the published records come from.

@@ -31,6 +31,11 @@ pub struct Prediction<'a> {
     pub basis: String,
     /// The certbot certificate name, for the advice.
     pub cert_name: String,
+    /// `from → to` when the renewal configuration names another CA than the one that
+    /// issued the current certificate.
+    pub ca_switch: Option<String>,
+    /// `from → to` when `key_type` differs from the current key: a new key for sure.
+    pub key_type_change: Option<String>,
 }
 
 /// How a published record fares across the switch.
@@ -70,6 +75,9 @@ pub struct RenewOutcome {
     /// Twice the TLSA TTL, when something must be published first.
     pub wait_seconds: Option<u64>,
     pub survives: bool,
+    /// Survival rests on a guess (2 x x records only, next issuer unknown), or the CA
+    /// changes. Never reported as "keeps DANE working".
+    pub uncertain: bool,
     pub verdict: Verdict,
 }
 
@@ -108,6 +116,7 @@ pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
     expiry(f, &mut findings);
     let verdict = Verdict::of(&findings);
     RenewOutcome {
+        uncertain: survives && uncertain(f, &records),
         records,
         findings,
         publish,
@@ -115,6 +124,22 @@ pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
         survives,
         verdict,
     }
+}
+
+/// A prediction with a change of CA, or whose next issuer is unknown and that no 3 x x
+/// record carries across (only a guess says the 2 x x records still match).
+fn uncertain(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
+    let Next::Predicted(p) = &f.next else {
+        return false;
+    };
+    // A change of CA is never reported as "keeps working" (issue 10 item 6).
+    if p.ca_switch.is_some() {
+        return true;
+    }
+    let ee_carries = records.iter().any(|r| {
+        r.tlsa.params.usage == Usage::DANE_EE && matches!(r.role, Role::Both | Role::NextOnly)
+    });
+    p.issuers.is_none() && !ee_carries
 }
 
 fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
@@ -185,6 +210,8 @@ fn predicted_cover(t: &Tlsa, f: &RenewFacts<'_>, p: &Prediction<'_>) -> (bool, V
             || f.ctx.also_names.iter().any(|n| leaf.covers_host(n))
     });
     match &p.issuers {
+        // Another CA's intermediates cannot be the current ones.
+        None if p.ca_switch.is_some() => (false, Vec::new()),
         None => (
             verdict::evaluate(t, Some(current), &f.ctx).counts(),
             Vec::new(),
@@ -364,19 +391,18 @@ fn predicted_next(
         .iter()
         .filter(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role != Role::Unusable)
         .collect();
-    if p.new_key && !ee.is_empty() {
-        out.push(Finding::with(
-            Code::KeyChanges,
-            if survives { Severity::Warn } else { Severity::Fail },
-            format!("certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name {} --reuse-key', or rely on 2 1 1 records covering every issuer", p.cert_name),
-        ));
-    }
+    switch_findings(p, !ee.is_empty(), survives, out);
     let ta: Vec<&RecordRole> = records
         .iter()
         .filter(|r| r.tlsa.params.usage == Usage::DANE_TA && r.role != Role::Unusable)
         .collect();
     let Some(issuers) = &p.issuers else {
-        if !ta.is_empty() {
+        if !ta.is_empty() && p.ca_switch.is_some() {
+            out.push(Finding::new(
+                Code::IssuerUnknown,
+                "the next CA's intermediates are not in daneguard's CA knowledge: no 2 x x record can be counted on after the switch (give --ca-certs with them)",
+            ));
+        } else if !ta.is_empty() {
             out.push(Finding::new(
                 Code::IssuerUnknown,
                 "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
@@ -433,6 +459,36 @@ fn predicted_next(
         }
     }
     finish_prediction(survives, out);
+}
+
+/// A change of CA, and a new key (with why) when 3 x x records are published.
+fn switch_findings(p: &Prediction<'_>, has_ee: bool, survives: bool, out: &mut Vec<Finding>) {
+    if let Some(switch) = &p.ca_switch {
+        out.push(Finding::new(
+            Code::CaSwitch,
+            format!("the renewal configuration switches the CA ({switch}): the next certificate has other intermediates, so 2 x x records for the current ones stop matching"),
+        ));
+    }
+    if p.new_key && has_ee {
+        let text = match &p.key_type_change {
+            Some(change) => format!(
+                "certbot makes a new key at renewal because key_type changes ({change}): every 3 x x record stops matching; publish the new key's 3 1 1 first, or rely on 2 1 1 records covering every issuer"
+            ),
+            None => format!(
+                "certbot makes a new key at renewal (reuse_key is not set): every 3 x x record stops matching; set it with 'certbot reconfigure --cert-name {} --reuse-key', or rely on 2 1 1 records covering every issuer",
+                p.cert_name
+            ),
+        };
+        out.push(Finding::with(
+            Code::KeyChanges,
+            if survives {
+                Severity::Warn
+            } else {
+                Severity::Fail
+            },
+            text,
+        ));
+    }
 }
 
 /// 2 x x records whose only match is an intermediate that no longer issues.

@@ -15,6 +15,65 @@ pub struct RenewalConf {
     pub elliptic_curve: Option<String>,
     /// `rsa_key_size`, if set.
     pub rsa_key_size: Option<u32>,
+    /// `server`: the ACME directory certbot renews from (absent: Let's Encrypt production).
+    pub server: Option<String>,
+}
+
+/// The certificate authority behind an ACME directory or an issuer name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcmeCa {
+    LetsEncrypt,
+    LetsEncryptStaging,
+    ZeroSsl,
+    Other(String),
+}
+
+/// Let's Encrypt's production directory: certbot's default when `server` is absent.
+pub const LE_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+impl AcmeCa {
+    /// The CA a renewal configuration's `server` names.
+    pub fn of_server(server: Option<&str>) -> AcmeCa {
+        let url = server.unwrap_or(LE_PRODUCTION).trim().to_ascii_lowercase();
+        let host = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&url)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        match host.as_str() {
+            "acme-v02.api.letsencrypt.org" | "acme-v01.api.letsencrypt.org" => AcmeCa::LetsEncrypt,
+            h if h.starts_with("acme-staging") && h.ends_with(".api.letsencrypt.org") => {
+                AcmeCa::LetsEncryptStaging
+            }
+            h if h == "zerossl.com" || h.ends_with(".zerossl.com") => AcmeCa::ZeroSsl,
+            _ => AcmeCa::Other(host),
+        }
+    }
+
+    /// The CA of a certificate, from its issuer's distinguished name, if recognisable.
+    pub fn of_issuer(issuer: &str) -> Option<AcmeCa> {
+        if issuer.contains("(STAGING)") {
+            Some(AcmeCa::LetsEncryptStaging)
+        } else if issuer.contains("Let's Encrypt") {
+            Some(AcmeCa::LetsEncrypt)
+        } else if issuer.contains("ZeroSSL") {
+            Some(AcmeCa::ZeroSsl)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            AcmeCa::LetsEncrypt => "Let's Encrypt".into(),
+            AcmeCa::LetsEncryptStaging => "Let's Encrypt staging".into(),
+            AcmeCa::ZeroSsl => "ZeroSSL".into(),
+            AcmeCa::Other(host) => crate::sanitize::escape(host).into_owned(),
+        }
+    }
 }
 
 /// Largest renewal configuration read.
@@ -47,6 +106,7 @@ pub fn parse_renewal_conf(text: &str) -> Result<RenewalConf, String> {
             }
             "key_type" => conf.key_type = Some(value.to_ascii_lowercase()),
             "elliptic_curve" => conf.elliptic_curve = Some(value.to_ascii_lowercase()),
+            "server" => conf.server = Some(value.to_string()),
             "rsa_key_size" => {
                 conf.rsa_key_size = Some(
                     value
@@ -135,7 +195,8 @@ mod tests {
                 reuse_key: true,
                 key_type: Some("ecdsa".into()),
                 elliptic_curve: Some("secp384r1".into()),
-                rsa_key_size: None
+                rsa_key_size: None,
+                server: None,
             }
         );
     }
@@ -150,6 +211,40 @@ mod tests {
         assert!(parse_renewal_conf("[renewalparams]\nreuse_key = maybe\n").is_err());
         assert!(parse_renewal_conf("[renewalparams]\nkey_type = dsa\n").is_err());
         assert!(parse_renewal_conf("garbage line\n").is_err());
+    }
+
+    #[test]
+    fn the_server_names_the_ca() {
+        let conf =
+            parse_renewal_conf("[renewalparams]\nserver = https://acme.zerossl.com/v2/DV90\n")
+                .unwrap();
+        assert_eq!(AcmeCa::of_server(conf.server.as_deref()), AcmeCa::ZeroSsl);
+        assert_eq!(AcmeCa::of_server(None), AcmeCa::LetsEncrypt);
+        assert_eq!(
+            AcmeCa::of_server(Some(
+                "https://acme-staging-v02.api.letsencrypt.org/directory"
+            )),
+            AcmeCa::LetsEncryptStaging
+        );
+        assert_eq!(
+            AcmeCa::of_server(Some("https://127.0.0.1:14000/dir")),
+            AcmeCa::Other("127.0.0.1".into())
+        );
+        assert_eq!(
+            AcmeCa::of_issuer(
+                "C = US, O = (STAGING) Let's Encrypt, CN = (STAGING) Ersatz Edamame E1"
+            ),
+            Some(AcmeCa::LetsEncryptStaging)
+        );
+        assert_eq!(
+            AcmeCa::of_issuer("C = US, O = Let's Encrypt, CN = YR1"),
+            Some(AcmeCa::LetsEncrypt)
+        );
+        assert_eq!(
+            AcmeCa::of_issuer("C = AT, O = ZeroSSL, CN = ZeroSSL ECC Domain Secure Site CA"),
+            Some(AcmeCa::ZeroSsl)
+        );
+        assert_eq!(AcmeCa::of_issuer("CN = Pebble Intermediate CA"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod certbot;
 pub mod chains;
+pub mod config;
 pub mod keys;
 pub mod letsencrypt;
 pub mod material;

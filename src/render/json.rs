@@ -425,6 +425,8 @@ struct RenewHostDoc<'a> {
     publish: Vec<String>,
     wait_seconds: Option<u64>,
     survives: bool,
+    /// `survives` rests on a guessed issuer, or the CA changes.
+    uncertain: bool,
     verdict: &'static str,
 }
 
@@ -473,6 +475,7 @@ pub fn renew_doc(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<()>
                 .collect(),
             wait_seconds: r.outcome.wait_seconds,
             survives: r.outcome.survives,
+            uncertain: r.outcome.uncertain,
             verdict: r.outcome.verdict.as_str(),
         })
         .collect();

@@ -11,7 +11,9 @@ use crate::sanitize::escape;
 
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
-    let headline = if r.outcome.survives {
+    let headline = if r.outcome.survives && r.outcome.uncertain {
+        "the switch MAY BREAK DANE (the next issuer is a guess)"
+    } else if r.outcome.survives {
         "the switch keeps DANE working"
     } else {
         "the switch BREAKS DANE"

@@ -97,6 +97,13 @@ pub fn start() -> TestDns {
     spawn(zone, &format!("dane.test. 3600 IN DNSKEY {dnskey}\n"))
 }
 
+/// Starts a signed server for `dane.test.` with the given zone text (deployment tests
+/// publish their own records with short TTLs).
+pub fn start_zone(text: &str) -> TestDns {
+    let (zone, dnskey) = signed_zone(text);
+    spawn(zone, &format!("dane.test. 3600 IN DNSKEY {dnskey}\n"))
+}
+
 /// The same zone without any DNSSEC data, as a resolver that strips it would answer.
 pub fn start_unsigned() -> TestDns {
     let origin = Name::from_ascii("dane.test.").expect("name");
@@ -164,7 +171,9 @@ fn signed_zone(text: &str) -> (Handler, DNSKEY) {
     );
     zone.add_zone_signing_key_mut(signer).expect("add key");
     zone.secure_zone_mut().expect("sign");
-    tamper(&mut zone, "_25._tcp.bad.dane.test.");
+    if text.contains("_25._tcp.bad ") {
+        tamper(&mut zone, "_25._tcp.bad.dane.test.");
+    }
     (zone, dnskey)
 }
 

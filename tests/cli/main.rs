@@ -1,8 +1,10 @@
 //! Integration tests: run the built `daneguard` binary and check exact output and exit status.
 
+mod acme;
 mod bad_input;
 mod check;
 mod conformance;
+mod deploy;
 mod dnsserver;
 mod generate;
 mod hostile_dns;
@@ -14,6 +16,7 @@ mod man;
 mod names;
 mod pipes;
 mod postfix;
+mod prediction;
 mod renew;
 mod tlsserver;
 mod util;

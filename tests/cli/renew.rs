@@ -39,6 +39,7 @@ pub struct RenewHostDoc {
     pub publish: Vec<String>,
     pub wait_seconds: Option<u64>,
     pub survives: bool,
+    uncertain: bool,
     pub verdict: String,
 }
 
@@ -1188,7 +1189,7 @@ fn hook_finds_the_previous_chain_skips_wildcards_and_stops_a_breaking_renewal() 
     r.exact(
         1,
         &expected,
-        "daneguard: note: *.example.com: wildcard name skipped; give --host for the mail hosts it covers\n",
+        &format!("daneguard: note: *.example.com: wildcard name skipped; give --host for the mail hosts it covers\ndaneguard: warning: {lineage}: no [[certificate]] stages this lineage, so this is a check only: a server that reads certbot's files serves the new certificate from its next process start, reload or not (see 'Safe renewals' in the README)\n"),
     );
 }
 

@@ -1,0 +1,400 @@
+//! `daneguard deploy`: deploy staged certificates once their TLSA records have been
+//! visible long enough; `--rollback NAME`. Also the engine `stage` and `certbot-hook` use.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{DeployArgs, DeployCommonArgs, DnsArgs};
+use crate::deploy::bundle::Bundle;
+use crate::deploy::decide::{self, Observation, OwnerDecision, Readiness, Switch};
+use crate::deploy::files::{self, Fault};
+use crate::deploy::state::StateDir;
+use crate::dns::{Dns, DnsConfig};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::input::config::{self, Certificate, Config};
+use crate::input::material::{self, Material};
+use crate::owner::{Host, Proto};
+use crate::render::diag;
+use crate::sanitize::escape;
+
+/// What one certificate came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    NothingStaged,
+    Deployed,
+    /// Matching records are published; deployable later.
+    Waiting,
+    /// No matching record is published.
+    Missing,
+}
+
+/// The configuration, state directory and DNS settings a run works with.
+pub struct Setup {
+    pub config: Config,
+    pub config_name: String,
+    pub state_root: PathBuf,
+    pub dns: DnsConfig,
+    pub days: u32,
+}
+
+impl Setup {
+    pub fn new(common: &DeployCommonArgs, env: &mut Env<'_>) -> Result<Setup> {
+        let (config, config_name) = load_config(&common.config, env)?;
+        Setup::with(
+            config,
+            config_name,
+            common.state_dir.as_deref(),
+            &common.dns,
+            common.days,
+        )
+    }
+
+    /// Flags win over the configuration.
+    pub fn with(
+        config: Config,
+        config_name: String,
+        state_dir: Option<&str>,
+        dns: &DnsArgs,
+        days: u32,
+    ) -> Result<Setup> {
+        let mut dns_config = crate::commands::check::dns_config(dns)?;
+        if dns_config.servers.is_empty() {
+            dns_config.servers = config.dns.resolvers.clone();
+        }
+        if dns_config.trust_anchor.is_none() {
+            dns_config.trust_anchor = config.dns.trust_anchor.clone();
+        }
+        let state_root = state_dir
+            .map(PathBuf::from)
+            .or_else(|| config.state_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STATE_DIR));
+        Ok(Setup {
+            config,
+            config_name,
+            state_root,
+            dns: dns_config,
+            days,
+        })
+    }
+
+    pub fn certificate(&self, name: &str) -> Result<&Certificate> {
+        self.config.certificate(name).ok_or_else(|| {
+            Error::input(
+                &self.config_name,
+                format!("has no [[certificate]] named '{}'", escape(name)),
+            )
+        })
+    }
+
+    pub fn open_state(&self) -> Result<StateDir> {
+        StateDir::open(&self.state_root).map_err(|e| {
+            Error::input(
+                self.state_root.display().to_string(),
+                format!("cannot use the state directory: {e}; nothing was deployed"),
+            )
+        })
+    }
+}
+
+/// Reads and checks a configuration file.
+pub fn load_config(path: &str, env: &mut Env<'_>) -> Result<(Config, String)> {
+    let (name, bytes) = crate::input::read(path, env)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
+    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let config = config::parse(&text, &base).map_err(|e| Error::input(&name, e.to_string()))?;
+    Ok((config, name))
+}
+
+pub fn execute(args: &DeployArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let setup = Setup::new(&args.common, env)?;
+    if let Some(name) = &args.rollback {
+        let cert = setup.certificate(name)?;
+        let state = setup.open_state()?;
+        rollback(cert, &state, env)?;
+        return Ok(ExitStatus::Ok);
+    }
+    let certs: Vec<&Certificate> = if args.names.is_empty() {
+        setup.config.certificates.iter().collect()
+    } else {
+        args.names
+            .iter()
+            .map(|n| setup.certificate(n))
+            .collect::<Result<_>>()?
+    };
+    let state = setup.open_state()?;
+    let mut status = ExitStatus::Ok;
+    for cert in certs {
+        match process(cert, &setup, &state, env) {
+            Ok(Outcome::Missing) => status = status.worst(ExitStatus::Findings),
+            Ok(_) => {}
+            Err(e) => {
+                diag::error(env, &format!("{}: {e}", cert.name));
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Re-checks one staged certificate and deploys it when that is safe.
+pub fn process(
+    cert: &Certificate,
+    setup: &Setup,
+    state: &StateDir,
+    env: &mut Env<'_>,
+) -> Result<Outcome> {
+    let staged_path = state.staged_path(&cert.name);
+    let shown = staged_path.display().to_string();
+    let Some(staged) =
+        StateDir::read(&staged_path).map_err(|e| Error::input(&shown, e.to_string()))?
+    else {
+        return Ok(Outcome::NothingStaged);
+    };
+    let bundle =
+        Bundle::from_parts(&staged, None).map_err(|e| Error::input(&shown, e.to_string()))?;
+    bundle
+        .check(env.now)
+        .map_err(|e| Error::input(&shown, format!("{e}; not deployed")))?;
+    let deployed = deployed_chain(&cert.deploy);
+    let observations = observe(cert, &bundle, setup)?;
+    let mut seen = state.seen(&cert.name).map_err(state_error)?;
+    decide::update_seen(&mut seen, &observations, env.now);
+    state.store_seen(&cert.name, &seen).map_err(state_error)?;
+    if let Some(why) = observations.iter().find_map(decide::untrusted) {
+        return Err(Error::Lookup(format!("{why}; not deployed")));
+    }
+    let staged_material = Material::Chain(bundle.chain.clone());
+    let switch = Switch {
+        staged: &staged_material,
+        deployed: deployed.as_deref(),
+        now: env.now,
+        days: setup.days,
+    };
+    let decisions: Vec<OwnerDecision> = observations
+        .iter()
+        .map(|o| decide::decide(o, &seen, &switch))
+        .collect();
+    if decisions.iter().all(|d| d.readiness == Readiness::Ready) {
+        deploy(cert, &bundle, state, env)?;
+        report_stale(cert, &decisions, env)?;
+        return Ok(Outcome::Deployed);
+    }
+    report_waiting(cert, &decisions, env)
+}
+
+fn state_error(e: std::io::Error) -> Error {
+    Error::Lookup(format!(
+        "cannot use the state directory: {e}; nothing was deployed"
+    ))
+}
+
+/// The chain in the file the server reads now, if it can be read.
+fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
+    let bytes = std::fs::read(path).ok()?;
+    match material::parse(&bytes).ok()?.material {
+        Material::Chain(c) => Some(c),
+        Material::Key(_) => None,
+    }
+}
+
+/// Looks up the TLSA records of every host and port of the certificate.
+fn observe(cert: &Certificate, bundle: &Bundle, setup: &Setup) -> Result<Vec<Observation>> {
+    let hosts = hosts_of(cert, bundle)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let dns = Dns::new(&setup.dns).await?;
+        dns.ensure_dnssec_passes().await?;
+        let mut out = Vec::new();
+        for host in hosts {
+            for &port in &cert.ports {
+                let owner = host.tlsa_owner(port, Proto::Tcp);
+                let answer = dns.tlsa(&owner).await;
+                out.push(Observation {
+                    host: host.clone(),
+                    port,
+                    owner,
+                    answer,
+                });
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The configured hosts, or the leaf's DNS names without wildcards.
+fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
+    if !cert.hosts.is_empty() {
+        return Ok(cert.hosts.clone());
+    }
+    let hosts: Vec<Host> = bundle
+        .leaf()
+        .map(|l| {
+            l.reference_names()
+                .iter()
+                .filter_map(|n| Host::parse(n).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if hosts.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: the leaf names no host; set hosts = [...] in its [[certificate]]",
+            cert.name
+        )));
+    }
+    Ok(hosts)
+}
+
+/// Writes the combined file (keeping the old one for rollback) and reloads.
+fn deploy(cert: &Certificate, bundle: &Bundle, state: &StateDir, env: &mut Env<'_>) -> Result<()> {
+    let target = cert.deploy.display().to_string();
+    let old = StateDir::read(&cert.deploy).map_err(|e| Error::input(&target, e.to_string()))?;
+    if let Some(old) = &old {
+        state
+            .store(&state.previous_path(&cert.name), old)
+            .map_err(state_error)?;
+    }
+    files::replace(&cert.deploy, &bundle.to_pem(), 0o600, fault(env)).map_err(|e| {
+        Error::input(
+            &target,
+            format!(
+                "cannot write: {e}; the old file is unchanged and the certificate stays staged"
+            ),
+        )
+    })?;
+    state.remove_staged(&cert.name).map_err(state_error)?;
+    let leaf = bundle.leaf().expect("checked before deploying");
+    writeln!(
+        env.out,
+        "{}: deployed {} ({}, {}, expires {})",
+        cert.name,
+        escape(&target),
+        escape(&leaf.subject),
+        leaf.key,
+        crate::render::iso_time(leaf.not_after)
+    )?;
+    reload(cert, env)
+}
+
+/// `DANEGUARD_FAULT=before-rename` stops a debug build between writing and renaming.
+fn fault(env: &Env<'_>) -> Fault {
+    let asked = (env.vars)("DANEGUARD_FAULT").is_some_and(|v| v == "before-rename");
+    if cfg!(debug_assertions) && asked {
+        Fault::BeforeRename
+    } else {
+        Fault::None
+    }
+}
+
+/// Runs the certificate's reload command through `sh -c`.
+fn reload(cert: &Certificate, env: &mut Env<'_>) -> Result<()> {
+    let Some(command) = &cert.reload else {
+        return Ok(());
+    };
+    let output = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!("{}: cannot run the reload command: {e}", cert.name)))?;
+    env.err.write_all(&output.stderr)?;
+    env.err.write_all(&output.stdout)?;
+    if !output.status.success() {
+        return Err(Error::Usage(format!(
+            "{}: deployed, but the reload command '{}' failed ({}): the server may still use the old certificate",
+            cert.name,
+            escape(command),
+            output.status
+        )));
+    }
+    writeln!(env.out, "{}: reloaded: {}", cert.name, escape(command))?;
+    Ok(())
+}
+
+fn report_stale(cert: &Certificate, decisions: &[OwnerDecision], env: &mut Env<'_>) -> Result<()> {
+    for d in decisions {
+        for t in decide::stale_after(d) {
+            writeln!(
+                env.out,
+                "{}: {} {t} matches nothing deployed: remove",
+                cert.name, d.owner
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn report_waiting(
+    cert: &Certificate,
+    decisions: &[OwnerDecision],
+    env: &mut Env<'_>,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::Waiting;
+    for d in decisions {
+        let wait = 2 * u64::from(d.ttl);
+        match &d.readiness {
+            Readiness::Ready => {}
+            Readiness::Wait { until } => writeln!(
+                env.out,
+                "{}: staged, not deployed: {} publishes a matching record; deployable from {} (first seen + 2 × TTL {})",
+                cert.name,
+                d.owner,
+                crate::render::iso_time(*until),
+                d.ttl
+            )?,
+            Readiness::Missing { publish } => {
+                outcome = Outcome::Missing;
+                let ttl = if d.ttl == 0 { 3600 } else { d.ttl };
+                writeln!(
+                    env.out,
+                    "{}: staged, not deployed: no published record at {} matches the new certificate; publish these, then 'daneguard deploy' switches at least {wait} s (2 × TTL) after it first sees them:",
+                    cert.name, d.owner
+                )?;
+                for t in publish {
+                    writeln!(env.out, "{} {ttl} IN TLSA {t}", d.owner)?;
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Puts `previous.pem` back and keeps the replaced file as the new `previous.pem`.
+fn rollback(cert: &Certificate, state: &StateDir, env: &mut Env<'_>) -> Result<()> {
+    let previous_path = state.previous_path(&cert.name);
+    let shown = previous_path.display().to_string();
+    let previous = StateDir::read(&previous_path)
+        .map_err(|e| Error::input(&shown, e.to_string()))?
+        .ok_or_else(|| {
+            Error::input(
+                &shown,
+                "no previous file: nothing was deployed before, nothing to roll back",
+            )
+        })?;
+    let bundle =
+        Bundle::from_parts(&previous, None).map_err(|e| Error::input(&shown, e.to_string()))?;
+    bundle
+        .check(env.now)
+        .map_err(|e| Error::input(&shown, format!("{e}; not rolled back")))?;
+    let target = cert.deploy.display().to_string();
+    let current = StateDir::read(&cert.deploy).map_err(|e| Error::input(&target, e.to_string()))?;
+    files::replace(&cert.deploy, &bundle.to_pem(), 0o600, Fault::None)
+        .map_err(|e| Error::input(&target, format!("cannot write: {e}; the file is unchanged")))?;
+    if let Some(current) = current {
+        state.store(&previous_path, &current).map_err(state_error)?;
+    }
+    let leaf = bundle.leaf().expect("checked before deploying");
+    writeln!(
+        env.out,
+        "{}: rolled back {} to the previous certificate ({}, expires {})",
+        cert.name,
+        escape(&target),
+        leaf.key,
+        crate::render::iso_time(leaf.not_after)
+    )?;
+    reload(cert, env)
+}

@@ -1,0 +1,352 @@
+//! The configuration file (`/etc/daneguard/daneguard.toml`, `--config`): DNS settings,
+//! the state directory, and one `[[certificate]]` deployment target per certificate.
+//! Unknown keys are errors with their line; relative paths are relative to the file.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::owner::Host;
+
+/// Where the configuration is read from when `--config` is not given.
+pub const DEFAULT_PATH: &str = "/etc/daneguard/daneguard.toml";
+
+/// Where root-owned deployment state lives unless configured otherwise.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/daneguard";
+
+/// Largest configuration file read.
+const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+/// A configuration file, checked and with absolute paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub state_dir: Option<PathBuf>,
+    pub dns: DnsSettings,
+    pub certificates: Vec<Certificate>,
+    /// `[hosts."HOST[:PORT]"] chain = …` entries, shared with `zone --config`.
+    pub host_chains: Vec<(String, PathBuf)>,
+}
+
+/// `[dns]`: how deployments reach DNS (flags override these).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DnsSettings {
+    pub resolvers: Vec<SocketAddr>,
+    pub trust_anchor: Option<PathBuf>,
+}
+
+/// One `[[certificate]]`: what is staged under `name`, and where it is deployed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    /// The name `stage` and `deploy` use; also the state directory's entry.
+    pub name: String,
+    /// A certbot lineage (`/etc/letsencrypt/live/NAME`) this certificate comes from.
+    pub lineage: Option<PathBuf>,
+    /// Hosts whose TLSA records cover it (empty: the leaf's DNS names).
+    pub hosts: Vec<Host>,
+    pub ports: Vec<u16>,
+    /// The combined file (private key, then the full chain) the server reads.
+    pub deploy: PathBuf,
+    /// Shell command run after each deployment, e.g. `systemctl reload postfix`.
+    pub reload: Option<String>,
+}
+
+/// Why a configuration cannot be used; the caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("line {line}: {message}")]
+    At { line: usize, message: String },
+    #[error("{0}")]
+    Whole(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    state_dir: Option<PathBuf>,
+    #[serde(default)]
+    dns: RawDns,
+    #[serde(default)]
+    hosts: BTreeMap<String, RawHost>,
+    #[serde(default)]
+    certificate: Vec<toml::Spanned<RawCertificate>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDns {
+    #[serde(default)]
+    resolvers: Vec<toml::Spanned<String>>,
+    trust_anchor: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    chain: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCertificate {
+    name: String,
+    lineage: Option<PathBuf>,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default = "default_ports")]
+    ports: Vec<u16>,
+    deploy: PathBuf,
+    reload: Option<String>,
+}
+
+fn default_ports() -> Vec<u16> {
+    vec![25]
+}
+
+/// Parses configuration text; `base` is the directory relative paths start from.
+pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(ConfigError::Whole(
+            "too large for a configuration file".into(),
+        ));
+    }
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let raw: Raw = toml::from_str(text).map_err(|e| match e.span() {
+        Some(s) => ConfigError::At {
+            line: line_of(s.start),
+            message: e.message().to_string(),
+        },
+        None => ConfigError::Whole(e.message().to_string()),
+    })?;
+    let at = |offset: usize, message: String| ConfigError::At {
+        line: line_of(offset),
+        message,
+    };
+    let dns = dns_settings(raw.dns, base, &at)?;
+    let mut certificates: Vec<Certificate> = Vec::new();
+    for spanned in raw.certificate {
+        let start = spanned.span().start;
+        let cert = certificate(spanned.into_inner(), base).map_err(|m| at(start, m))?;
+        if certificates.iter().any(|c| c.name == cert.name) {
+            return Err(at(
+                start,
+                format!("a second [[certificate]] named '{}'", cert.name),
+            ));
+        }
+        if certificates.iter().any(|c| c.deploy == cert.deploy) {
+            return Err(at(
+                start,
+                format!(
+                    "deploy = '{}' is already the target of another [[certificate]]",
+                    crate::sanitize::escape(&cert.deploy.display().to_string())
+                ),
+            ));
+        }
+        certificates.push(cert);
+    }
+    Ok(Config {
+        state_dir: raw.state_dir.map(|p| base.join(p)),
+        dns,
+        certificates,
+        host_chains: raw
+            .hosts
+            .into_iter()
+            .map(|(k, h)| (k, base.join(h.chain)))
+            .collect(),
+    })
+}
+
+fn dns_settings(
+    raw: RawDns,
+    base: &Path,
+    at: &dyn Fn(usize, String) -> ConfigError,
+) -> Result<DnsSettings, ConfigError> {
+    let mut resolvers = Vec::new();
+    for r in raw.resolvers {
+        let text = r.get_ref();
+        let parsed = text
+            .parse::<SocketAddr>()
+            .or_else(|_| {
+                text.parse::<std::net::IpAddr>()
+                    .map(|ip| SocketAddr::new(ip, 53))
+            })
+            .map_err(|_| {
+                at(
+                    r.span().start,
+                    format!(
+                        "resolver '{}' is not an IP address or IP:PORT",
+                        crate::sanitize::escape(text)
+                    ),
+                )
+            })?;
+        resolvers.push(parsed);
+    }
+    Ok(DnsSettings {
+        resolvers,
+        trust_anchor: raw.trust_anchor.map(|p| base.join(p)),
+    })
+}
+
+fn certificate(raw: RawCertificate, base: &Path) -> Result<Certificate, String> {
+    check_name(&raw.name)?;
+    let hosts = raw
+        .hosts
+        .iter()
+        .map(|h| Host::parse(h).map_err(|e| format!("certificate '{}': hosts: {e}", raw.name)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if raw.ports.is_empty() || raw.ports.contains(&0) {
+        return Err(format!(
+            "certificate '{}': ports must list port numbers from 1 to 65535",
+            raw.name
+        ));
+    }
+    if raw.deploy.file_name().is_none() {
+        return Err(format!(
+            "certificate '{}': deploy must name a file",
+            raw.name
+        ));
+    }
+    if raw.reload.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(format!("certificate '{}': reload is empty", raw.name));
+    }
+    Ok(Certificate {
+        lineage: raw.lineage.map(|p| base.join(p)),
+        hosts,
+        ports: crate::commands::unique(&raw.ports),
+        deploy: base.join(raw.deploy),
+        reload: raw.reload,
+        name: raw.name,
+    })
+}
+
+/// Names become directory names in the state directory: keep them plain.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "certificate name '{}' must be 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'",
+            crate::sanitize::escape(name)
+        ))
+    }
+}
+
+impl Config {
+    /// The `[[certificate]]` called `name`.
+    pub fn certificate(&self, name: &str) -> Option<&Certificate> {
+        self.certificates.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Result<Config, ConfigError> {
+        parse(text, Path::new("/etc/daneguard"))
+    }
+
+    #[test]
+    fn a_full_configuration_is_read_with_paths_made_absolute() {
+        let c = parsed(
+            "state_dir = \"/var/lib/dg\"\n[dns]\nresolvers = [\"127.0.0.1\", \"[::1]:5353\"]\ntrust_anchor = \"root.key\"\n\n[[certificate]]\nname = \"mx\"\nlineage = \"/etc/letsencrypt/live/mx.example.com\"\nhosts = [\"MX.example.com.\"]\nports = [25, 465, 25]\ndeploy = \"certs/mx.pem\"\nreload = \"systemctl reload postfix\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.state_dir, Some(PathBuf::from("/var/lib/dg")));
+        assert_eq!(
+            c.dns.resolvers,
+            vec![
+                "127.0.0.1:53".parse().unwrap(),
+                "[::1]:5353".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            c.dns.trust_anchor,
+            Some(PathBuf::from("/etc/daneguard/root.key"))
+        );
+        let mx = c.certificate("mx").unwrap();
+        assert_eq!(mx.hosts, vec![Host::parse("mx.example.com").unwrap()]);
+        assert_eq!(mx.ports, vec![25, 465]);
+        assert_eq!(mx.deploy, PathBuf::from("/etc/daneguard/certs/mx.pem"));
+        assert_eq!(mx.reload.as_deref(), Some("systemctl reload postfix"));
+    }
+
+    #[test]
+    fn defaults_are_port_25_and_the_leaf_names() {
+        let c = parsed("[[certificate]]\nname = \"mx\"\ndeploy = \"/x/mx.pem\"\n").unwrap();
+        let mx = &c.certificates[0];
+        assert_eq!(mx.ports, vec![25]);
+        assert!(mx.hosts.is_empty() && mx.reload.is_none() && mx.lineage.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let e = parsed("[[certificate]]\nname = \"mx\"\ndeploy = \"/x\"\nreload_cmd = \"x\"\n")
+            .unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::At { line: 4, message } if message.contains("reload_cmd")),
+            "{e}"
+        );
+        let e = parsed("colour = true\n").unwrap_err();
+        assert!(matches!(e, ConfigError::At { line: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_their_line() {
+        let e = parsed("[dns]\nresolvers = [\"nowhere\"]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: resolver 'nowhere' is not an IP address or IP:PORT"
+        );
+        let e = parsed("\n[[certificate]]\nname = \"../etc\"\ndeploy = \"/x\"\n").unwrap_err();
+        assert!(matches!(e, ConfigError::At { line: 2, .. }), "{e}");
+        let e = parsed("[[certificate]]\nname = \"a\"\ndeploy = \"/x\"\n[[certificate]]\nname = \"a\"\ndeploy = \"/y\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "line 4: a second [[certificate]] named 'a'");
+        let e = parsed("[[certificate]]\nname = \"a\"\ndeploy = \"/x\"\n[[certificate]]\nname = \"b\"\ndeploy = \"/x\"\n").unwrap_err();
+        assert!(e.to_string().contains("already the target"), "{e}");
+        let e = parsed("[[certificate]]\nname = \"a\"\ndeploy = \"/x\"\nports = []\n").unwrap_err();
+        assert!(e.to_string().contains("ports"), "{e}");
+        let e = parsed("[[certificate]]\nname = \"a\"\n").unwrap_err();
+        assert!(e.to_string().contains("deploy"), "{e}");
+    }
+
+    #[test]
+    fn zone_host_chains_fit_in_the_same_file() {
+        let c = parsed("[hosts.\"mx.example.com:465\"]\nchain = \"mx.pem\"\n").unwrap();
+        assert_eq!(
+            c.host_chains,
+            vec![(
+                "mx.example.com:465".to_string(),
+                PathBuf::from("/etc/daneguard/mx.pem")
+            )]
+        );
+    }
+
+    #[test]
+    fn the_example_in_contrib_parses() {
+        let text = include_str!("../../contrib/daneguard.toml.example");
+        let c = parsed(text).unwrap();
+        let mx = c.certificate("mx.example.com").unwrap();
+        assert_eq!(mx.ports, vec![25, 465, 587]);
+        assert_eq!(
+            mx.reload.as_deref(),
+            Some("systemctl reload postfix dovecot")
+        );
+    }
+
+    #[test]
+    fn names_stay_plain() {
+        assert!(check_name("mx.example.com").is_ok());
+        assert!(check_name("mx_1-b").is_ok());
+        for bad in ["", ".hidden", "a/b", "..", "a b", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}
