@@ -387,14 +387,21 @@ EOF
 
 # ---------------------------------------------------------------- daemons --
 
+# Ports in use on this host (TCP and UDP, v4 and v6), from /proc (no iproute2 needed).
+used_ports() {
+    local f
+    for f in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+        [[ -r $f ]] && awk 'NR > 1 { split($2, a, ":"); print a[2] }' "$f"
+    done | while read -r hex; do echo $((16#$hex)); done | sort -un
+}
+
 free_port() {
-    local p i a
+    local p i a used
+    used=$(used_ports)
     for ((i = 0; i < 200; i++)); do
         p=$((20000 + RANDOM % 12000))
         for a in "$@"; do [[ $p == "$a" ]] && continue 2; done
-        if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . && ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"; return 0
-        fi
+        grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
     done
     die "no free port"
 }
@@ -477,7 +484,7 @@ pid_is() {
 cmd_start() {
     local t
     for t in knotd unbound kdig delv dnssec-keygen dnssec-signzone dnssec-dsfromkey \
-        ldns-signzone ldns-keygen named-compilezone ss; do
+        ldns-signzone ldns-keygen named-compilezone python3; do
         command -v "$t" >/dev/null || die "missing tool: $t"
     done
     [[ ! -e $LAB/conf.env ]] || die "$LAB already holds a lab"
