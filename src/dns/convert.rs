@@ -230,3 +230,149 @@ pub(crate) fn merge<T>(a: Answer<T>, b: Answer<T>) -> Answer<T> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hickory_proto::dnssec::Algorithm;
+    use hickory_proto::dnssec::rdata::{RRSIG, SigInput};
+    use hickory_proto::op::{Message, MessageType, OpCode};
+    use hickory_proto::rr::rdata::TLSA;
+    use hickory_proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
+    use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+    use super::*;
+
+    fn reply(rcode: u8) -> Reply {
+        Reply {
+            rcode,
+            havedata: false,
+            nxdomain: false,
+            secure: false,
+            bogus: false,
+            why_bogus: None,
+            packet: Vec::new(),
+        }
+    }
+
+    fn outcome(result: Result<Reply, Failure>, covered: bool) -> Outcome {
+        Outcome {
+            result,
+            covered,
+            servers: "the resolver 192.0.2.1:53".into(),
+            detail: None,
+        }
+    }
+
+    fn tlsa(o: &Outcome) -> Answer<u8> {
+        answer(o, RecordType::TLSA, |d| match d {
+            RData::TLSA(t) => t.cert_data.first().copied(),
+            _ => None,
+        })
+    }
+
+    /// A TLSA answer as a cache passes it on: TTL counted down to 17, the RRSIG's
+    /// original TTL 300.
+    fn signed_tlsa_packet() -> Vec<u8> {
+        let name = Name::from_ascii("_25._tcp.mx.example.").unwrap();
+        let data = TLSA::new(
+            CertUsage::DaneEe,
+            Selector::Spki,
+            Matching::Sha256,
+            vec![7; 32],
+        );
+        let input = SigInput {
+            type_covered: RecordType::TLSA,
+            algorithm: Algorithm::ECDSAP256SHA256,
+            num_labels: 4,
+            original_ttl: 300,
+            sig_expiration: 2_000_000_000.into(),
+            sig_inception: 1_000_000_000.into(),
+            key_tag: 1,
+            signer_name: Name::from_ascii("example.").unwrap(),
+        };
+        let mut m = Message::new(1, MessageType::Response, OpCode::Query);
+        m.answers
+            .push(Record::from_rdata(name.clone(), 17, RData::TLSA(data)));
+        let sig = RRSIG::from_sig(input, vec![0; 64]);
+        m.answers.push(Record::from_rdata(
+            name,
+            17,
+            RData::DNSSEC(DNSSECRData::RRSIG(sig)),
+        ));
+        m.to_vec().unwrap()
+    }
+
+    #[test]
+    fn found_ttl_is_the_rrsig_original_ttl() {
+        let mut r = reply(0);
+        r.havedata = true;
+        r.secure = true;
+        r.packet = signed_tlsa_packet();
+        let got = tlsa(&outcome(Ok(r), true));
+        assert_eq!(
+            got,
+            Answer::Found {
+                records: vec![7],
+                ttl: 300,
+                security: Security::Secure
+            }
+        );
+    }
+
+    #[test]
+    fn bogus_carries_the_validator_reason() {
+        let mut r = reply(2);
+        r.bogus = true;
+        r.why_bogus = Some("validation failure <a. TLSA IN>: signature expired ".into());
+        assert_eq!(
+            tlsa(&outcome(Ok(r), true)),
+            Answer::Bogus {
+                reason: "validation failure <a. TLSA IN>: signature expired".into()
+            }
+        );
+    }
+
+    #[test]
+    fn refused_and_servfail_are_named_not_blamed_on_dnssec() {
+        for (code, said) in [(5, "Query Refused"), (2, "Server Failure")] {
+            let mut o = outcome(Ok(reply(code)), true);
+            o.detail = Some("192.0.2.1:53: answered Query Refused".into());
+            let Answer::Failed { reason } = tlsa(&o) else {
+                panic!("not failed")
+            };
+            assert!(reason.contains(said), "{reason}");
+            assert!(reason.contains("asked plainly"), "{reason}");
+            assert!(!reason.contains("DNSSEC"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn denials_and_coverage() {
+        let mut r = reply(3);
+        r.nxdomain = true;
+        r.secure = true;
+        assert_eq!(
+            tlsa(&outcome(Ok(r.clone()), true)),
+            Answer::NxDomain {
+                security: Security::Secure
+            }
+        );
+        r.secure = false;
+        assert_eq!(
+            tlsa(&outcome(Ok(r), false)),
+            Answer::NxDomain {
+                security: Security::Indeterminate
+            }
+        );
+        assert_eq!(
+            tlsa(&outcome(Ok(reply(0)), true)),
+            Answer::NoData {
+                security: Security::Insecure
+            }
+        );
+        let Answer::Failed { reason } = tlsa(&outcome(Err(Failure::Timeout), true)) else {
+            panic!("not failed")
+        };
+        assert!(reason.contains("time-out"), "{reason}");
+    }
+}

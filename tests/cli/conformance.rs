@@ -84,6 +84,8 @@ impl Lab {
             "dnssec-signzone",
             "ldns-signzone",
             "named-compilezone",
+            "ldns-keygen",
+            "python3",
         ];
         let missing: Vec<&str> = tools
             .into_iter()

@@ -186,6 +186,8 @@ build_children() {
     newkey kzinj ECDSAP256SHA256 >"$LAB/kzinj.added"
     grep -v '^;' "$(kd kzinj)/$(cat "$LAB/kzinj.added").key" >>"$(signed kzinj)"
     rm "$(kd kzinj)/$(cat "$LAB/kzinj.added")".*
+    # data in anc. signed with the parent's key (spliced in by build_parent)
+    simple anc ECDSAP256SHA256
     # DS RRsets whose signature in conf. is broken (the children are fine)
     for z in dsexp dstam dsmis; do simple "$z" ECDSAP256SHA256; done
     # unsigned child without DS
@@ -324,7 +326,7 @@ for _ in range(int(sys.argv[2])):
 PY
 }
 
-CHILDREN=(kt a5 a7 a8 a10 a13 a14 a15 a16 d1 d4 dunk dalg dnokey dkexp dknyv dktam dkmis
+CHILDREN=(anc kt a5 a7 a8 a10 a13 a14 a15 a16 d1 d4 dunk dalg dnokey dkexp dknyv dktam dkmis
     kzexp kznyv kztam kzmis kzinj dsexp dstam dsmis ins r r3 oo it0 it100 it150 it151
     it500 it2500 rollk rolla np np3 tp)
 
@@ -368,6 +370,16 @@ EOF
     splice "$(signed conf)" dsexp.conf. DS "$LAB/tmp.conf.exp"
     tamper_sig "$(signed conf)" '$1 == "dstam.conf." && $5 == "DS"'
     drop "$(signed conf)" '$1 == "dsmis.conf." && $4 == "RRSIG" && $5 == "DS"'
+    # the TLSA RRset of h.anc. signed by conf.'s key (signer name conf.), as a hostile
+    # parent could: RFC 4035 §5.3.1 wants the signer to be the zone holding the RRset
+    {
+        printf '$ORIGIN conf.\n$TTL 3600\n@ IN SOA ns.conf. hostmaster.conf. 1 3600 900 604800 300\n'
+        printf '@ IN NS ns\nns IN A 127.0.0.1\n_25._tcp.h.anc 300 IN TLSA 3 1 1 %s\n' "$H1"
+        grep -hv '^;' "$(kd conf)"/*.key
+    } >"$(zf ancestor)"
+    (cd "$LAB/zones" && dnssec-signzone -q -O full -P -o conf. -K "$(kd conf)" \
+        -f "$LAB/tmp.ancestor" -z "$(zf ancestor)" "$(kd conf)"/*.key >/dev/null)
+    splice "$(signed anc)" _25._tcp.h.anc.conf. TLSA "$LAB/tmp.ancestor"
     grep -v '^;' "$(kd conf)/$(cat "$LAB/conf.key").key" | awk '{ $1 = $1; print }' >"$LAB/anchor.dnskey"
     awk '{ k = ""; for (i = 7; i <= NF; i++) k = k $i; printf "trust-anchors {\n    \"conf.\" static-key %s %s %s \"%s\";\n};\n", $4, $5, $6, k }' \
         "$LAB/anchor.dnskey" >"$LAB/delv-anchor.conf"
@@ -375,14 +387,21 @@ EOF
 
 # ---------------------------------------------------------------- daemons --
 
+# Ports in use on this host (TCP and UDP, v4 and v6), from /proc (no iproute2 needed).
+used_ports() {
+    local f
+    for f in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+        [[ -r $f ]] && awk 'NR > 1 { split($2, a, ":"); print a[2] }' "$f"
+    done | while read -r hex; do echo $((16#$hex)); done | sort -un
+}
+
 free_port() {
-    local p i a
+    local p i a used
+    used=$(used_ports)
     for ((i = 0; i < 200; i++)); do
         p=$((20000 + RANDOM % 12000))
         for a in "$@"; do [[ $p == "$a" ]] && continue 2; done
-        if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . && ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"; return 0
-        fi
+        grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
     done
     die "no free port"
 }
@@ -465,7 +484,7 @@ pid_is() {
 cmd_start() {
     local t
     for t in knotd unbound kdig delv dnssec-keygen dnssec-signzone dnssec-dsfromkey \
-        ldns-signzone ldns-keygen named-compilezone ss; do
+        ldns-signzone ldns-keygen named-compilezone python3; do
         command -v "$t" >/dev/null || die "missing tool: $t"
     done
     [[ ! -e $LAB/conf.env ]] || die "$LAB already holds a lab"
