@@ -17,6 +17,17 @@ use crate::owner::Proto;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print nothing when the exit status is 0 (cron mails only when something needs
+    /// attention); otherwise print everything at the end. Ignored by --format nagios
+    /// and prometheus.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in the help output: auto (a terminal, and NO_COLOR unset or empty),
+    /// always or never.
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +191,10 @@ pub enum CheckFormat {
     Json,
     /// One JSON object per host and line, streamed as results arrive.
     Jsonl,
+    /// A Monitoring Plugins status line, long output and perfdata; exit 0-3.
+    Nagios,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// How to reach DNS (shared by the commands that look records up).
@@ -206,12 +221,38 @@ pub struct FindingArgs {
     pub days: u32,
 
     /// Silence a finding code (repeatable).
-    #[arg(long = "allow", value_name = "CODE", value_parser = finding_code)]
+    #[arg(long = "allow", value_name = "CODE", value_parser = CodeParser, hide_possible_values = true)]
     pub allow: Vec<crate::findings::Code>,
 
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Parses `--allow` values and lists the codes for shell completions.
+#[derive(Clone)]
+struct CodeParser;
+
+impl clap::builder::TypedValueParser for CodeParser {
+    type Value = crate::findings::Code;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let parse: fn(&str) -> Result<crate::findings::Code, String> = finding_code;
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(crate::findings::Code::ALL.iter().map(|c| {
+            clap::builder::PossibleValue::new(c.as_str()).help(c.summary())
+        })))
+    }
 }
 
 fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
@@ -300,6 +341,10 @@ pub enum RenewFormat {
     Text,
     /// JSON (schema in the README).
     Json,
+    /// A Monitoring Plugins status line, long output and perfdata; exit 0-3.
+    Nagios,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// certbot deploy hook: stop a renewal that would break DANE.

@@ -178,15 +178,16 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .cloned()
         .map(Ok)
         .chain(name_lines(from, args.from.as_deref()));
+    let now = env.now;
     let mut sink = Sink {
         out: &mut *env.out,
         err: &mut *env.err,
         format: config.format,
         json_hosts: Vec::new(),
+        failed_names: 0,
     };
-    let status = runtime.block_on(run(&config, names, env.now, &mut sink))?;
-    sink.finish()?;
-    Ok(status)
+    let status = runtime.block_on(run(&config, names, now, &mut sink))?;
+    sink.finish(status, now, config.days)
 }
 
 /// Names from a `--from` file, read lazily so memory stays flat.
@@ -265,6 +266,7 @@ async fn run_batch(
             }
             Err(e) => {
                 let _ = writeln!(sink.err, "daneguard: error: {e}");
+                sink.failed_names += 1;
                 status = ExitStatus::Failure;
             }
         }
@@ -496,7 +498,10 @@ struct Sink<'a> {
     out: &'a mut dyn std::io::Write,
     err: &'a mut dyn std::io::Write,
     format: CheckFormat,
+    /// Reports kept for the formats written at the end.
     json_hosts: Vec<HostReport>,
+    /// Names that could not be checked at all (their errors are on stderr).
+    failed_names: usize,
 }
 
 impl Sink<'_> {
@@ -504,17 +509,29 @@ impl Sink<'_> {
         match self.format {
             CheckFormat::Table => render::table::host_report(self.out, &r)?,
             CheckFormat::Jsonl => render::json::host_line(self.out, &r)?,
-            CheckFormat::Json => self.json_hosts.push(r),
+            CheckFormat::Json | CheckFormat::Nagios | CheckFormat::Prometheus => {
+                self.json_hosts.push(r)
+            }
         }
         self.out.flush()?;
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<()> {
-        if self.format == CheckFormat::Json {
-            render::json::check_doc(self.out, &self.json_hosts)?;
-        }
+    /// Writes what was collected; `--format nagios` turns `status` into its own.
+    fn finish(&mut self, status: ExitStatus, now: i64, days: u32) -> Result<ExitStatus> {
+        let hosts = &self.json_hosts;
+        let status = match self.format {
+            CheckFormat::Json => render::json::check_doc(self.out, hosts).map(|_| status)?,
+            CheckFormat::Nagios => {
+                render::nagios::check(self.out, hosts, self.failed_names, now, days)?
+            }
+            CheckFormat::Prometheus => {
+                render::prometheus::check(self.out, hosts, self.failed_names == 0, now)?;
+                status
+            }
+            CheckFormat::Table | CheckFormat::Jsonl => status,
+        };
         self.out.flush()?;
-        Ok(())
+        Ok(status)
     }
 }

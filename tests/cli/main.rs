@@ -7,6 +7,7 @@ mod generate;
 mod interop;
 mod live;
 mod man;
+mod monitoring;
 mod renew;
 mod tlsserver;
 mod util;
