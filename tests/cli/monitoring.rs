@@ -338,3 +338,138 @@ fn prometheus_for_renew_check_parses_and_says_what_to_publish() {
         assert!(r.stdout.lines().any(|l| l == line), "{line}:\n{}", r.stdout);
     }
 }
+
+#[test]
+fn live_checks_give_per_address_gauges_and_critical_for_a_mismatching_rsa_certificate() {
+    let dns = dnsserver::start();
+    let server = crate::tlsserver::start(
+        crate::tlsserver::Mode::Smtp,
+        Some("mx-p256"),
+        Some("mx-rsa2048"),
+    );
+    let connect = server.connect();
+    let base = ["--live", "--connect", &connect, "--tls-timeout", "2"];
+    let mut extra = vec!["--format", "nagios", "single.dane.test"];
+    extra.extend(base);
+    let r = run_at(&check_args(&dns, &extra));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let first = r.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "DANE CRITICAL - single.dane.test:25 fail (single-record, dual-cert-mismatch) \
+| 'single.dane.test:25 matching'=1;;;0 'single.dane.test:25 leaf days'=36159;14:;;"
+    );
+
+    let mut extra = vec!["--format", "prometheus", "single.dane.test"];
+    extra.extend(base);
+    let r = run_at(&check_args(&dns, &extra));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    promtool_accepts(&r.stdout);
+    let at = format!(r#"host="single.dane.test",port="25",address="{connect}""#);
+    assert_eq!(
+        lines_with(&r.stdout, "daneguard_check_live_"),
+        [
+            format!("daneguard_check_live_up{{{at}}} 1"),
+            format!(r#"daneguard_check_live_matching{{{at},family="ecdsa"}} 1"#),
+            format!(r#"daneguard_check_live_matching{{{at},family="rsa"}} 0"#),
+        ]
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_when_the_status_is_0_and_everything_otherwise() {
+    let dns = dnsserver::start();
+    let args = check_args(&dns, &["--format", "table", "-q", "single.dane.test"]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&argv).exact(0, "", "");
+    let args = check_args(
+        &dns,
+        &[
+            "--format",
+            "table",
+            "--quiet",
+            "mismatch.dane.test",
+            CHAIN[0],
+            CHAIN[1],
+        ],
+    );
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    r.code(1);
+    assert!(
+        r.stdout.starts_with("mismatch.dane.test port 25: FAIL\n"),
+        "{r:?}"
+    );
+    // Monitoring formats always print: their readers expect a line on every run.
+    let args = check_args(&dns, &["--format", "nagios", "--quiet", "mx.dane.test"]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    r.code(0);
+    assert!(
+        r.stdout.starts_with("DANE OK - mx.dane.test:25 ok"),
+        "{r:?}"
+    );
+    // A note (the leaf's names) is held back too.
+    let quiet = run(&[
+        "renew-check",
+        "--quiet",
+        "--current",
+        "testdata/letsencrypt-dir/archive/mx-newkey/fullchain1.pem",
+        "--next",
+        "testdata/letsencrypt-dir/archive/mx-newkey/fullchain1.pem",
+        "--records",
+        "testdata/renewal/p256-ee.records",
+    ]);
+    quiet.exact(0, "", "");
+}
+
+/// `--help` in-process with stdout on a terminal or not, and NO_COLOR set or not.
+fn help(terminal: bool, no_color: bool, extra: &[&str]) -> String {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut stdin: &[u8] = b"";
+    let vars = move |name: &str| (no_color && name == "NO_COLOR").then(|| OsString::from("1"));
+    let mut env = daneguard::env::Env {
+        out: &mut out,
+        err: &mut err,
+        stdin: &mut stdin,
+        now: NOW,
+        out_is_terminal: terminal,
+        vars: &vars,
+    };
+    let argv = ["daneguard", "check", "--help"].iter().chain(extra);
+    let status = daneguard::run(argv.copied(), &mut env);
+    assert_eq!(status.code(), 0);
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[test]
+fn help_is_coloured_only_on_a_terminal_without_no_color_or_with_color_always() {
+    let esc = |s: String| s.contains('\u{1b}');
+    assert!(esc(help(true, false, &[])));
+    assert!(!esc(help(true, true, &[])));
+    assert!(!esc(help(false, false, &[])));
+    assert!(!esc(help(true, false, &["--color", "never"])));
+    assert!(esc(help(false, true, &["--color=always"])));
+    assert_eq!(help(true, true, &[]), help(false, false, &[]));
+}
+
+#[test]
+fn allow_completes_finding_codes_not_file_names() {
+    let r = run(&["completions", "bash"]);
+    r.code(0);
+    let allow = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("--allow)"))
+        .nth(1)
+        .unwrap_or_default();
+    for code in daneguard::findings::Code::ALL {
+        assert!(allow.contains(code.as_str()), "{code:?} not in: {allow}");
+    }
+    assert!(!allow.contains("compgen -f"), "{allow}");
+    let r = run(&["completions", "zsh"]);
+    assert!(
+        r.stdout.contains("no-match\\:\"secure TLSA records exist"),
+        "zsh: no help text"
+    );
+}
