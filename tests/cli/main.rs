@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod check;
+mod contrib;
 mod dnsserver;
 mod generate;
 mod interop;
