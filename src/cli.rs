@@ -49,7 +49,7 @@ pub enum Command {
 /// private key (these yield only 3 1 x records).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard generate /etc/letsencrypt/live/mx.example.com\n  daneguard generate --set chaingen --host mx.example.com fullchain.pem\n  daneguard generate --records 'DANE-EE SPKI SHA2-256, 2 1 1' --port 25 --port 465 fullchain.pem\n  daneguard generate --format nsupdate --ttl 3600 fullchain.pem | nsupdate -l"
+    after_long_help = crate::examples::help("generate")
 )]
 pub struct GenerateArgs {
     /// Certificate chain, lineage directory, key or CSR ('-' reads stdin).
@@ -125,7 +125,7 @@ pub enum GenerateFormat {
 /// DANE SMTP sender would (secure MX, then A/AAAA, then TLSA, CNAMEs expanded).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard check mx.example.com --chain /etc/letsencrypt/live/mx.example.com\n  daneguard check --mx example.com --chain mx1.example.com=/etc/ssl/mx1.pem\n  daneguard check --from hosts.txt --format jsonl --concurrency 32\n  daneguard check --mx example.com --live"
+    after_long_help = crate::examples::help("check")
 )]
 pub struct CheckArgs {
     /// Host names to check (with --mx: mail domains).
@@ -275,7 +275,7 @@ fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
 /// records to publish now and how long to wait before deploying.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard renew-check mx.example.com --current /etc/letsencrypt/live/mx.example.com\n  daneguard renew-check mx.example.com --current live/mx/fullchain.pem --next new/fullchain.pem --zone example.com.zone"
+    after_long_help = crate::examples::help("renew-check")
 )]
 pub struct RenewCheckArgs {
     /// Host names to check (default: the DNS names of the current or next leaf).
@@ -355,6 +355,7 @@ pub enum RenewFormat {
 /// before the command that reloads the mail server, e.g.
 /// 'daneguard certbot-hook && systemctl reload postfix'.
 #[derive(Debug, Args)]
+#[command(after_long_help = crate::examples::help("certbot-hook"))]
 pub struct CertbotHookArgs {
     /// Hosts to check instead of RENEWED_DOMAINS (repeatable).
     #[arg(long = "host", value_name = "HOST")]
@@ -373,7 +374,7 @@ pub struct CertbotHookArgs {
 /// chain from --chain or --config, whether the records match it.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Config file (TOML), paths relative to the file:\n  [hosts.\"mx.example.com\"]\n  chain = \"/etc/letsencrypt/live/mx.example.com\"\n  [hosts.\"mx.example.com:465\"]\n  chain = \"certs/submission.pem\"\n\nExamples:\n  daneguard zone example.com.zone --chain mx.example.com=/etc/letsencrypt/live/mx.example.com\n  daneguard zone --config dane.toml --format github zones/*.zone"
+    after_long_help = format!("{ZONE_CONFIG_HELP}\n\n{}", crate::examples::help("zone"))
 )]
 pub struct ZoneArgs {
     /// Zone files to check.
@@ -405,6 +406,9 @@ pub struct ZoneArgs {
     pub format: ZoneFormat,
 }
 
+/// The `--config` file of `zone`, for `--help` and the man page's FILES section.
+pub const ZONE_CONFIG_HELP: &str = "Config file (TOML), paths relative to the file:\n  [hosts.\"mx.example.com\"]\n  chain = \"/etc/letsencrypt/live/mx.example.com\"\n  [hosts.\"mx.example.com:465\"]\n  chain = \"certs/submission.pem\"";
+
 /// Output formats of `zone`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ZoneFormat {
@@ -418,6 +422,7 @@ pub enum ZoneFormat {
 
 /// Print shell completions.
 #[derive(Debug, Args)]
+#[command(after_long_help = crate::examples::help("completions"))]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]

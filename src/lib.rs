@@ -10,6 +10,7 @@ pub mod dane;
 pub mod dns;
 pub mod env;
 pub mod error;
+pub mod examples;
 pub mod exit;
 pub mod findings;
 pub mod input;
