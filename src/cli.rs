@@ -19,8 +19,8 @@ pub struct Cli {
     pub command: Command,
 
     /// Print nothing when the exit status is 0 (cron mails only when something needs
-    /// attention); otherwise print everything at the end. Ignored by --format nagios
-    /// and prometheus.
+    /// attention); otherwise print everything at the end. generate: no notes. Ignored
+    /// by --format nagios and prometheus.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 

@@ -43,8 +43,9 @@ where
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, env, color, output::nagios_requested(&args)),
     };
-    if cli.quiet && output::quiet_applies(&cli.command) {
-        output::quietly(env, |env| execute(&cli.command, env))
+    if cli.quiet {
+        let mode = output::quiet_mode(&cli.command);
+        output::quietly(env, mode, |env| execute(&cli.command, env))
     } else {
         execute(&cli.command, env)
     }

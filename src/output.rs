@@ -2,6 +2,7 @@
 //! `--quiet`, and how `--format nagios` reports errors.
 
 use std::ffi::OsString;
+use std::io::Write;
 
 use crate::cli::{CheckFormat, Command, RenewFormat};
 use crate::env::Env;
@@ -55,28 +56,54 @@ pub fn nagios(command: &Command) -> bool {
     }
 }
 
-/// Whether `--quiet` applies: monitoring formats are read by programs that expect
-/// output on every run.
-pub fn quiet_applies(command: &Command) -> bool {
+/// What `--quiet` holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    /// Nothing: monitoring formats are read by programs that expect output on every
+    /// run, and completions are the output itself.
+    Nothing,
+    /// Notes on stderr only: records from `generate` are the job's result.
+    Notes,
+    /// Everything, unless the exit status is not 0.
+    All,
+}
+
+/// How `--quiet` applies to a command.
+pub fn quiet_mode(command: &Command) -> Quiet {
     let monitoring = |c: CheckFormat| matches!(c, CheckFormat::Nagios | CheckFormat::Prometheus);
     let renew_monitoring =
         |f: RenewFormat| matches!(f, RenewFormat::Nagios | RenewFormat::Prometheus);
-    match command {
-        Command::Check(a) => !a.format.is_some_and(monitoring),
-        Command::RenewCheck(a) => !renew_monitoring(a.common.format),
-        Command::CertbotHook(a) => !renew_monitoring(a.common.format),
-        _ => true,
-    }
+    let machine = match command {
+        Command::Check(a) => a.format.is_some_and(monitoring),
+        Command::RenewCheck(a) => renew_monitoring(a.common.format),
+        Command::CertbotHook(a) => renew_monitoring(a.common.format),
+        Command::Completions(_) => true,
+        Command::Generate(_) => return Quiet::Notes,
+        Command::Zone(_) => false,
+    };
+    if machine { Quiet::Nothing } else { Quiet::All }
 }
 
-/// Runs `job` with stdout and stderr held back, and lets them through only when the
-/// exit status is not 0: cron mails a job's output, so a fine run must print nothing.
-pub fn quietly(env: &mut Env<'_>, job: impl FnOnce(&mut Env<'_>) -> ExitStatus) -> ExitStatus {
+/// Runs `job` with stderr (and, for [`Quiet::All`], stdout) held back, and lets it
+/// through only when the exit status is not 0: cron mails a job's output, so a fine
+/// run must print nothing.
+pub fn quietly(
+    env: &mut Env<'_>,
+    mode: Quiet,
+    job: impl FnOnce(&mut Env<'_>) -> ExitStatus,
+) -> ExitStatus {
+    if mode == Quiet::Nothing {
+        return job(env);
+    }
     let mut out = Vec::new();
     let mut err = Vec::new();
     let status = {
+        let held_out: &mut dyn Write = match mode {
+            Quiet::All => &mut out,
+            _ => &mut *env.out,
+        };
         let mut held = Env {
-            out: &mut out,
+            out: held_out,
             err: &mut err,
             stdin: &mut *env.stdin,
             now: env.now,
@@ -157,7 +184,7 @@ mod tests {
         for (status, shown) in [(ExitStatus::Ok, ""), (ExitStatus::Findings, "report\n")] {
             let (mut o, mut e, mut i) = (Vec::new(), Vec::new(), &b""[..]);
             let mut env = env_with(&mut o, &mut e, &mut i, false, &unset);
-            let got = quietly(&mut env, |held| {
+            let got = quietly(&mut env, Quiet::All, |held| {
                 let _ = writeln!(held.out, "report");
                 let _ = writeln!(held.err, "daneguard: note: x");
                 status

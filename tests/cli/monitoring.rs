@@ -421,6 +421,11 @@ fn quiet_prints_nothing_when_the_status_is_0_and_everything_otherwise() {
         "testdata/renewal/p256-ee.records",
     ]);
     quiet.exact(0, "", "");
+    // generate prints its records; --quiet only drops the notes.
+    let loud = run(&["generate", "testdata/pki/mx-p256"]);
+    let quiet = run(&["generate", "-q", "testdata/pki/mx-p256"]);
+    assert!(loud.stderr.contains("note:"), "{loud:?}");
+    quiet.exact(0, &loud.stdout, "");
 }
 
 /// `--help` in-process with stdout on a terminal or not, and NO_COLOR set or not.
