@@ -12,7 +12,7 @@ use crate::owner::Proto;
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_help = "Exit status: 0 fine, 1 findings that break or will break DANE, 2 could not do the job."
+    after_help = "Exit status: 0 fine, 1 findings that break or will break DANE, 2 could not do the job\n(--format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."
 )]
 pub struct Cli {
     #[command(subcommand)]
