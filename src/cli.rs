@@ -12,11 +12,22 @@ use crate::owner::Proto;
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_help = "Exit status: 0 fine, 1 findings that break or will break DANE, 2 could not do the job."
+    after_help = "Exit status: 0 fine, 1 findings that break or will break DANE, 2 could not do the job\n(--format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print nothing when the exit status is 0 (cron mails only when something needs
+    /// attention); otherwise print everything at the end. generate: no notes. Ignored
+    /// by --format nagios and prometheus.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in the help output: auto (a terminal, and NO_COLOR unset or empty),
+    /// always or never.
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,7 +52,7 @@ pub enum Command {
 /// private key (these yield only 3 1 x records).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard generate /etc/letsencrypt/live/mx.example.com\n  daneguard generate --set chaingen --host mx.example.com fullchain.pem\n  daneguard generate --records 'DANE-EE SPKI SHA2-256, 2 1 1' --port 25 --port 465 fullchain.pem\n  daneguard generate --format nsupdate --ttl 3600 fullchain.pem | nsupdate -l"
+    after_long_help = crate::examples::help("generate")
 )]
 pub struct GenerateArgs {
     /// Certificate chain, lineage directory, key or CSR ('-' reads stdin).
@@ -117,7 +128,7 @@ pub enum GenerateFormat {
 /// DANE SMTP sender would (secure MX, then A/AAAA, then TLSA, CNAMEs expanded).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard check mx.example.com --chain /etc/letsencrypt/live/mx.example.com\n  daneguard check --mx example.com --chain mx1.example.com=/etc/ssl/mx1.pem\n  daneguard check --from hosts.txt --format jsonl --concurrency 32\n  daneguard check --mx example.com --live"
+    after_long_help = crate::examples::help("check")
 )]
 pub struct CheckArgs {
     /// Host names to check (with --mx: mail domains).
@@ -184,6 +195,10 @@ pub enum CheckFormat {
     Json,
     /// One JSON object per host and line, streamed as results arrive.
     Jsonl,
+    /// A Monitoring Plugins status line, long output and perfdata; exit 0-3.
+    Nagios,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// How to reach DNS (shared by the commands that look records up).
@@ -215,12 +230,38 @@ pub struct FindingArgs {
     pub days: u32,
 
     /// Silence a finding code (repeatable).
-    #[arg(long = "allow", value_name = "CODE", value_parser = finding_code)]
+    #[arg(long = "allow", value_name = "CODE", value_parser = CodeParser, hide_possible_values = true)]
     pub allow: Vec<crate::findings::Code>,
 
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Parses `--allow` values and lists the codes for shell completions.
+#[derive(Clone)]
+struct CodeParser;
+
+impl clap::builder::TypedValueParser for CodeParser {
+    type Value = crate::findings::Code;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let parse: fn(&str) -> Result<crate::findings::Code, String> = finding_code;
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(crate::findings::Code::ALL.iter().map(|c| {
+            clap::builder::PossibleValue::new(c.as_str()).help(c.summary())
+        })))
+    }
 }
 
 fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
@@ -243,7 +284,7 @@ fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
 /// records to publish now and how long to wait before deploying.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  daneguard renew-check mx.example.com --current /etc/letsencrypt/live/mx.example.com\n  daneguard renew-check mx.example.com --current live/mx/fullchain.pem --next new/fullchain.pem --zone example.com.zone"
+    after_long_help = crate::examples::help("renew-check")
 )]
 pub struct RenewCheckArgs {
     /// Host names to check (default: the DNS names of the current or next leaf).
@@ -309,6 +350,10 @@ pub enum RenewFormat {
     Text,
     /// JSON (schema in the README).
     Json,
+    /// A Monitoring Plugins status line, long output and perfdata; exit 0-3.
+    Nagios,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// certbot deploy hook: stage the renewed certificate, or check it.
@@ -323,6 +368,7 @@ pub enum RenewFormat {
 /// reads those files serves the new certificate anyway ('&& systemctl reload' does not
 /// prevent that).
 #[derive(Debug, Args)]
+#[command(after_long_help = crate::examples::help("certbot-hook"))]
 pub struct CertbotHookArgs {
     /// Hosts to check instead of RENEWED_DOMAINS (repeatable).
     #[arg(long = "host", value_name = "HOST")]
@@ -350,7 +396,7 @@ pub struct CertbotHookArgs {
 /// chain from --chain or --config, whether the records match it.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Config file (TOML), paths relative to the file:\n  [hosts.\"mx.example.com\"]\n  chain = \"/etc/letsencrypt/live/mx.example.com\"\n  [hosts.\"mx.example.com:465\"]\n  chain = \"certs/submission.pem\"\n\nExamples:\n  daneguard zone example.com.zone --chain mx.example.com=/etc/letsencrypt/live/mx.example.com\n  daneguard zone --config dane.toml --format github zones/*.zone"
+    after_long_help = format!("{ZONE_CONFIG_HELP}\n\n{}", crate::examples::help("zone"))
 )]
 pub struct ZoneArgs {
     /// Zone files to check.
@@ -383,6 +429,9 @@ pub struct ZoneArgs {
     pub format: ZoneFormat,
 }
 
+/// The `--config` file of `zone`, for `--help` and the man page's FILES section.
+pub const ZONE_CONFIG_HELP: &str = "Config file (TOML), paths relative to the file:\n  [hosts.\"mx.example.com\"]\n  chain = \"/etc/letsencrypt/live/mx.example.com\"\n  [hosts.\"mx.example.com:465\"]\n  chain = \"certs/submission.pem\"";
+
 /// Output formats of `zone`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ZoneFormat {
@@ -404,9 +453,7 @@ pub enum ZoneFormat {
 /// certificate stays staged, the server keeps the deployed file, the records to publish
 /// are printed, and the exit status is 1; 'daneguard deploy' (a timer) finishes the job.
 #[derive(Debug, Args)]
-#[command(
-    after_long_help = "Examples (hook recipes for certbot, acme.sh, dehydrated and lego are in the README):\n  daneguard stage mx --chain /etc/letsencrypt/live/mx.example.com/fullchain.pem --key /etc/letsencrypt/live/mx.example.com/privkey.pem\n  acme.sh --install-cert -d mx.example.com --reloadcmd 'daneguard stage mx --chain \"$CERT_FULLCHAIN_PATH\" --key \"$CERT_KEY_PATH\"'"
-)]
+#[command(after_long_help = crate::examples::help("stage"))]
 pub struct StageArgs {
     /// The [[certificate]] name in the configuration.
     #[arg(value_name = "NAME")]
@@ -434,9 +481,7 @@ pub struct StageArgs {
 /// (contrib/daneguard-deploy.timer). Exit 1 when a staged certificate has no matching
 /// record yet; waiting for the 2 × TTL clock is not an error.
 #[derive(Debug, Args)]
-#[command(
-    after_long_help = "Examples:\n  daneguard deploy\n  daneguard deploy mx\n  daneguard deploy --rollback mx"
-)]
+#[command(after_long_help = crate::examples::help("deploy"))]
 pub struct DeployArgs {
     /// Certificates to consider (default: every [[certificate]]).
     #[arg(value_name = "NAME", conflicts_with = "rollback")]
@@ -471,6 +516,7 @@ pub struct DeployCommonArgs {
 
 /// Work with the configuration file.
 #[derive(Debug, Args)]
+#[command(after_long_help = crate::examples::help("config"))]
 pub struct ConfigArgs {
     #[command(subcommand)]
     pub command: ConfigCommand,
@@ -491,6 +537,7 @@ pub struct ConfigCheckArgs {
 
 /// Print shell completions.
 #[derive(Debug, Args)]
+#[command(after_long_help = crate::examples::help("completions"))]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]

@@ -11,11 +11,13 @@ pub mod deploy;
 pub mod dns;
 pub mod env;
 pub mod error;
+pub mod examples;
 pub mod exit;
 pub mod findings;
 pub mod input;
 pub mod live;
 pub mod lookup;
+pub mod output;
 pub mod owner;
 pub mod pipe;
 pub mod render;
@@ -37,11 +39,24 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let color = output::color_wanted(&args, env);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e, env),
+        Err(e) => return usage_error(&e, env, color, output::nagios_requested(&args)),
     };
-    let result = match &cli.command {
+    if cli.quiet {
+        let mode = output::quiet_mode(&cli.command);
+        output::quietly(env, mode, |env| execute(&cli.command, env))
+    } else {
+        execute(&cli.command, env)
+    }
+}
+
+/// Runs one subcommand; an error ends it with one message (and, in the nagios
+/// format, an UNKNOWN status line on stdout).
+fn execute(command: &Command, env: &mut Env<'_>) -> ExitStatus {
+    let result = match command {
         Command::Generate(a) => commands::generate::execute(a, env),
         Command::Check(a) => commands::check::execute(a, env),
         Command::RenewCheck(a) => commands::renew::execute(a, env),
@@ -57,20 +72,31 @@ where
         Err(e) if e.is_broken_pipe() => ExitStatus::Ok,
         Err(e) => {
             render::diag::error(env, &e.to_string());
+            if output::nagios(command) {
+                return render::nagios::unknown(env.out, &e.to_string())
+                    .unwrap_or(ExitStatus::Plugin(exit::PluginState::Unknown));
+            }
             ExitStatus::Failure
         }
     }
 }
 
-/// `--help` and `--version` go to stdout with status 0; usage errors to stderr with 2.
-fn usage_error(e: &clap::Error, env: &mut Env<'_>) -> ExitStatus {
+/// `--help` and `--version` go to stdout with status 0; usage errors to stderr with 2
+/// (3 and a status line on stdout when the nagios format was asked for).
+fn usage_error(e: &clap::Error, env: &mut Env<'_>, color: bool, nagios: bool) -> ExitStatus {
     let text = e.render().ansi().to_string();
     let plain = e.render().to_string();
+    let shown = if color { text } else { plain.clone() };
     if e.use_stderr() {
-        let _ = write!(env.err, "{plain}");
+        let _ = write!(env.err, "{shown}");
+        if nagios {
+            let first = plain.lines().next().unwrap_or("usage error");
+            let message = first.trim_start_matches("error: ");
+            return render::nagios::unknown(env.out, &format!("usage: {message}"))
+                .unwrap_or(ExitStatus::Plugin(exit::PluginState::Unknown));
+        }
         ExitStatus::Failure
     } else {
-        let shown = if env.out_is_terminal { text } else { plain };
         let _ = write!(env.out, "{shown}");
         ExitStatus::Ok
     }

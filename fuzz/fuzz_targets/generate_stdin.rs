@@ -37,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
         out_is_terminal: false,
         vars: &|_| None,
         // generate never touches the network: the scripted (empty) world is enough.
-        dns: &daneguard::env::fake::ScriptedDns::default(),
-        prober: &daneguard::env::fake::ScriptedProber::default(),
+        dns: &daneguard::env::fake::Offline,
+        prober: &daneguard::env::fake::Offline,
     };
     let status = daneguard::run(args, &mut env).code();
     assert!(status == 0 || status == 2, "exit status {status}");

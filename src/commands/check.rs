@@ -143,24 +143,25 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .map(|n| Ok(Named::Arg(n)))
         .chain(name_lines(from, args.from.as_deref()))
         .inspect(|_| seen += 1);
+    let now = env.now;
     let mut sink = Sink {
         out: &mut *env.out,
         err: &mut *env.err,
         format: config.format,
         json_hosts: Vec::new(),
+        failed_names: 0,
     };
     let world = World {
         dns: env.dns,
         prober: env.prober,
-        now: env.now,
+        now,
     };
     let status = runtime.block_on(run(&config, &world, names, &mut sink))?;
-    sink.finish()?;
     if seen == 0 {
         let file = args.from.as_deref().unwrap_or("-");
         return Err(Error::input(file, "holds no host names to check"));
     }
-    Ok(status)
+    sink.finish(status, now, config.days)
 }
 
 /// What `check` reaches the world through.
@@ -277,6 +278,7 @@ async fn run_batch(
             }
             Err(e) => {
                 let _ = writeln!(sink.err, "daneguard: error: {e}");
+                sink.failed_names += 1;
                 status = ExitStatus::Failure;
             }
         }
@@ -560,7 +562,10 @@ struct Sink<'a> {
     out: &'a mut dyn std::io::Write,
     err: &'a mut dyn std::io::Write,
     format: CheckFormat,
+    /// Reports kept for the formats written at the end.
     json_hosts: Vec<HostReport>,
+    /// Names that could not be checked at all (their errors are on stderr).
+    failed_names: usize,
 }
 
 impl Sink<'_> {
@@ -568,17 +573,29 @@ impl Sink<'_> {
         match self.format {
             CheckFormat::Table => render::table::host_report(self.out, &r)?,
             CheckFormat::Jsonl => render::json::host_line(self.out, &r)?,
-            CheckFormat::Json => self.json_hosts.push(r),
+            CheckFormat::Json | CheckFormat::Nagios | CheckFormat::Prometheus => {
+                self.json_hosts.push(r)
+            }
         }
         self.out.flush()?;
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<()> {
-        if self.format == CheckFormat::Json {
-            render::json::check_doc(self.out, &self.json_hosts)?;
-        }
+    /// Writes what was collected; `--format nagios` turns `status` into its own.
+    fn finish(&mut self, status: ExitStatus, now: i64, days: u32) -> Result<ExitStatus> {
+        let hosts = &self.json_hosts;
+        let status = match self.format {
+            CheckFormat::Json => render::json::check_doc(self.out, hosts).map(|_| status)?,
+            CheckFormat::Nagios => {
+                render::nagios::check(self.out, hosts, self.failed_names, now, days)?
+            }
+            CheckFormat::Prometheus => {
+                render::prometheus::check(self.out, hosts, self.failed_names == 0, now)?;
+                status
+            }
+            CheckFormat::Table | CheckFormat::Jsonl => status,
+        };
         self.out.flush()?;
-        Ok(())
+        Ok(status)
     }
 }

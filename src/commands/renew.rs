@@ -189,11 +189,11 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
             ));
         }
     }
-    render(common.format, env, &reports)?;
     let strict = common.findings.strict;
-    Ok(reports.iter().fold(ExitStatus::Ok, |s, r| {
+    let status = reports.iter().fold(ExitStatus::Ok, |s, r| {
         s.worst(r.outcome.verdict.exit_status(strict))
-    }))
+    });
+    render(common.format, env, &reports, status)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -529,15 +529,27 @@ async fn published_from_dns(dns: &dyn Resolve, owner: &str) -> Published {
     }
 }
 
-fn render(format: RenewFormat, env: &mut Env<'_>, reports: &[RenewReport]) -> Result<()> {
-    match format {
+/// Writes the reports; `--format nagios` turns `status` into its own.
+fn render(
+    format: RenewFormat,
+    env: &mut Env<'_>,
+    reports: &[RenewReport],
+    status: ExitStatus,
+) -> Result<ExitStatus> {
+    let status = match format {
         RenewFormat::Text => {
             for r in reports {
                 crate::render::text::renew_report(env.out, r)?;
             }
+            status
         }
-        RenewFormat::Json => crate::render::json::renew_doc(env.out, reports)?,
-    }
+        RenewFormat::Json => crate::render::json::renew_doc(env.out, reports).map(|_| status)?,
+        RenewFormat::Nagios => crate::render::nagios::renew(env.out, reports)?,
+        RenewFormat::Prometheus => {
+            crate::render::prometheus::renew(env.out, reports, env.now)?;
+            status
+        }
+    };
     env.out.flush()?;
-    Ok(())
+    Ok(status)
 }

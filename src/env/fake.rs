@@ -186,3 +186,36 @@ impl World {
         }
     }
 }
+
+/// A world without DNS or network: every lookup and connection fails. For commands and
+/// tests that must not touch either (`generate`, output handling).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offline;
+
+impl DnsProvider for Offline {
+    fn connect<'a>(&'a self, _: &'a DnsConfig) -> BoxFuture<'a, Result<Box<dyn Resolve + 'a>>> {
+        Box::pin(async { Err(Error::Lookup("no DNS in this environment".into())) })
+    }
+}
+
+impl Prober for Offline {
+    fn probe<'a>(
+        &'a self,
+        address: SocketAddr,
+        _sni: &'a str,
+        protocol: Starttls,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Probe> {
+        Box::pin(async move {
+            Probe {
+                address,
+                protocol,
+                chains: Vec::new(),
+                preferred: None,
+                error: Some(LiveError::Unreachable(
+                    "no network in this environment".into(),
+                )),
+            }
+        })
+    }
+}
