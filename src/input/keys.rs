@@ -80,6 +80,29 @@ pub fn spki_of_private_key(
     }
 }
 
+/// Like [`spki_of_private_key`], but when the key is not in the form its PEM label
+/// says (a PKCS#8 key under `RSA PRIVATE KEY`), the other forms are tried, as openssl's
+/// decoders do; the error is the one of the labelled form.
+pub fn spki_of_labelled_private_key(
+    der: &Zeroizing<Vec<u8>>,
+    label: PrivateKeyForm,
+) -> Result<Vec<u8>, String> {
+    let first = match spki_of_private_key(der, label) {
+        Ok(spki) => return Ok(spki),
+        Err(e) => e,
+    };
+    [
+        PrivateKeyForm::Pkcs8,
+        PrivateKeyForm::RsaPkcs1,
+        PrivateKeyForm::EcSec1,
+        PrivateKeyForm::DsaTraditional,
+    ]
+    .into_iter()
+    .filter(|f| *f != label)
+    .find_map(|f| spki_of_private_key(der, f).ok())
+    .ok_or(first)
+}
+
 fn pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
     let info = pkcs8::PrivateKeyInfo::from_der(der)
         .map_err(|_| "not a valid PKCS#8 private key".to_string())?;
@@ -152,17 +175,19 @@ pub fn spki_of_rsa_public(der: &[u8]) -> Result<Vec<u8>, String> {
     rsa_spki(&key)
 }
 
-/// An EC key's SubjectPublicKeyInfo: the curve parameters (of the PKCS#8 wrapper when
-/// there is one, else of the SEC1 structure) and the public point as stored.
+/// An EC key's SubjectPublicKeyInfo: the curve parameters (of the SEC1 structure, else
+/// of the PKCS#8 wrapper) and the public point as stored.
 fn ec_sec1(der: &[u8], outer: Option<AlgorithmIdentifierRef<'_>>) -> Result<Vec<u8>, String> {
     let key =
         EcPrivateKey::from_der(der).map_err(|_| "not a valid SEC1 EC private key".to_string())?;
-    let algorithm = match (outer, key.parameters) {
-        (Some(alg), _) => alg,
-        (None, Some(params)) => AlgorithmIdentifierRef {
+    // The SEC1 structure's own parameters win over the PKCS#8 wrapper's when both are
+    // there (and disagree), as in openssl.
+    let algorithm = match (key.parameters, outer) {
+        (Some(params), _) => AlgorithmIdentifierRef {
             oid: EC_PUBLIC_KEY_OID,
             parameters: Some(params),
         },
+        (None, Some(alg)) => alg,
         (None, None) => {
             return Err("the EC private key does not name its curve".to_string());
         }

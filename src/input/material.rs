@@ -210,7 +210,10 @@ fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String>
         Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
         Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
         Label::Csr => csr_item(keys::csr(der)?),
-        Label::Private(form) => lone(keys::spki_of_private_key(der, form)?, KeyOrigin::PrivateKey),
+        Label::Private(form) => lone(
+            keys::spki_of_labelled_private_key(der, form)?,
+            KeyOrigin::PrivateKey,
+        ),
         Label::Other => return Ok(None),
     }))
 }

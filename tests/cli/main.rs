@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod check;
+mod corpus;
 mod dnsserver;
 mod generate;
 mod input_forms;
