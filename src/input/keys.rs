@@ -56,6 +56,27 @@ struct SpecifiedEcParameters<'a> {
     cofactor: Option<UintRef<'a>>,
 }
 
+/// DSA domain parameters (RFC 3279 §2.3.2), read to bound their size.
+#[derive(der::Sequence)]
+struct DsaParams<'a> {
+    p: UintRef<'a>,
+    q: UintRef<'a>,
+    g: UintRef<'a>,
+}
+
+/// Largest DSA prime p and subgroup order q read: openssl's own limit for p
+/// (OPENSSL_DSA_MAX_MODULUS_BITS) and twice FIPS 186's largest q. Beyond them the
+/// modular exponentiations of the key check would make a hostile file a slow one.
+const MAX_DSA_P_BYTES: usize = 10_000 / 8;
+const MAX_DSA_Q_BYTES: usize = 512 / 8;
+
+fn check_dsa_sizes(p: UintRef<'_>, q: UintRef<'_>) -> Result<(), String> {
+    if p.as_bytes().len() > MAX_DSA_P_BYTES || q.as_bytes().len() > MAX_DSA_Q_BYTES {
+        return Err("DSA parameters larger than openssl accepts (10000-bit p)".to_string());
+    }
+    Ok(())
+}
+
 /// OpenSSL's traditional `DSA PRIVATE KEY`: version, p, q, g, y (public), x.
 #[derive(der::Sequence)]
 struct DsaPrivateKey<'a> {
@@ -251,6 +272,14 @@ fn ed25519(der: &[u8]) -> Result<Vec<u8>, String> {
 
 fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
     use pkcs8::DecodePrivateKey;
+    let info = pkcs8::PrivateKeyInfo::from_der(der)
+        .map_err(|_| "not a valid PKCS#8 private key".to_string())?;
+    let params = info
+        .algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<DsaParams<'_>>().ok())
+        .ok_or_else(|| "not a valid DSA PKCS#8 private key".to_string())?;
+    check_dsa_sizes(params.p, params.q)?;
     let key = dsa::SigningKey::from_pkcs8_der(der)
         .map_err(|_| "not a valid DSA PKCS#8 private key".to_string())?;
     dsa_spki(key.verifying_key())
@@ -259,6 +288,7 @@ fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
 fn dsa_traditional(der: &[u8]) -> Result<Vec<u8>, String> {
     let key =
         DsaPrivateKey::from_der(der).map_err(|_| "not a valid DSA private key".to_string())?;
+    check_dsa_sizes(key.p, key.q)?;
     let int = |u: UintRef<'_>| dsa::BigUint::from_bytes_be(u.as_bytes());
     let components = dsa::Components::from_components(int(key.p), int(key.q), int(key.g))
         .map_err(|_| "the DSA parameters are not valid".to_string())?;
@@ -313,5 +343,52 @@ pub fn spki(der: &[u8]) -> Result<Vec<u8>, String> {
     match x509_parser::x509::SubjectPublicKeyInfo::from_der(der) {
         Ok(([], _)) => Ok(der.to_vec()),
         _ => Err("not a valid SubjectPublicKeyInfo public key".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hostile DSA key with a huge p must be refused before any exponentiation
+    /// (built with der's own encoders: version, p, q, g, y, x).
+    #[test]
+    fn oversized_dsa_parameters_are_refused_quickly() {
+        let big = vec![0x7f; 40_000];
+        let int = |b: &[u8]| UintRef::new(b).unwrap().to_der().unwrap();
+        let mut body = int(&[0]);
+        for part in [&big[..], &big, &[5], &big, &[5]] {
+            body.extend(int(part));
+        }
+        let header = der::Header::new(
+            der::Tag::Sequence,
+            der::Length::try_from(body.len()).unwrap(),
+        )
+        .unwrap()
+        .to_der()
+        .unwrap();
+        let der = Zeroizing::new([header, body].concat());
+        let started = std::time::Instant::now();
+        let e = spki_of_private_key(&der, PrivateKeyForm::DsaTraditional).unwrap_err();
+        assert!(e.contains("larger than openssl accepts"), "{e}");
+        assert!(started.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn garbage_is_an_error_for_every_form() {
+        for form in [
+            PrivateKeyForm::Pkcs8,
+            PrivateKeyForm::RsaPkcs1,
+            PrivateKeyForm::EcSec1,
+            PrivateKeyForm::DsaTraditional,
+        ] {
+            for bytes in [&b""[..], &[0x30, 0x00], &[0x30, 0x03, 0x02, 0x01, 0x00]] {
+                let der = Zeroizing::new(bytes.to_vec());
+                assert!(
+                    spki_of_private_key(&der, form).is_err(),
+                    "{form:?} {bytes:?}"
+                );
+            }
+        }
     }
 }
