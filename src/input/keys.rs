@@ -233,7 +233,8 @@ fn has_compressed_base_point(params: AnyRef<'_>) -> bool {
 }
 
 /// For a SEC1 key stored without its public point (`openssl ec -no_public`): the point
-/// is computed, uncompressed as openssl writes it, on the curves RustCrypto provides.
+/// is computed, uncompressed as openssl writes it, on the curves RustCrypto provides
+/// arithmetic for (not brainpool, not explicit parameters).
 fn ec_public_from_scalar(
     scalar: &[u8],
     algorithm: AlgorithmIdentifierRef<'_>,
@@ -249,9 +250,11 @@ fn ec_public_from_scalar(
             .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
         Some(c) if c == p521::NistP521::OID => p521::SecretKey::from_slice(scalar)
             .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
+        Some(c) if c == k256::Secp256k1::OID => k256::SecretKey::from_slice(scalar)
+            .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
         _ => {
             return Err(
-                "the EC private key holds no public key, and its curve is not P-256, P-384 or P-521; give the certificate, the CSR or the public key".to_string(),
+                "the EC private key holds no public key, and its curve is not P-256, P-384, P-521 or secp256k1; give the certificate, the CSR or the public key".to_string(),
             );
         }
     }

@@ -18,7 +18,7 @@ const WHEEL: &str =
 const DOCUMENTED_REFUSALS: &[(&str, &str)] = &[
     (
         "holds no public key, and its curve is not",
-        "EC private key stored without its public key on a curve other than P-256/P-384/P-521 (explicit parameters included): the public key is not computed",
+        "EC private key stored without its public key on a curve other than P-256/P-384/P-521/secp256k1 (explicit parameters included): the public key is not computed",
     ),
     (
         "not a valid EC private key for its curve",
