@@ -389,6 +389,10 @@ pub struct Normalized {
     pub duplicates: Vec<(usize, usize)>,
     /// Whether the certificates had to be reordered (leaf first, then each issuer).
     pub reordered: bool,
+    /// How many certificates, from the first, form the leaf's issuance path; the rest
+    /// (extra roots, other cross-signs) follow in file order. All of them when no leaf
+    /// could be told apart.
+    pub path_len: usize,
 }
 
 /// Drops duplicate certificates and, when one non-CA certificate issued by the others
@@ -413,6 +417,7 @@ pub fn normalize(certs: &[Certificate]) -> Normalized {
         .collect();
     let [leaf] = leaves.as_slice() else {
         return Normalized {
+            path_len: unique.len(),
             certs: unique,
             duplicates,
             reordered: false,
@@ -431,12 +436,14 @@ pub fn normalize(certs: &[Certificate]) -> Normalized {
             None => break,
         }
     }
+    let path_len = ordered.len();
     ordered.extend(rest.into_iter().flatten());
     let reordered = ordered.iter().zip(&unique).any(|(a, b)| a.der != b.der);
     Normalized {
         certs: ordered,
         duplicates,
         reordered,
+        path_len,
     }
 }
 

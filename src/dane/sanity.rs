@@ -21,7 +21,20 @@ pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool
         ));
     }
     let certs = norm.certs.as_slice();
-    link_notes(certs, &mut notes);
+    // Links are checked along the leaf's path only: certificates after it (an extra
+    // root, the other half of a cross-sign) are not meant to link.
+    link_notes(&certs[..norm.path_len.min(certs.len())], &mut notes);
+    if norm.path_len < certs.len() {
+        notes.push(format!(
+            "{} certificate(s) after the leaf's issuance path ({}) are not needed by it; records are made for them too",
+            certs.len() - norm.path_len,
+            certs[norm.path_len..]
+                .iter()
+                .map(|c| escape(&c.subject).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     validity_notes(certs, now, &mut notes);
     if crate::dane::recordset::is_lone_ca(certs) {
         notes.push(format!(

@@ -56,6 +56,27 @@ struct SpecifiedEcParameters<'a> {
     cofactor: Option<UintRef<'a>>,
 }
 
+/// DSA domain parameters (RFC 3279 §2.3.2), read to bound their size.
+#[derive(der::Sequence)]
+struct DsaParams<'a> {
+    p: UintRef<'a>,
+    q: UintRef<'a>,
+    g: UintRef<'a>,
+}
+
+/// Largest DSA prime p and subgroup order q read: openssl's own limit for p
+/// (OPENSSL_DSA_MAX_MODULUS_BITS) and twice FIPS 186's largest q. Beyond them the
+/// modular exponentiations of the key check would make a hostile file a slow one.
+const MAX_DSA_P_BYTES: usize = 10_000 / 8;
+const MAX_DSA_Q_BYTES: usize = 512 / 8;
+
+fn check_dsa_sizes(p: UintRef<'_>, q: UintRef<'_>) -> Result<(), String> {
+    if p.as_bytes().len() > MAX_DSA_P_BYTES || q.as_bytes().len() > MAX_DSA_Q_BYTES {
+        return Err("DSA parameters larger than openssl accepts (10000-bit p)".to_string());
+    }
+    Ok(())
+}
+
 /// OpenSSL's traditional `DSA PRIVATE KEY`: version, p, q, g, y (public), x.
 #[derive(der::Sequence)]
 struct DsaPrivateKey<'a> {
@@ -78,6 +99,29 @@ pub fn spki_of_private_key(
         PrivateKeyForm::Pkcs8 => pkcs8(der),
         PrivateKeyForm::DsaTraditional => dsa_traditional(der),
     }
+}
+
+/// Like [`spki_of_private_key`], but when the key is not in the form its PEM label
+/// says (a PKCS#8 key under `RSA PRIVATE KEY`), the other forms are tried, as openssl's
+/// decoders do; the error is the one of the labelled form.
+pub fn spki_of_labelled_private_key(
+    der: &Zeroizing<Vec<u8>>,
+    label: PrivateKeyForm,
+) -> Result<Vec<u8>, String> {
+    let first = match spki_of_private_key(der, label) {
+        Ok(spki) => return Ok(spki),
+        Err(e) => e,
+    };
+    [
+        PrivateKeyForm::Pkcs8,
+        PrivateKeyForm::RsaPkcs1,
+        PrivateKeyForm::EcSec1,
+        PrivateKeyForm::DsaTraditional,
+    ]
+    .into_iter()
+    .filter(|f| *f != label)
+    .find_map(|f| spki_of_private_key(der, f).ok())
+    .ok_or(first)
 }
 
 fn pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
@@ -152,17 +196,19 @@ pub fn spki_of_rsa_public(der: &[u8]) -> Result<Vec<u8>, String> {
     rsa_spki(&key)
 }
 
-/// An EC key's SubjectPublicKeyInfo: the curve parameters (of the PKCS#8 wrapper when
-/// there is one, else of the SEC1 structure) and the public point as stored.
+/// An EC key's SubjectPublicKeyInfo: the curve parameters (of the SEC1 structure, else
+/// of the PKCS#8 wrapper) and the public point as stored.
 fn ec_sec1(der: &[u8], outer: Option<AlgorithmIdentifierRef<'_>>) -> Result<Vec<u8>, String> {
     let key =
         EcPrivateKey::from_der(der).map_err(|_| "not a valid SEC1 EC private key".to_string())?;
-    let algorithm = match (outer, key.parameters) {
-        (Some(alg), _) => alg,
-        (None, Some(params)) => AlgorithmIdentifierRef {
+    // The SEC1 structure's own parameters win over the PKCS#8 wrapper's when both are
+    // there (and disagree), as in openssl.
+    let algorithm = match (key.parameters, outer) {
+        (Some(params), _) => AlgorithmIdentifierRef {
             oid: EC_PUBLIC_KEY_OID,
             parameters: Some(params),
         },
+        (None, Some(alg)) => alg,
         (None, None) => {
             return Err("the EC private key does not name its curve".to_string());
         }
@@ -187,7 +233,8 @@ fn has_compressed_base_point(params: AnyRef<'_>) -> bool {
 }
 
 /// For a SEC1 key stored without its public point (`openssl ec -no_public`): the point
-/// is computed, uncompressed as openssl writes it, on the curves RustCrypto provides.
+/// is computed, uncompressed as openssl writes it, on the curves RustCrypto provides
+/// arithmetic for (not brainpool, not explicit parameters).
 fn ec_public_from_scalar(
     scalar: &[u8],
     algorithm: AlgorithmIdentifierRef<'_>,
@@ -203,9 +250,11 @@ fn ec_public_from_scalar(
             .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
         Some(c) if c == p521::NistP521::OID => p521::SecretKey::from_slice(scalar)
             .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
+        Some(c) if c == k256::Secp256k1::OID => k256::SecretKey::from_slice(scalar)
+            .map(|k| k.public_key().to_encoded_point(false).as_bytes().to_vec()),
         _ => {
             return Err(
-                "the EC private key holds no public key, and its curve is not P-256, P-384 or P-521; give the certificate, the CSR or the public key".to_string(),
+                "the EC private key holds no public key, and its curve is not P-256, P-384, P-521 or secp256k1; give the certificate, the CSR or the public key".to_string(),
             );
         }
     }
@@ -226,6 +275,14 @@ fn ed25519(der: &[u8]) -> Result<Vec<u8>, String> {
 
 fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
     use pkcs8::DecodePrivateKey;
+    let info = pkcs8::PrivateKeyInfo::from_der(der)
+        .map_err(|_| "not a valid PKCS#8 private key".to_string())?;
+    let params = info
+        .algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<DsaParams<'_>>().ok())
+        .ok_or_else(|| "not a valid DSA PKCS#8 private key".to_string())?;
+    check_dsa_sizes(params.p, params.q)?;
     let key = dsa::SigningKey::from_pkcs8_der(der)
         .map_err(|_| "not a valid DSA PKCS#8 private key".to_string())?;
     dsa_spki(key.verifying_key())
@@ -234,6 +291,7 @@ fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
 fn dsa_traditional(der: &[u8]) -> Result<Vec<u8>, String> {
     let key =
         DsaPrivateKey::from_der(der).map_err(|_| "not a valid DSA private key".to_string())?;
+    check_dsa_sizes(key.p, key.q)?;
     let int = |u: UintRef<'_>| dsa::BigUint::from_bytes_be(u.as_bytes());
     let components = dsa::Components::from_components(int(key.p), int(key.q), int(key.g))
         .map_err(|_| "the DSA parameters are not valid".to_string())?;
@@ -288,5 +346,52 @@ pub fn spki(der: &[u8]) -> Result<Vec<u8>, String> {
     match x509_parser::x509::SubjectPublicKeyInfo::from_der(der) {
         Ok(([], _)) => Ok(der.to_vec()),
         _ => Err("not a valid SubjectPublicKeyInfo public key".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hostile DSA key with a huge p must be refused before any exponentiation
+    /// (built with der's own encoders: version, p, q, g, y, x).
+    #[test]
+    fn oversized_dsa_parameters_are_refused_quickly() {
+        let big = vec![0x7f; 40_000];
+        let int = |b: &[u8]| UintRef::new(b).unwrap().to_der().unwrap();
+        let mut body = int(&[0]);
+        for part in [&big[..], &big, &[5], &big, &[5]] {
+            body.extend(int(part));
+        }
+        let header = der::Header::new(
+            der::Tag::Sequence,
+            der::Length::try_from(body.len()).unwrap(),
+        )
+        .unwrap()
+        .to_der()
+        .unwrap();
+        let der = Zeroizing::new([header, body].concat());
+        let started = std::time::Instant::now();
+        let e = spki_of_private_key(&der, PrivateKeyForm::DsaTraditional).unwrap_err();
+        assert!(e.contains("larger than openssl accepts"), "{e}");
+        assert!(started.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn garbage_is_an_error_for_every_form() {
+        for form in [
+            PrivateKeyForm::Pkcs8,
+            PrivateKeyForm::RsaPkcs1,
+            PrivateKeyForm::EcSec1,
+            PrivateKeyForm::DsaTraditional,
+        ] {
+            for bytes in [&b""[..], &[0x30, 0x00], &[0x30, 0x03, 0x02, 0x01, 0x00]] {
+                let der = Zeroizing::new(bytes.to_vec());
+                assert!(
+                    spki_of_private_key(&der, form).is_err(),
+                    "{form:?} {bytes:?}"
+                );
+            }
+        }
     }
 }

@@ -210,7 +210,10 @@ fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String>
         Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
         Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
         Label::Csr => csr_item(keys::csr(der)?),
-        Label::Private(form) => lone(keys::spki_of_private_key(der, form)?, KeyOrigin::PrivateKey),
+        Label::Private(form) => lone(
+            keys::spki_of_labelled_private_key(der, form)?,
+            KeyOrigin::PrivateKey,
+        ),
         Label::Other => return Ok(None),
     }))
 }
@@ -228,27 +231,23 @@ fn ignored_label_note(number: usize, label: &str) -> String {
     format!("PEM block {number} ({label}) ignored: {why}")
 }
 
+fn lone_key(spki: Vec<u8>, origin: KeyOrigin) -> LoneKey {
+    LoneKey {
+        kind: KeyKind::of_spki_der(&spki),
+        spki,
+        origin,
+    }
+}
+
 fn lone(spki: Vec<u8>, origin: KeyOrigin) -> Item {
-    Item::Key(
-        LoneKey {
-            kind: KeyKind::of_spki_der(&spki),
-            spki,
-            origin,
-        },
-        None,
-    )
+    Item::Key(lone_key(spki, origin), None)
 }
 
 fn csr_item(csr: keys::Csr) -> Item {
-    match lone(
-        csr.spki,
-        KeyOrigin::Csr {
-            subject: csr.subject,
-        },
-    ) {
-        Item::Key(key, _) => Item::Key(key, csr.note),
-        _ => unreachable!("lone() always builds Item::Key"),
-    }
+    let origin = KeyOrigin::Csr {
+        subject: csr.subject,
+    };
+    Item::Key(lone_key(csr.spki, origin), csr.note)
 }
 
 /// Decides what a list of PEM items amounts to.
@@ -385,19 +384,21 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         }
         Err(e) => e,
     };
-    let found = |key: Item, private: bool| match key {
-        Item::Key(k, note) => Ok(Parsed {
-            material: Material::Key(k),
+    let found = |key: LoneKey, note: Option<String>, private: bool| {
+        Ok(Parsed {
+            material: Material::Key(key),
             notes: note.into_iter().collect(),
             had_private_key: private,
-        }),
-        _ => unreachable!("lone() always builds Item::Key"),
+        })
     };
     if let Ok(csr) = keys::csr(bytes) {
-        return found(csr_item(csr), false);
+        let origin = KeyOrigin::Csr {
+            subject: csr.subject,
+        };
+        return found(lone_key(csr.spki, origin), csr.note, false);
     }
     if let Ok(spki) = keys::spki(bytes) {
-        return found(lone(spki, KeyOrigin::PublicKey), false);
+        return found(lone_key(spki, KeyOrigin::PublicKey), None, false);
     }
     let secret = Zeroizing::new(bytes.to_vec());
     for form in [
@@ -407,7 +408,7 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         PrivateKeyForm::DsaTraditional,
     ] {
         match keys::spki_of_private_key(&secret, form) {
-            Ok(spki) => return found(lone(spki, KeyOrigin::PrivateKey), true),
+            Ok(spki) => return found(lone_key(spki, KeyOrigin::PrivateKey), None, true),
             // A PKCS#8 key of an algorithm daneguard cannot derive from says so.
             Err(m) if form == PrivateKeyForm::Pkcs8 && !m.starts_with("not a valid") => {
                 return Err(ParseError::whole(format!("DER private key: {m}")));

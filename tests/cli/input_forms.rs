@@ -217,3 +217,27 @@ fn ca_certificate_alone_gives_2_x_x_records_with_a_note() {
         note,
     );
 }
+
+/// An EC private key whose public point is stored compressed gave a `3 1 1` over the
+/// uncompressed point, while the certificate for that key carries the compressed one.
+#[test]
+fn compressed_ec_private_key_gives_the_digest_of_its_certificates_compressed_spki() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    sh(&format!(
+        "umask 077 && cd '{d}' && openssl ec -in '{}' -conv_form compressed -out key.pem 2>/dev/null && \
+         openssl req -x509 -new -key key.pem -subj /CN=mx.example.com -days 2 -out cert.pem 2>/dev/null",
+        td("pki/forms/p256-sec1.key").display()
+    ));
+    let cert_data = openssl_tlsa(&dir.path().join("cert.pem"), 1, 1);
+    assert_ne!(
+        cert_data,
+        openssl_tlsa(&td("pki/mx-p256/cert.pem"), 1, 1),
+        "fixture: the compressed SPKI differs from the uncompressed one"
+    );
+    generate(&dir.path().join("key.pem")).exact(
+        0,
+        &format!("{OWNER} IN TLSA 3 1 1 {cert_data}\n"),
+        "",
+    );
+}

@@ -16,10 +16,10 @@ const DOCUMENTED_REFUSALS: &[(&str, &str)] = &[
         "ed448-pkcs8",
         "the public half of an Ed448 private key cannot be derived here",
     ),
-    // openssl ec -no_public on a curve without a RustCrypto crate.
+    // openssl ec -no_public on a curve without RustCrypto arithmetic (brainpool).
     (
         "nopublic-sec1",
-        "holds no public key, and its curve is not P-256, P-384 or P-521",
+        "holds no public key, and its curve is not P-256, P-384, P-521 or secp256k1",
     ),
     // openssl re-encodes the base point uncompressed: arithmetic on any curve.
     (

@@ -5,6 +5,7 @@ mod bad_input;
 mod check;
 mod conformance;
 mod contrib;
+mod corpus;
 mod deploy;
 mod dnsserver;
 mod generate;

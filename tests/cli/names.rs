@@ -108,13 +108,14 @@ fn shuffled_chain_with_extra_roots_and_a_cross_sign_is_ordered_before_the_host_i
         ),
         "{out:?}"
     );
-    // The certificates outside the leaf's path stay at the end (and get their own
-    // notes about not being linked).
-    assert!(
-        out.stderr.starts_with(&format!(
+    // The certificates outside the leaf's path stay at the end, named in a note.
+    assert_eq!(
+        out.stderr,
+        format!(
             "daneguard: note: {file}: no --host given; using the leaf's first DNS name, mx.example.com\n\
-             daneguard: note: {file}: certificates out of order: servers must send the leaf first, then each issuer; records are made for the order CN = mx.example.com <- CN = Test Intermediate <- CN = Test rootB <- CN = Test rootA <- CN = Test Intermediate\n"
-        )),
+             daneguard: note: {file}: certificates out of order: servers must send the leaf first, then each issuer; records are made for the order CN = mx.example.com <- CN = Test Intermediate <- CN = Test rootB <- CN = Test rootA <- CN = Test Intermediate\n\
+             daneguard: note: {file}: 2 certificate(s) after the leaf's issuance path (CN = Test rootA, CN = Test Intermediate) are not needed by it; records are made for them too\n"
+        ),
         "{out:?}"
     );
     let reversed = pki.file("reversed.pem", &[&a, &int, &leaf]);

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Classifies the certificates, CSRs and keys of the cryptography-vectors wheel ($1) with
+# openssl into "$2/manifest", one line per file, for corpus.rs:
+#   FILE KIND SHA256   openssl reads FILE as KIND (cert, csr, private, public); SHA256 is
+#                      the digest of the SubjectPublicKeyInfo: for certificates and CSRs
+#                      the bytes exactly as they appear, for private keys what
+#                      `openssl pkey -pubout` writes, for public keys the DER as given
+#   FILE skip WHY      openssl does not read it as any of those (or needs a password)
+set -eu
+wheel=$1
+out=$2
+python3 -m zipfile -e "$wheel" "$out/x"
+cd "$out/x"
+: > ../manifest
+sha() { openssl dgst -sha256 | sed 's/.*= //'; }
+# The DER of element N (1-based) at depth 2 of the DER file $1 (tbsCertificate or
+# certificationRequestInfo members), cut out by offset and length from asn1parse.
+member() {
+    openssl asn1parse -inform DER -in "$1" 2>/dev/null | awk -v n="$2" '
+        /d=2/ { k++ }
+        /d=2/ && k == n {
+            line = $0; sub(/^ */, "", line); split(line, a, ":")
+            match(line, /hl= *[0-9]+/); hl = substr(line, RSTART + 3, RLENGTH - 3)
+            match(line, / l= *[0-9]+/); l = substr(line, RSTART + 3, RLENGTH - 3)
+            print a[1], hl + l; exit
+        }' | {
+        read -r off len
+        dd if="$1" bs=1 skip="$off" count="$len" 2>/dev/null
+    }
+}
+first_is_version() {
+    openssl asn1parse -inform DER -in "$1" 2>/dev/null | awk '/d=2/ { print; exit }' | grep -q 'cont \[ 0 \]'
+}
+find . -type f \( -name '*.pem' -o -name '*.der' -o -name '*.crt' -o -name '*.cer' \
+    -o -name '*.csr' -o -name '*.key' -o -name '*.p8' -o -name '*.pub' \) | sort | while read -r f; do
+    f=${f#./}
+    if grep -q 'ENCRYPTED' "$f" 2>/dev/null; then
+        printf '%s\t%s\t%s\n' "$f" skip "encrypted (openssl needs a password)" >> ../manifest
+    elif openssl x509 -in "$f" -outform DER -out /tmp/corpus.$$.der 2>/dev/null \
+        || openssl x509 -inform DER -in "$f" -outform DER -out /tmp/corpus.$$.der 2>/dev/null; then
+        # tbsCertificate: [version] serial signature issuer validity subject SPKI
+        n=6; first_is_version /tmp/corpus.$$.der && n=7
+        printf '%s\t%s\t%s\n' "$f" cert "$(member /tmp/corpus.$$.der $n | sha)" >> ../manifest
+    elif openssl req -in "$f" -outform DER -out /tmp/corpus.$$.der 2>/dev/null \
+        || openssl req -inform DER -in "$f" -outform DER -out /tmp/corpus.$$.der 2>/dev/null; then
+        # certificationRequestInfo: version subject SPKI
+        printf '%s\t%s\t%s\n' "$f" csr "$(member /tmp/corpus.$$.der 3 | sha)" >> ../manifest
+    elif openssl pkey -in "$f" -passin pass: -noout 2>/dev/null; then
+        printf '%s\t%s\t%s\n' "$f" private "$(openssl pkey -in "$f" -passin pass: -pubout -outform DER | sha)" >> ../manifest
+    elif openssl pkey -inform DER -in "$f" -passin pass: -noout 2>/dev/null; then
+        printf '%s\t%s\t%s\n' "$f" private "$(openssl pkey -inform DER -in "$f" -passin pass: -pubout -outform DER | sha)" >> ../manifest
+    elif openssl pkey -pubin -in "$f" -noout 2>/dev/null; then
+        if grep -q 'BEGIN PUBLIC KEY' "$f"; then
+            printf '%s\t%s\t%s\n' "$f" public "$(openssl asn1parse -in "$f" -noout -out /dev/stdout | sha)" >> ../manifest
+        else
+            printf '%s\t%s\t%s\n' "$f" public "$(openssl pkey -pubin -in "$f" -outform DER | sha)" >> ../manifest
+        fi
+    elif openssl pkey -pubin -inform DER -in "$f" -noout 2>/dev/null; then
+        printf '%s\t%s\t%s\n' "$f" public "$(sha < "$f")" >> ../manifest
+    else
+        printf '%s\t%s\t%s\n' "$f" skip "openssl reads no certificate, CSR or key in it" >> ../manifest
+    fi
+done
+rm -f /tmp/corpus.$$.der
