@@ -16,7 +16,7 @@ use crate::input::letsencrypt::{Hierarchy, Status};
 use crate::input::material::Material;
 use crate::input::zonefile::{self, Zone};
 use crate::input::{self, Input};
-use crate::lookup::{Answer, Security};
+use crate::lookup::Security;
 use crate::owner::{Host, Proto};
 use crate::report::RenewReport;
 use crate::tlsa::Tlsa;
@@ -499,26 +499,9 @@ fn published_from_zone(zone: &Zone, name: &str, origin: &str, owner: &str) -> Pu
 async fn published_from_dns(dns: &dyn Resolve, owner: &str) -> Published {
     let answer = dns.tlsa(owner).await;
     let security = answer.security();
-    let mut findings = Vec::new();
-    match &answer {
-        Answer::Bogus { reason } => findings.push(Finding::new(
-            Code::Bogus,
-            format!("the TLSA records at {owner} fail DNSSEC validation ({reason}): DANE senders defer mail already"),
-        )),
-        Answer::Failed { reason } => findings.push(Finding::new(
-            Code::LookupFailed,
-            format!("the TLSA lookup at {owner} failed ({reason}): could not decide"),
-        )),
-        Answer::Found { security: Security::Insecure, .. } => findings.push(Finding::new(
-            Code::DaneNotInEffect,
-            format!("the TLSA records at {owner} are not DNSSEC-signed: DANE is not in effect"),
-        )),
-        Answer::Found { security: Security::Indeterminate, .. } => findings.push(Finding::new(
-            Code::LookupFailed,
-            format!("the DNSSEC status of the TLSA records at {owner} could not be determined"),
-        )),
-        _ => {}
-    }
+    let findings: Vec<Finding> = crate::dane::gate::tlsa_rrset(owner, &answer)
+        .into_iter()
+        .collect();
     Published {
         records: answer.records().to_vec(),
         ttl: answer.ttl(),

@@ -204,6 +204,36 @@ fn failure<T>(a: &Answer<T>) -> Option<&str> {
     }
 }
 
+/// Whether a TLSA RRset alone can be relied on, for the commands that look at the
+/// records without the host's addresses (`renew-check`, `stage`, `deploy`): `None` when
+/// the answer (records or a denial) is DNSSEC-secure, else the finding that says why not.
+pub fn tlsa_rrset(owner: &str, answer: &Answer<Tlsa>) -> Option<Finding> {
+    let finding = match (answer, answer.security()) {
+        (Answer::Bogus { reason }, _) => Finding::new(
+            Code::Bogus,
+            format!(
+                "the TLSA records at {owner} fail DNSSEC validation ({reason}): DANE senders defer mail already"
+            ),
+        ),
+        (Answer::Failed { reason }, _) => Finding::new(
+            Code::LookupFailed,
+            format!("the TLSA lookup at {owner} failed ({reason}): could not decide"),
+        ),
+        (_, Some(Security::Secure)) => return None,
+        (_, Some(Security::Insecure)) => Finding::new(
+            Code::DaneNotInEffect,
+            format!(
+                "the TLSA answer at {owner} is not DNSSEC-signed (insecure): DANE is not in effect"
+            ),
+        ),
+        _ => Finding::new(
+            Code::LookupFailed,
+            format!("the DNSSEC status of the TLSA answer at {owner} could not be determined"),
+        ),
+    };
+    Some(finding)
+}
+
 /// Findings for a mail domain whose MX lookup gave no hosts to check.
 pub fn mx_findings(domain: &str, mx: &Answer<(u16, String)>) -> Vec<Finding> {
     let finding = match mx {

@@ -11,7 +11,7 @@ use crate::dane::renewal::{self, Next, RenewFacts, RenewOutcome, Role};
 use crate::dane::verdict::{MatchContext, Service};
 use crate::deploy::state::Seen;
 use crate::input::material::Material;
-use crate::lookup::{Answer, Security};
+use crate::lookup::Answer;
 use crate::owner::Host;
 use crate::tlsa::Tlsa;
 
@@ -44,20 +44,7 @@ pub struct OwnerDecision {
 
 /// Why nothing can be decided: the answer cannot be trusted either way.
 pub fn untrusted(o: &Observation) -> Option<String> {
-    let owner = &o.owner;
-    match &o.answer {
-        Answer::Failed { reason } => Some(format!("the TLSA lookup at {owner} failed ({reason})")),
-        Answer::Bogus { reason } => Some(format!(
-            "the TLSA records at {owner} fail DNSSEC validation ({reason})"
-        )),
-        a => match a.security() {
-            Some(Security::Secure) => None,
-            Some(s) => Some(format!(
-                "the TLSA lookup at {owner} is not DNSSEC-secure ({s}): DANE is not in effect, so a deployment cannot be judged safe"
-            )),
-            None => Some(format!("the TLSA lookup at {owner} gave no DNSSEC status")),
-        },
-    }
+    crate::dane::gate::tlsa_rrset(&o.owner, &o.answer).map(|f| f.message)
 }
 
 /// Updates first-seen times from secure answers; other owners are left alone.
@@ -161,6 +148,7 @@ pub fn stale_after(d: &OwnerDecision) -> Vec<&Tlsa> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lookup::Security;
     use crate::tlsa::Params;
 
     const NOW: i64 = 1_767_225_600;
@@ -287,7 +275,7 @@ mod tests {
     fn insecure_and_failed_answers_are_untrusted_and_never_ready() {
         let old = chain("mx-p256");
         let insecure = obs(vec![ee(&old)], 300, Security::Insecure);
-        assert!(untrusted(&insecure).unwrap().contains("not DNSSEC-secure"));
+        assert!(untrusted(&insecure).unwrap().contains("not DNSSEC-signed"));
         let mut seen = Seen::new();
         update_seen(&mut seen, std::slice::from_ref(&insecure), NOW - 86_400);
         assert!(seen.is_empty(), "insecure answers start no clock");
