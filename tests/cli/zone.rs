@@ -201,7 +201,7 @@ fn findings_zone_expected() -> Vec<FindingDoc> {
             None,
             "zone-syntax",
             "fail",
-            "A record does not parse: network address parse error: invalid IPv4 address syntax",
+            "A record does not parse: expected IPv4 address",
         ),
         finding(
             f,
@@ -726,7 +726,7 @@ fn github_format_prints_one_workflow_command_per_finding() {
     let expected = findings_zone_expected();
     let out = github(&expected);
     assert!(out.contains(
-        "::error file=testdata/zones/findings.example.com.zone,line=12,title=daneguard zone-syntax::A record does not parse: network address parse error: invalid IPv4 address syntax\n"
+        "::error file=testdata/zones/findings.example.com.zone,line=12,title=daneguard zone-syntax::A record does not parse: expected IPv4 address\n"
     ));
     assert!(out.contains(
         "::warning file=testdata/zones/include/findings.inc,line=2,title=daneguard no-usable-records::the only TLSA record for legacy.example.com port 25 is not usable"
@@ -1188,7 +1188,7 @@ fn crlf_line_endings_keep_line_numbers() {
                 None,
                 "zone-syntax",
                 "fail",
-                "A record does not parse: network address parse error: invalid IPv4 address syntax",
+                "A record does not parse: expected IPv4 address",
             )],
             1,
         ),

@@ -1,0 +1,96 @@
+//! Unit tests of the zone-file reader.
+
+use std::path::Path;
+
+use hickory_proto::rr::Name;
+
+use super::*;
+
+fn no_include(_: &Path) -> Result<String, String> {
+    Err("not available".into())
+}
+
+fn zone(text: &str) -> Zone {
+    parse(
+        text,
+        Path::new("t.zone"),
+        Name::from_ascii("example.com.").unwrap(),
+        None,
+        &no_include,
+    )
+}
+
+#[test]
+fn relative_names_ttls_and_multiline_records_keep_their_lines() {
+    let z = zone(
+        "$TTL 1h\n@ IN SOA ns hostmaster (\n 1 3600 600\n 86400 300 )\nmx IN A 192.0.2.1\n_25._tcp.mx 300 IN TLSA 3 1 1 (\n  00112233445566778899aabbccddeeff\n  00112233445566778899aabbccddeeff )\n",
+    );
+    let lines: Vec<(usize, &str, u32)> = z
+        .records
+        .iter()
+        .map(|r| (r.line, r.name.as_str(), r.ttl))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (2, "example.com.", 3600),
+            (5, "mx.example.com.", 3600),
+            (6, "_25._tcp.mx.example.com.", 300)
+        ]
+    );
+    assert_eq!(z.records[2].tlsa().unwrap().data.len(), 32);
+    assert!(z.problems.is_empty());
+}
+
+#[test]
+fn signed_zone_records_are_read_and_owner_inheritance_survives() {
+    let z = zone(
+        "$TTL 300\nmx 300 RRSIG A 13 3 300 20300101000000 20200101000000 1 example.com. AAAA\n   IN A 192.0.2.1\n  NSEC next.example.com. A RRSIG NSEC\n  IN AAAA ::1\n",
+    );
+    assert_eq!(z.skipped, 0);
+    assert!(z.signed);
+    let names: Vec<(&str, usize)> = z
+        .records
+        .iter()
+        .map(|r| (r.name.as_str(), r.line))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("mx.example.com.", 2),
+            ("mx.example.com.", 3),
+            ("mx.example.com.", 4),
+            ("mx.example.com.", 5)
+        ]
+    );
+}
+
+#[test]
+fn bad_tlsa_data_is_a_problem_with_a_line() {
+    let z = zone("$TTL 300\n_25._tcp.mx IN TLSA 3 1 1 abc\n_25._tcp.mx IN TLSA 3 1 1 zz\n");
+    let p: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(p[0].1.contains("odd number of hex digits"), "{p:?}");
+    assert!(p[1].1.contains("not hexadecimal"), "{p:?}");
+}
+
+#[test]
+fn comments_and_quotes_do_not_confuse_the_splitter() {
+    let z =
+        zone("$TTL 300\n@ IN TXT \"a ; not a comment ( \" ; real comment (\nwww IN A 192.0.2.2\n");
+    assert_eq!(z.records.len(), 2);
+    assert_eq!(z.records[1].line, 3);
+}
+
+#[test]
+fn ttl_units_parse() {
+    assert_eq!(ttl_seconds("1h30m"), Some(5400));
+    assert_eq!(ttl_seconds("2d"), Some(172_800));
+    assert_eq!(ttl_seconds("IN"), None);
+    assert_eq!(ttl_seconds("12x"), None);
+}
