@@ -53,7 +53,12 @@ pub(super) fn record_data(record: &ScannedRecord) -> Result<(RecordType, u16, RD
             class,
             RData::Unknown {
                 code: rtype,
-                rdata: NULL::with(wire),
+                // NULL::with refuses empty data (it asserts).
+                rdata: if wire.is_empty() {
+                    NULL::new()
+                } else {
+                    NULL::with(wire)
+                },
             },
         )),
     }

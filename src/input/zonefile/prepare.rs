@@ -16,6 +16,8 @@ pub(crate) struct Prepared {
     pub ttls: Vec<(usize, u32)>,
     /// `$GENERATE` lines that could not be expanded: (line, message).
     pub problems: Vec<(usize, String)>,
+    /// The original line of an entry whose '(' is still open at the end of the text.
+    pub unclosed: Option<usize>,
 }
 
 /// One token of an entry: original line, byte range in that line.
@@ -32,7 +34,16 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut rewritten: Vec<String> = lines.iter().map(|l| (*l).to_string()).collect();
     let mut out = Prepared::default();
     let mut generated: Vec<(usize, Vec<String>)> = Vec::new();
-    for entry in entries(&lines) {
+    let (all, unclosed) = entries_and_depth(&lines);
+    if unclosed && let Some(last) = all.last() {
+        let line = last[0].line + 1;
+        out.problems.push((
+            line,
+            format!("the '(' of the entry on line {line} is never closed"),
+        ));
+        out.unclosed = Some(line);
+    }
+    for entry in all {
         let word = |t: &Tok| &lines[t.line][t.start..t.end];
         let first = word(&entry[0]);
         if first.eq_ignore_ascii_case("$GENERATE") {
@@ -91,6 +102,11 @@ pub(crate) fn entry_starts(text: &str) -> Vec<usize> {
 
 /// The tokens of each entry (parentheses joined), comments and quotes respected.
 fn entries(lines: &[&str]) -> Vec<Vec<Tok>> {
+    entries_and_depth(lines).0
+}
+
+/// [`entries`], and whether the last one leaves a '(' open at the end of the text.
+fn entries_and_depth(lines: &[&str]) -> (Vec<Vec<Tok>>, bool) {
     let mut out = Vec::new();
     let mut current: Vec<Tok> = Vec::new();
     let mut depth = 0usize;
@@ -123,7 +139,7 @@ fn entries(lines: &[&str]) -> Vec<Vec<Tok>> {
     if !current.is_empty() {
         out.push(current);
     }
-    out
+    (out, depth > 0)
 }
 
 /// Where the token starting at `i` ends (quoted strings and escapes kept whole).
