@@ -116,7 +116,40 @@ pub fn parse(
     };
     scan::read_file(text, file, start, &mut state, 0, &mut zone);
     apply_default_ttl(&mut zone, fallback_ttl);
+    cname_conflicts(&mut zone);
     zone
+}
+
+/// A CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1; RRSIG and NSEC may
+/// accompany it): BIND and Knot refuse to load such a zone.
+fn cname_conflicts(zone: &mut Zone) {
+    use std::collections::BTreeMap;
+    let mut by_owner: BTreeMap<&str, Vec<&ZoneRecord>> = BTreeMap::new();
+    for r in &zone.records {
+        by_owner.entry(r.name.as_str()).or_default().push(r);
+    }
+    let mut found = Vec::new();
+    for records in by_owner.values() {
+        let Some(cname) = records.iter().find(|r| r.rtype == RecordType::CNAME) else {
+            continue;
+        };
+        let other = records.iter().find(|r| {
+            let same_cname = r.rtype == RecordType::CNAME && r.data == cname.data;
+            !(matches!(r.rtype, RecordType::RRSIG | RecordType::NSEC) || same_cname)
+        });
+        if let Some(other) = other {
+            found.push(ZoneProblem {
+                file: Arc::clone(&cname.file),
+                line: cname.line,
+                rtype: None,
+                message: format!(
+                    "CNAME at {} beside other data ({} at {}:{}): BIND and Knot refuse to load the zone",
+                    cname.name, other.rtype, other.file, other.line
+                ),
+            });
+        }
+    }
+    zone.problems.extend(found);
 }
 
 /// Gives records that had no TTL (neither their own, nor `$TTL`, nor an earlier

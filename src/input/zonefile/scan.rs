@@ -223,6 +223,9 @@ fn run(
                 let message = e.to_string();
                 let err_line = error_line(&message).unwrap_or(line).max(line);
                 failed(chunk, line, err_line, &message, cx, zone);
+                if let Some(r) = skipped_record(chunk, line, origin, cx, zone) {
+                    zone.records.push(r);
+                }
                 // The scanner may name the line after the bad token: that line can
                 // start the next entry.
                 let resume = chunk.resume_after(err_line.saturating_sub(1).max(line))?;
@@ -368,6 +371,52 @@ fn failed(
         }
     }
     zone.problems.push(cx.problem(place, upper, m));
+}
+
+/// A skipped entry as a record without data, so that its owner still counts
+/// (a CNAME beside a LOC record is refused by the servers all the same).
+fn skipped_record(
+    chunk: &Chunk,
+    line: usize,
+    origin: &Name,
+    cx: &FileCx<'_>,
+    zone: &Zone,
+) -> Option<ZoneRecord> {
+    let place = cx.original_line(chunk, line)?;
+    let text = cx.original.get(place - 1)?;
+    let t = entry_type(text).filter(|t| super::unread_type(t))?;
+    let name = if text.starts_with([' ', '\t']) {
+        zone.records
+            .iter()
+            .rev()
+            .find(|r| r.file == cx.name)?
+            .name
+            .clone()
+    } else {
+        let token = text.split_whitespace().next()?;
+        let owner = if token == "@" {
+            origin.clone()
+        } else {
+            Name::parse(token, Some(origin)).ok()?
+        };
+        owner.to_ascii().to_ascii_lowercase()
+    };
+    let rtype = t
+        .to_ascii_uppercase()
+        .parse::<RecordType>()
+        .unwrap_or(RecordType::Unknown(0));
+    Some(ZoneRecord {
+        file: Arc::clone(&cx.name),
+        line: place,
+        name,
+        ttl: 0,
+        ttl_assumed: true,
+        rtype,
+        data: hickory_proto::rr::RData::Unknown {
+            code: rtype,
+            rdata: hickory_proto::rr::rdata::NULL::new(),
+        },
+    })
 }
 
 /// daneguard's own message for TLSA data that does not parse, if it has one.

@@ -94,3 +94,44 @@ fn ttl_units_parse() {
     assert_eq!(ttl_seconds("IN"), None);
     assert_eq!(ttl_seconds("12x"), None);
 }
+
+#[test]
+fn cname_beside_other_data_is_a_problem_but_not_beside_rrsig() {
+    let z = zone(
+        "$TTL 300\nwww IN CNAME web\nwww IN A 192.0.2.1\nok IN CNAME web\nok RRSIG CNAME 13 3 300 20300101000000 20200101000000 1 example.com. AAAA\n",
+    );
+    let p: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(
+        p[0].1.contains("beside other data (A at t.zone:3)"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn records_keep_their_lines_after_a_bad_entry() {
+    let z = zone(
+        "$TTL 300\na IN A 192.0.2.300\nb IN A 192.0.2.2\n  IN AAAA ::1\nc IN MX ( 10\n  mx )\nd IN A 192.0.2.4\n",
+    );
+    let lines: Vec<(usize, &str)> = z
+        .records
+        .iter()
+        .map(|r| (r.line, r.name.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (3, "b.example.com."),
+            (4, "b.example.com."),
+            (5, "c.example.com."),
+            (7, "d.example.com.")
+        ]
+    );
+    assert_eq!(z.problems.len(), 1);
+    assert_eq!(z.problems[0].line, 2);
+}
