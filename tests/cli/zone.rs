@@ -1504,3 +1504,16 @@ fn renew_check_zone_takes_the_apex_from_origin_directive_not_the_file_name() {
     assert!(!r.stdout.contains("outside the zone"), "{r:?}");
     assert!(r.code != 2, "{r:?}");
 }
+
+#[test]
+fn include_of_a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.inc");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo");
+    include_refused(dir.path(), "pipe.inc", "never-written");
+}
