@@ -3,7 +3,7 @@
 //! `$GENERATE`. Everything else (quoting, escapes, parentheses, RDATA) is left to
 //! the library; this pass only finds tokens, and keeps a map back to file lines.
 
-/// Most records one `$GENERATE` may expand to (BIND has no limit; a CI check must end).
+/// Most records `$GENERATE` may make in one file (BIND has no limit; a CI check must end).
 const MAX_GENERATED: u64 = 65_536;
 
 /// Zone text ready for the scanner.
@@ -35,6 +35,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut out = Prepared::default();
     let mut generated: Vec<(usize, Vec<String>)> = Vec::new();
     let (all, unclosed) = entries_and_depth(&lines);
+    let mut total: u64 = 0;
     if unclosed && let Some(last) = all.last() {
         let line = last[0].line + 1;
         out.problems.push((
@@ -49,7 +50,14 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         if first.eq_ignore_ascii_case("$GENERATE") {
             let words: Vec<&str> = entry.iter().map(word).collect();
             match expand_generate(&words[1..]) {
-                Ok(records) => generated.push((entry[0].line, records)),
+                Ok(records) if total + records.len() as u64 > MAX_GENERATED => {
+                    let m = format!("$GENERATE: more than {MAX_GENERATED} records in one file");
+                    out.problems.push((entry[0].line + 1, m));
+                }
+                Ok(records) => {
+                    total += records.len() as u64;
+                    generated.push((entry[0].line, records));
+                }
                 Err(m) => out.problems.push((entry[0].line + 1, m)),
             }
             continue;
@@ -324,6 +332,10 @@ fn modifier(spec: &str, i: u64) -> Result<String, String> {
         Some(w) => w.trim().parse().map_err(|_| bad())?,
         None => 0,
     };
+    // A label is at most 63 characters; a larger width only makes a bad name.
+    if width > 255 {
+        return Err(bad());
+    }
     let value = i64::try_from(i).map_err(|_| bad())? + offset;
     if value < 0 {
         return Err(bad());
@@ -396,5 +408,14 @@ mod tests {
         assert_eq!(ttl_seconds("IN"), None);
         assert_eq!(ttl_seconds("12x"), None);
         assert_eq!(ttl_seconds("99999999999w"), None);
+    }
+
+    #[test]
+    fn generate_limits_width_and_total() {
+        let p = prepare("$GENERATE 1-2 h$ A 10.0.0.${0,99999999}\n");
+        assert_eq!(p.problems.len(), 1);
+        let p = prepare("$GENERATE 1-40000 a$ A 10.0.0.1\n$GENERATE 1-40000 b$ A 10.0.0.1\n");
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].0, 2);
     }
 }
