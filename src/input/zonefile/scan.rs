@@ -222,8 +222,11 @@ fn run(
             Ok(Err(e)) => {
                 let message = e.to_string();
                 let err_line = error_line(&message).unwrap_or(line).max(line);
-                failed(chunk, line, err_line, &message, cx, zone);
-                if let Some(r) = skipped_record(chunk, line, origin, cx, zone) {
+                let skipped = failed(chunk, line, err_line, &message, cx, zone);
+                if let Some(r) = skipped
+                    .then(|| skipped_record(chunk, line, origin, cx, zone))
+                    .flatten()
+                {
                     zone.records.push(r);
                 }
                 // The scanner may name the line after the bad token: that line can
@@ -321,7 +324,7 @@ fn include(
     }
 }
 
-/// Records the entry that failed: a skipped type (a note) or a problem.
+/// Records the entry that failed: a skipped type (a note; returns true) or a problem.
 fn failed(
     chunk: &Chunk,
     line: usize,
@@ -329,15 +332,18 @@ fn failed(
     message: &str,
     cx: &mut FileCx<'_>,
     zone: &mut Zone,
-) {
+) -> bool {
     let place = cx.original_line(chunk, line).unwrap_or(1);
     let text = cx.original.get(place - 1).copied().unwrap_or_default();
     let rtype = entry_type(text);
     // `domain` refuses some valid forms it does not implement (escapes in SVCB alpn).
     let limitation = message.contains("this implementation does not");
+    // Only when the scanner has no parser for the type: a type it parses (CAA,
+    // ZONEMD, …) with bad data is a real error.
+    let no_parser = message.contains("unknown record type") || message.contains("expected rtype");
     if let Some(t) = rtype
         .as_deref()
-        .filter(|t| limitation || super::unread_type(t))
+        .filter(|t| limitation || (no_parser && super::unread_type(t)))
     {
         zone.skipped += 1;
         if cx.noted.insert(t.to_ascii_uppercase()) {
@@ -347,7 +353,7 @@ fn failed(
             );
             zone.notes.push(cx.problem(place, None, m));
         }
-        return;
+        return true;
     }
     let detail = message.split_once(": ").map_or(message, |(_, m)| m);
     let upper = rtype.map(|t| t.to_ascii_uppercase());
@@ -371,6 +377,7 @@ fn failed(
         }
     }
     zone.problems.push(cx.problem(place, upper, m));
+    false
 }
 
 /// A skipped entry as a record without data, so that its owner still counts
