@@ -1517,3 +1517,13 @@ fn include_of_a_fifo_is_refused_without_blocking() {
     assert!(ok, "mkfifo");
     include_refused(dir.path(), "pipe.inc", "never-written");
 }
+
+#[test]
+fn no_ttl_and_no_soa_is_a_zone_error_as_bind_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.com.zone");
+    std::fs::write(&path, "mx IN A 192.0.2.25\n").unwrap();
+    let r = zone(&[path.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains(":1: fail zone-syntax: no TTL"), "{r:?}");
+}

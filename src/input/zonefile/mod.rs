@@ -183,6 +183,15 @@ fn apply_default_ttl(zone: &mut Zone, fallback_ttl: Option<u32>) {
             (None, None) => {
                 r.ttl = 0;
                 r.ttl_assumed = true;
+                if !noted {
+                    noted = true;
+                    zone.problems.push(ZoneProblem {
+                        file: Arc::clone(&r.file),
+                        line: r.line,
+                        rtype: None,
+                        message: "no TTL: no $TTL, no TTL on an earlier record and no SOA minimum to use; BIND refuses the zone".to_string(),
+                    });
+                }
             }
         }
     }
