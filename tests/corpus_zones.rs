@@ -156,7 +156,7 @@ fn daneguard(file: &Path, origin: &str) -> Ours {
             ..Ours::default()
         };
     };
-    let Ok(origin) = hickory_proto::rr::Name::from_ascii(origin) else {
+    let Some(origin) = zonefile::parse_name(origin) else {
         return Ours {
             refused: true,
             ..Ours::default()
@@ -251,6 +251,12 @@ fn report(verdicts: &[Verdict]) {
     for v in &false_syntax {
         eprintln!(
             "  loaded by both, zone-syntax from daneguard: {}",
+            v.file.display()
+        );
+    }
+    for v in both_load.iter().filter(|v| v.ours.refused) {
+        eprintln!(
+            "  loaded by both, refused by daneguard as input: {}",
             v.file.display()
         );
     }

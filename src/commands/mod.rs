@@ -62,8 +62,8 @@ pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
 pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr::Name> {
     use hickory_proto::rr::Name;
     if let Some(o) = given {
-        return Name::from_ascii(fqdn(o))
-            .map_err(|_| Error::Usage(format!("--origin: '{o}' is not a domain name")));
+        return zonefile::parse_name(o)
+            .ok_or_else(|| Error::Usage(format!("--origin: '{o}' is not a domain name")));
     }
     let file = Path::new(path)
         .file_name()

@@ -197,6 +197,14 @@ fn apply_default_ttl(zone: &mut Zone, fallback_ttl: Option<u32>) {
     }
 }
 
+/// An absolute domain name in presentation form, read as zone files read names
+/// (escapes, underscores, RFC 2317 `/`), for `--origin`.
+pub fn parse_name(text: &str) -> Option<Name> {
+    let fq = format!("{}.", text.trim_end_matches('.'));
+    let name = domain::base::Name::<Vec<u8>>::from_chars(fq.chars()).ok()?;
+    convert::name_from_domain(&name)
+}
+
 /// Where an `$INCLUDE` argument points: relative to the including file's folder.
 fn include_path(file: &Path, arg: &str) -> PathBuf {
     let p = Path::new(arg);

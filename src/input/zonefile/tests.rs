@@ -135,3 +135,16 @@ fn records_keep_their_lines_after_a_bad_entry() {
     assert_eq!(z.problems.len(), 1);
     assert_eq!(z.problems[0].line, 2);
 }
+
+#[test]
+fn origin_names_are_read_as_zone_files_read_them() {
+    assert_eq!(parse_name(".").unwrap(), Name::root());
+    assert_eq!(
+        parse_name("example.com").unwrap().to_ascii(),
+        "example.com."
+    );
+    let rfc2317 = parse_name("0/25.2.0.10.in-addr.arpa.").unwrap();
+    assert_eq!(rfc2317.num_labels(), 6);
+    assert_eq!(rfc2317.iter().next().unwrap(), b"0/25");
+    assert!(parse_name("a..b").is_none());
+}
