@@ -103,7 +103,8 @@ pub fn load_zone(
     env: &mut Env<'_>,
 ) -> Result<LoadedZone> {
     let origin = zone_origin(path, given_origin)?;
-    let zone = read_zone(path, origin.clone(), include_root, default_ttl, env)?;
+    let mut zone = read_zone(path, origin.clone(), include_root, default_ttl, env)?;
+    zonefile::check_apex(&mut zone, given_origin.map(|_| &origin));
     let soa = zone
         .records
         .iter()

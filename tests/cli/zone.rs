@@ -1527,3 +1527,26 @@ fn no_ttl_and_no_soa_is_a_zone_error_as_bind_says() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.contains(":1: fail zone-syntax: no TTL"), "{r:?}");
 }
+
+#[test]
+fn soa_without_ns_and_soa_off_the_given_origin_are_zone_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.com.zone");
+    std::fs::write(
+        &path,
+        "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\nns IN A 192.0.2.53\n",
+    )
+    .unwrap();
+    let r = zone(&[path.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout.contains(":2: fail zone-syntax: no NS records"),
+        "{r:?}"
+    );
+    std::fs::write(&path, format!("$ORIGIN example.net.\n{HEAD}")).unwrap();
+    let r = zone(&["--origin", "example.com", path.to_str().unwrap()]);
+    assert!(
+        r.stdout.contains("not at the top of the zone example.com."),
+        "{r:?}"
+    );
+}

@@ -120,6 +120,44 @@ pub fn parse(
     zone
 }
 
+/// The zone's top as BIND and Knot require it: the SOA at the origin (when the
+/// origin was given, not guessed from a file name) and NS records beside it.
+pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
+    let Some(soa) = zone.records.iter().find(|r| r.rtype == RecordType::SOA) else {
+        return;
+    };
+    let problem = |message: String| ZoneProblem {
+        file: Arc::clone(&soa.file),
+        line: soa.line,
+        rtype: None,
+        message,
+    };
+    if let Some(origin) = given_origin {
+        let top = origin.to_ascii().to_ascii_lowercase();
+        if soa.name != top {
+            let m = format!(
+                "SOA record at {}, not at the top of the zone {top}: BIND and Knot refuse the zone",
+                soa.name
+            );
+            let p = problem(m);
+            zone.problems.push(p);
+            return;
+        }
+    }
+    let has_ns = zone
+        .records
+        .iter()
+        .any(|r| r.rtype == RecordType::NS && r.name == soa.name);
+    if !has_ns {
+        let m = format!(
+            "no NS records at the zone's top {}: BIND and Knot refuse the zone",
+            soa.name
+        );
+        let p = problem(m);
+        zone.problems.push(p);
+    }
+}
+
 /// A CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1; RRSIG and NSEC may
 /// accompany it): BIND and Knot refuse to load such a zone.
 fn cname_conflicts(zone: &mut Zone) {

@@ -148,3 +148,25 @@ fn origin_names_are_read_as_zone_files_read_them() {
     assert_eq!(rfc2317.iter().next().unwrap(), b"0/25");
     assert!(parse_name("a..b").is_none());
 }
+
+#[test]
+fn apex_needs_ns_and_a_given_origin_needs_the_soa_on_top() {
+    let text = "$TTL 300\n@ IN SOA ns host 1 2 3 4 5\nns IN A 192.0.2.1\n";
+    let mut z = zone(text);
+    check_apex(&mut z, None);
+    assert_eq!(z.problems.len(), 1, "{:?}", z.problems);
+    assert!(
+        z.problems[0].message.contains("no NS records"),
+        "{:?}",
+        z.problems
+    );
+    let mut z = zone(&format!("{text}@ IN NS ns\n"));
+    check_apex(&mut z, Some(&Name::from_ascii("example.com.").unwrap()));
+    assert!(z.problems.is_empty(), "{:?}", z.problems);
+    check_apex(&mut z, Some(&Name::from_ascii("example.net.").unwrap()));
+    assert!(
+        z.problems[0].message.contains("not at the top"),
+        "{:?}",
+        z.problems
+    );
+}
