@@ -314,10 +314,14 @@ pub struct RenewArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "records")]
     pub zone: Option<String>,
 
-    /// Origin of --zone or --records (default: from a zone file's name, e.g.
-    /// example.com.zone; the root for --records).
+    /// Origin of --zone or --records (default: the SOA owner or $ORIGIN of a zone
+    /// file, or its name, e.g. example.com.zone; the root for --records).
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+
+    /// Folder that $INCLUDE in --zone may read from (default: the zone file's folder).
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<String>,
 
     /// Read the published records from zone-file lines with absolute owner names.
     #[arg(long, value_name = "FILE")]
@@ -406,6 +410,10 @@ pub struct ZoneArgs {
     /// Origin of the zone files (default: $ORIGIN, or the file name, e.g. example.com.zone).
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+
+    /// Folder that $INCLUDE may read from (default: each zone file's folder).
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<String>,
 
     /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
     /// for one port of it (repeatable; the most specific wins; overrides --config).

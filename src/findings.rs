@@ -135,6 +135,8 @@ codes! {
         "a TLSA record that does not parse, or whose data has the wrong length for its matching type";
     ZoneSyntax = "zone-syntax", Fail,
         "a line of the zone file that does not parse: the zone will not load";
+    ZoneNote = "zone-note", Info,
+        "a zone-file line read with a remark: no $TTL (the SOA minimum is used), or a record type daneguard skips";
     BadOwner = "bad-owner", Fail,
         "a TLSA record whose owner name is not _PORT._PROTO.host: no client looks it up";
     DuplicateRecord = "duplicate-record", Warn,

@@ -65,8 +65,8 @@ pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
 pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr::Name> {
     use hickory_proto::rr::Name;
     if let Some(o) = given {
-        return Name::from_ascii(fqdn(o))
-            .map_err(|_| Error::Usage(format!("--origin: '{o}' is not a domain name")));
+        return zonefile::parse_name(o)
+            .ok_or_else(|| Error::Usage(format!("--origin: '{o}' is not a domain name")));
     }
     let file = Path::new(path)
         .file_name()
@@ -85,22 +85,58 @@ pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr:
     Ok(Name::root())
 }
 
-/// Reads and parses a zone file (with `$INCLUDE` from disk).
+/// A zone file read for a command: the records and the apex they are judged under.
+pub struct LoadedZone {
+    pub zone: Zone,
+    /// The origin the file was read with (from `--origin` or the file name).
+    pub origin: hickory_proto::rr::Name,
+    /// The zone apex, lower-case with trailing dot: `--origin` when given, else
+    /// the SOA owner, else the first `$ORIGIN`, else the origin read with.
+    pub apex: String,
+}
+
+/// Reads a zone file as `zone` and `renew-check --zone` both do: the origin from
+/// `--origin` or the file name, `$ORIGIN` honoured, `$INCLUDE` confined to
+/// `include_root` (default: the zone file's folder).
+pub fn load_zone(
+    path: &str,
+    given_origin: Option<&str>,
+    include_root: Option<&str>,
+    default_ttl: Option<u32>,
+    env: &mut Env<'_>,
+) -> Result<LoadedZone> {
+    let origin = zone_origin(path, given_origin)?;
+    let mut zone = read_zone(path, origin.clone(), include_root, default_ttl, env)?;
+    zonefile::check_apex(&mut zone, given_origin.map(|_| &origin));
+    let soa = zone
+        .records
+        .iter()
+        .find(|r| r.rtype == hickory_proto::rr::RecordType::SOA);
+    let apex = match (given_origin, soa, &zone.first_origin) {
+        (Some(_), _, _) => origin.to_ascii().to_ascii_lowercase(),
+        (None, Some(soa), _) => soa.name.clone(),
+        (None, None, Some(first)) => first.clone(),
+        (None, None, None) => origin.to_ascii().to_ascii_lowercase(),
+    };
+    Ok(LoadedZone { zone, origin, apex })
+}
+
+/// Reads and parses a zone file (with `$INCLUDE` from disk, confined to
+/// `include_root` or the zone file's folder).
 pub fn read_zone(
     path: &str,
     origin: hickory_proto::rr::Name,
+    include_root: Option<&str>,
     default_ttl: Option<u32>,
     env: &mut Env<'_>,
 ) -> Result<Zone> {
     let (_, bytes) = input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(path, "is not UTF-8 text"))?;
-    let load = |p: &Path| -> std::result::Result<String, String> {
-        let bytes = std::fs::read(p).map_err(|e| input::describe_io(&e))?;
-        if bytes.len() as u64 > input::MAX_INPUT_BYTES {
-            return Err("file too large".into());
-        }
-        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    let root = match include_root {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => zonefile::include::folder_of(Path::new(path)),
     };
+    let load = |p: &Path| zonefile::include::read_confined(&root, p);
     Ok(zonefile::parse(
         &text,
         Path::new(path),

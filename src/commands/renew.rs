@@ -412,26 +412,28 @@ enum Source {
 
 impl Source {
     fn open(common: &RenewArgs, env: &mut Env<'_>) -> Result<Source> {
-        let (path, origin, fallback_ttl) = match (&common.zone, &common.records) {
-            (Some(path), _) => (
-                path,
-                crate::commands::zone_origin(path, common.origin.as_deref())?,
-                None,
-            ),
-            (None, Some(path)) => {
-                let origin = match common.origin.as_deref() {
-                    Some(o) => crate::commands::zone_origin(path, Some(o))?,
-                    None => hickory_proto::rr::Name::root(),
-                };
-                (path, origin, Some(ASSUMED_TTL))
-            }
+        let (path, fallback_ttl) = match (&common.zone, &common.records) {
+            (Some(path), _) => (path, None),
+            (None, Some(path)) => (path, Some(ASSUMED_TTL)),
             (None, None) => {
                 return Ok(Source::Dns(crate::commands::check::dns_config(
                     &common.dns,
                 )?));
             }
         };
-        let zone = crate::commands::read_zone(path, origin.clone(), fallback_ttl, env)?;
+        // Record lines have absolute owners: their origin is the root unless given.
+        let given = match (&common.zone, common.origin.as_deref()) {
+            (None, None) => Some("."),
+            (_, o) => o,
+        };
+        let loaded = crate::commands::load_zone(
+            path,
+            given,
+            common.include_root.as_deref(),
+            fallback_ttl,
+            env,
+        )?;
+        let zone = loaded.zone;
         // A TLSA line that does not parse must not pass for "no records".
         if let Some(p) = zone
             .problems
@@ -443,11 +445,7 @@ impl Source {
                 p.message.clone(),
             ));
         }
-        Ok(Source::File(
-            zone,
-            path.clone(),
-            origin.to_ascii().to_ascii_lowercase(),
-        ))
+        Ok(Source::File(zone, path.clone(), loaded.apex))
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::chain::Certificate;
 use crate::cli::{ZoneArgs, ZoneFormat};
-use crate::commands::{read_zone, zone_origin};
+use crate::commands::load_zone;
 use crate::dane::zone::{Located, ZoneContext};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -36,8 +36,14 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     };
     let mut located: Vec<Located> = Vec::new();
     for file in &args.files {
-        let origin = zone_origin(file, args.origin.as_deref())?;
-        let zone = read_zone(file, origin.clone(), None, env)?;
+        let loaded = load_zone(
+            file,
+            args.origin.as_deref(),
+            args.include_root.as_deref(),
+            None,
+            env,
+        )?;
+        let zone = loaded.zone;
         // An empty or wrong file must not pass a CI job as "no findings".
         if zone.records.is_empty() && zone.problems.is_empty() && zone.skipped == 0 {
             return Err(Error::input(
@@ -45,16 +51,7 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
                 "holds no DNS records; is this a zone file?",
             ));
         }
-        // The apex is the SOA owner when the file has one ($ORIGIN may differ from
-        // the file name); otherwise the origin the file was read with.
-        let soa = zone
-            .records
-            .iter()
-            .find(|r| r.rtype == hickory_proto::rr::RecordType::SOA);
-        let origin_text = match (soa, &args.origin) {
-            (Some(soa), None) => soa.name.clone(),
-            _ => origin.to_ascii().to_ascii_lowercase(),
-        };
+        let origin_text = loaded.apex;
         let cx = ZoneContext {
             origin: &origin_text,
             chain_for: &chain_for,

@@ -74,6 +74,14 @@ fn problems(zone: &Zone, out: &mut Vec<Located>) {
             finding: Finding::new(code, p.message.clone()),
         });
     }
+    for n in &zone.notes {
+        out.push(Located {
+            file: Arc::clone(&n.file),
+            line: n.line,
+            owner: None,
+            finding: Finding::new(Code::ZoneNote, n.message.clone()),
+        });
+    }
 }
 
 fn tlsa_sets(zone: &Zone) -> BTreeMap<String, RrSet<'_>> {

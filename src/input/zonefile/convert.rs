@@ -1,0 +1,75 @@
+//! From `domain`'s scanned records to the hickory-proto types the rules use,
+//! through the DNS wire form (so nothing is re-parsed from text).
+
+use bytes::Bytes;
+use domain::base::ToName;
+use domain::base::rdata::ComposeRecordData;
+use domain::zonefile::inplace::ScannedRecord;
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, Restrict};
+
+/// Types whose data the rules read: their data must decode, or it is a problem.
+const READ_TYPES: &[RecordType] = &[
+    RecordType::A,
+    RecordType::AAAA,
+    RecordType::CNAME,
+    RecordType::NS,
+    RecordType::MX,
+    RecordType::SOA,
+    RecordType::TLSA,
+];
+
+/// A `domain` name as a hickory name.
+pub(super) fn name_from_domain(name: &impl ToName) -> Option<Name> {
+    let mut wire = Vec::new();
+    name.compose(&mut wire).ok()?;
+    Name::from_bytes(&wire).ok()
+}
+
+/// A hickory name as a `domain` name.
+pub(super) fn name_to_domain(name: &Name) -> Option<domain::base::Name<Bytes>> {
+    let wire = name.to_bytes().ok()?;
+    domain::base::Name::from_octets(Bytes::from(wire)).ok()
+}
+
+/// The record's type, class and data, decoded by hickory. Data that hickory
+/// cannot decode is kept as generic data unless the rules need it.
+pub(super) fn record_data(record: &ScannedRecord) -> Result<(RecordType, u16, RData), String> {
+    let rtype = RecordType::from(record.rtype().to_int());
+    let class = record.class().to_int();
+    let mut wire = Vec::new();
+    record
+        .data()
+        .compose_rdata(&mut wire)
+        .map_err(|_| format!("{rtype} record data is too long"))?;
+    match decode(rtype, &wire) {
+        Ok(data) => Ok((rtype, class, data)),
+        Err(e) if READ_TYPES.contains(&rtype) => {
+            Err(format!("{rtype} record data does not decode: {e}"))
+        }
+        Err(_) => Ok((
+            rtype,
+            class,
+            RData::Unknown {
+                code: rtype,
+                // NULL::with refuses empty data (it asserts).
+                rdata: if wire.is_empty() {
+                    NULL::new()
+                } else {
+                    NULL::with(wire)
+                },
+            },
+        )),
+    }
+}
+
+fn decode(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
+    let len = u16::try_from(wire.len()).map_err(|_| "too long".to_string())?;
+    let mut decoder = BinDecoder::new(wire);
+    let data = RData::read(&mut decoder, rtype, Restrict::new(len)).map_err(|e| e.to_string())?;
+    if decoder.index() != wire.len() {
+        return Err(format!("{} bytes left over", wire.len() - decoder.index()));
+    }
+    Ok(data)
+}

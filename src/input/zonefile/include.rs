@@ -1,0 +1,69 @@
+//! `$INCLUDE` confined to one folder: a zone file from a pull request must not make
+//! daneguard read (and echo) `/etc/passwd`, `/proc/self/environ`, a FIFO that
+//! blocks, or a file reached by `..` or a symbolic link out of the folder.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::input::{MAX_INPUT_BYTES, describe_io};
+
+/// The folder a zone file is in (the default include root).
+pub fn folder_of(zone_file: &Path) -> PathBuf {
+    match zone_file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Folders whose files are never zone data, whatever the root.
+const NEVER: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Reads `path` if it is a regular file under `root` once both are resolved
+/// (symbolic links and `..` followed). Messages name no file contents.
+pub fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("the include folder cannot be read ({})", describe_io(&e)))?;
+    let real = path.canonicalize().map_err(|e| describe_io(&e))?;
+    let shown_root = crate::sanitize::escape(&root.display().to_string()).to_string();
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "refused: the file is outside {shown_root} (the zone file's folder, or --include-root)"
+        ));
+    }
+    if NEVER.iter().any(|n| real.starts_with(n)) {
+        return Err("refused: not a zone file (a device or kernel file)".to_string());
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| describe_io(&e))?;
+    if !meta.is_file() {
+        return Err("refused: not a regular file".to_string());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| describe_io(&e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err("file too large".into());
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_no_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("ok.zone"), "x A 192.0.2.1\n").unwrap();
+        assert!(read_confined(root, &root.join("ok.zone")).is_ok());
+        for bad in ["/etc/passwd", "/proc/self/environ"] {
+            let m = read_confined(root, Path::new(bad)).unwrap_err();
+            assert!(m.contains("refused"), "{bad}: {m}");
+            assert!(!m.contains("root:"), "{m}");
+        }
+        let up = root.join("..").join("..").join("etc").join("passwd");
+        assert!(read_confined(root, &up).unwrap_err().contains("outside"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Unit tests of the zone-file reader.
+
+use std::path::Path;
+
+use hickory_proto::rr::Name;
+
+use super::*;
+
+fn no_include(_: &Path) -> Result<String, String> {
+    Err("not available".into())
+}
+
+fn zone(text: &str) -> Zone {
+    parse(
+        text,
+        Path::new("t.zone"),
+        Name::from_ascii("example.com.").unwrap(),
+        None,
+        &no_include,
+    )
+}
+
+#[test]
+fn relative_names_ttls_and_multiline_records_keep_their_lines() {
+    let z = zone(
+        "$TTL 1h\n@ IN SOA ns hostmaster (\n 1 3600 600\n 86400 300 )\nmx IN A 192.0.2.1\n_25._tcp.mx 300 IN TLSA 3 1 1 (\n  00112233445566778899aabbccddeeff\n  00112233445566778899aabbccddeeff )\n",
+    );
+    let lines: Vec<(usize, &str, u32)> = z
+        .records
+        .iter()
+        .map(|r| (r.line, r.name.as_str(), r.ttl))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (2, "example.com.", 3600),
+            (5, "mx.example.com.", 3600),
+            (6, "_25._tcp.mx.example.com.", 300)
+        ]
+    );
+    assert_eq!(z.records[2].tlsa().unwrap().data.len(), 32);
+    assert!(z.problems.is_empty());
+}
+
+#[test]
+fn signed_zone_records_are_read_and_owner_inheritance_survives() {
+    let z = zone(
+        "$TTL 300\nmx 300 RRSIG A 13 3 300 20300101000000 20200101000000 1 example.com. AAAA\n   IN A 192.0.2.1\n  NSEC next.example.com. A RRSIG NSEC\n  IN AAAA ::1\n",
+    );
+    assert_eq!(z.skipped, 0);
+    assert!(z.signed);
+    let names: Vec<(&str, usize)> = z
+        .records
+        .iter()
+        .map(|r| (r.name.as_str(), r.line))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("mx.example.com.", 2),
+            ("mx.example.com.", 3),
+            ("mx.example.com.", 4),
+            ("mx.example.com.", 5)
+        ]
+    );
+}
+
+#[test]
+fn bad_tlsa_data_is_a_problem_with_a_line() {
+    let z = zone("$TTL 300\n_25._tcp.mx IN TLSA 3 1 1 abc\n_25._tcp.mx IN TLSA 3 1 1 zz\n");
+    let p: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(p[0].1.contains("odd number of hex digits"), "{p:?}");
+    assert!(p[1].1.contains("not hexadecimal"), "{p:?}");
+}
+
+#[test]
+fn comments_and_quotes_do_not_confuse_the_splitter() {
+    let z =
+        zone("$TTL 300\n@ IN TXT \"a ; not a comment ( \" ; real comment (\nwww IN A 192.0.2.2\n");
+    assert_eq!(z.records.len(), 2);
+    assert_eq!(z.records[1].line, 3);
+}
+
+#[test]
+fn ttl_units_parse() {
+    assert_eq!(ttl_seconds("1h30m"), Some(5400));
+    assert_eq!(ttl_seconds("2d"), Some(172_800));
+    assert_eq!(ttl_seconds("IN"), None);
+    assert_eq!(ttl_seconds("12x"), None);
+}
+
+#[test]
+fn cname_beside_other_data_is_a_problem_but_not_beside_rrsig() {
+    let z = zone(
+        "$TTL 300\nwww IN CNAME web\nwww IN A 192.0.2.1\nok IN CNAME web\nok RRSIG CNAME 13 3 300 20300101000000 20200101000000 1 example.com. AAAA\n",
+    );
+    let p: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(
+        p[0].1.contains("beside other data (A at t.zone:3)"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn records_keep_their_lines_after_a_bad_entry() {
+    let z = zone(
+        "$TTL 300\na IN A 192.0.2.300\nb IN A 192.0.2.2\n  IN AAAA ::1\nc IN MX ( 10\n  mx )\nd IN A 192.0.2.4\n",
+    );
+    let lines: Vec<(usize, &str)> = z
+        .records
+        .iter()
+        .map(|r| (r.line, r.name.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (3, "b.example.com."),
+            (4, "b.example.com."),
+            (5, "c.example.com."),
+            (7, "d.example.com.")
+        ]
+    );
+    assert_eq!(z.problems.len(), 1);
+    assert_eq!(z.problems[0].line, 2);
+}
+
+#[test]
+fn origin_names_are_read_as_zone_files_read_them() {
+    assert_eq!(parse_name(".").unwrap(), Name::root());
+    assert_eq!(
+        parse_name("example.com").unwrap().to_ascii(),
+        "example.com."
+    );
+    let rfc2317 = parse_name("0/25.2.0.10.in-addr.arpa.").unwrap();
+    assert_eq!(rfc2317.num_labels(), 6);
+    assert_eq!(rfc2317.iter().next().unwrap(), b"0/25");
+    assert!(parse_name("a..b").is_none());
+}
+
+#[test]
+fn apex_needs_ns_and_a_given_origin_needs_the_soa_on_top() {
+    let text = "$TTL 300\n@ IN SOA ns host 1 2 3 4 5\nns IN A 192.0.2.1\n";
+    let mut z = zone(text);
+    check_apex(&mut z, None);
+    assert_eq!(z.problems.len(), 1, "{:?}", z.problems);
+    assert!(
+        z.problems[0].message.contains("no NS records"),
+        "{:?}",
+        z.problems
+    );
+    let mut z = zone(&format!("{text}@ IN NS ns\n"));
+    check_apex(&mut z, Some(&Name::from_ascii("example.com.").unwrap()));
+    assert!(z.problems.is_empty(), "{:?}", z.problems);
+    check_apex(&mut z, Some(&Name::from_ascii("example.net.").unwrap()));
+    assert!(
+        z.problems[0].message.contains("not at the top"),
+        "{:?}",
+        z.problems
+    );
+}
