@@ -1,13 +1,12 @@
 //! A deployable bundle: one private key and the chain it belongs to, checked (key
 //! matches the leaf, leaf valid now) and written as one PEM file, key first. No I/O.
 
-use rustls_pki_types::PrivateKeyDer;
-use rustls_pki_types::pem::PemObject;
 use zeroize::Zeroizing;
 
 use crate::chain::Certificate;
 use crate::input::keys::{self, PrivateKeyForm};
 use crate::input::material::{self, Material};
+use crate::input::pem;
 
 /// A private key and its certificate chain, leaf first.
 pub struct Bundle {
@@ -99,28 +98,30 @@ impl Bundle {
     }
 }
 
-/// The first private key in `bytes`, as PEM again, with its public key.
+/// The first private key in `bytes`, as PEM again, with its public key. The blocks are
+/// found as `generate` finds them ([`crate::input::pem`]: after a BOM, prose, CRLF);
+/// a legacy encrypted key is refused, never decrypted.
 fn private_key(bytes: &[u8]) -> Result<(Zeroizing<String>, Vec<u8>), BundleError> {
-    let key = match PrivateKeyDer::from_pem_slice(bytes) {
-        Ok(k) => k,
-        Err(rustls_pki_types::pem::Error::NoItemsFound) => return Err(BundleError::NoKey),
-        Err(e) => {
+    for block in pem::blocks(bytes) {
+        let (form, label) = match block.label.as_str() {
+            "PRIVATE KEY" => (PrivateKeyForm::Pkcs8, "PRIVATE KEY"),
+            "RSA PRIVATE KEY" => (PrivateKeyForm::RsaPkcs1, "RSA PRIVATE KEY"),
+            "EC PRIVATE KEY" => (PrivateKeyForm::EcSec1, "EC PRIVATE KEY"),
+            _ => continue,
+        };
+        let body = block.body.map_err(|e| BundleError::Key(e.to_string()))?;
+        if pem::is_legacy_encrypted(&body) {
             return Err(BundleError::Key(
-                format!("{e:?}").chars().take(80).collect(),
+                "the key is encrypted (Proc-Type/DEK-Info): give an unencrypted key".into(),
             ));
         }
-    };
-    let (form, label) = match &key {
-        PrivateKeyDer::Pkcs1(_) => (PrivateKeyForm::RsaPkcs1, "RSA PRIVATE KEY"),
-        PrivateKeyDer::Sec1(_) => (PrivateKeyForm::EcSec1, "EC PRIVATE KEY"),
-        PrivateKeyDer::Pkcs8(_) => (PrivateKeyForm::Pkcs8, "PRIVATE KEY"),
-        _ => return Err(BundleError::Key("unsupported key format".into())),
-    };
-    let der = Zeroizing::new(key.secret_der().to_vec());
-    let spki = keys::spki_of_private_key(&der, form).map_err(BundleError::Key)?;
-    let pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der)
-        .map_err(|e| BundleError::Key(e.to_string()))?;
-    Ok((Zeroizing::new(pem), spki))
+        let der = Zeroizing::new(body.into_contents());
+        let spki = keys::spki_of_labelled_private_key(&der, form).map_err(BundleError::Key)?;
+        let pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der)
+            .map_err(|e| BundleError::Key(e.to_string()))?;
+        return Ok((Zeroizing::new(pem), spki));
+    }
+    Err(BundleError::NoKey)
 }
 
 #[cfg(test)]
