@@ -226,19 +226,14 @@ fn observe(cert: &Certificate, bundle: &Bundle, setup: &Setup) -> Result<Vec<Obs
     })
 }
 
-/// The configured hosts, or the leaf's DNS names without wildcards.
+/// The configured hosts, or the leaf's host names (no wildcards, no IP addresses).
 fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
     if !cert.hosts.is_empty() {
         return Ok(cert.hosts.clone());
     }
     let hosts: Vec<Host> = bundle
         .leaf()
-        .map(|l| {
-            l.reference_names()
-                .iter()
-                .filter_map(|n| Host::parse(n).ok())
-                .collect()
-        })
+        .map(crate::dane::sanity::hosts_of_leaf)
         .unwrap_or_default();
     if hosts.is_empty() {
         return Err(Error::Usage(format!(

@@ -108,20 +108,15 @@ pub fn hosts_or_leaf_names(
             .map(|h| Host::parse(h).map_err(|e| Error::Usage(format!("host: {e}"))))
             .collect();
     }
+    // The leaf of the chain put in issuance order (a file may list it anywhere).
     let leaf = inputs
         .into_iter()
         .flatten()
-        .find_map(|i| match &i.material {
-            Material::Chain(c) => c.first(),
-            Material::Key(_) => None,
-        });
+        .find_map(|i| i.material.certs())
+        .and_then(|c| crate::chain::normalize(c).certs.into_iter().next());
     let names: Vec<Host> = leaf
-        .map(|l| {
-            l.reference_names()
-                .iter()
-                .filter_map(|n| Host::parse(n).ok())
-                .collect()
-        })
+        .as_ref()
+        .map(crate::dane::sanity::hosts_of_leaf)
         .unwrap_or_default();
     if names.is_empty() {
         return Err(Error::Usage("give the host names to check".into()));

@@ -111,6 +111,16 @@ fn validity_notes(certs: &[Certificate], now: i64, notes: &mut Vec<String>) {
     }
 }
 
+/// Every name of a leaf that is a usable host name (IP addresses and wildcards left
+/// out): the hosts whose TLSA records cover it when none are given.
+pub fn hosts_of_leaf(leaf: &Certificate) -> Vec<Host> {
+    leaf.reference_names()
+        .iter()
+        .filter(|n| n.trim_end_matches('.').parse::<std::net::IpAddr>().is_err())
+        .filter_map(|n| Host::parse(n).ok())
+        .collect()
+}
+
 /// The host a leaf is for when no `--host` is given: its first subjectAltName dNSName
 /// (or, without any, its common name) that is a usable host name. Wildcards and IP
 /// addresses are skipped, and so named in the second value. The error says why none is.

@@ -46,10 +46,12 @@ impl Bundle {
             ));
         };
         let (key_pem, key_spki) = private_key(key.unwrap_or(chain))?;
+        // Leaf first, then each issuer, as servers must send them (RFC 8446 §4.4.2),
+        // whatever order the ACME client's file has.
         Ok(Bundle {
             key_pem,
             key_spki,
-            chain: certs,
+            chain: crate::chain::normalize(&certs).certs,
         })
     }
 

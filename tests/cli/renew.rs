@@ -1345,6 +1345,27 @@ fn hook_on_a_first_issuance_has_no_current_chain() {
 // Hosts, ports, --allow and --strict
 // ---------------------------------------------------------------------------
 
+/// A chain file listing the CA before the leaf made the CA's "names" the hosts checked.
+#[test]
+fn without_hosts_the_names_come_from_the_leaf_of_an_out_of_order_chain() {
+    let r = run(&[
+        "renew-check",
+        "--format",
+        "json",
+        "--current",
+        "testdata/pki/out-of-order.pem",
+        "--next",
+        "testdata/pki/mx-p256/fullchain.pem",
+        "--records",
+        &recs("p256-ee"),
+    ]);
+    assert_eq!(
+        r.stderr,
+        "daneguard: note: checking the leaf's names: mx.example.com, mail.example.com, mx.dane.test\n",
+        "{r:?}"
+    );
+}
+
 #[test]
 fn without_hosts_the_leaf_names_are_checked_with_a_note() {
     let r = run(&[
