@@ -52,7 +52,7 @@ pub enum Command {
 /// private key (these yield only 3 1 x records).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = crate::examples::help("generate")
+    after_long_help = crate::render::examples::help("generate")
 )]
 pub struct GenerateArgs {
     /// Certificate chain, lineage directory, key or CSR ('-' reads stdin).
@@ -128,7 +128,7 @@ pub enum GenerateFormat {
 /// DANE SMTP sender would (secure MX, then A/AAAA, then TLSA, CNAMEs expanded).
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = crate::examples::help("check")
+    after_long_help = crate::render::examples::help("check")
 )]
 pub struct CheckArgs {
     /// Host names to check (with --mx: mail domains).
@@ -284,7 +284,7 @@ fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
 /// records to publish now and how long to wait before deploying.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = crate::examples::help("renew-check")
+    after_long_help = crate::render::examples::help("renew-check")
 )]
 pub struct RenewCheckArgs {
     /// Host names to check (default: the DNS names of the current or next leaf).
@@ -372,7 +372,7 @@ pub enum RenewFormat {
 /// reads those files serves the new certificate anyway ('&& systemctl reload' does not
 /// prevent that).
 #[derive(Debug, Args)]
-#[command(after_long_help = crate::examples::help("certbot-hook"))]
+#[command(after_long_help = crate::render::examples::help("certbot-hook"))]
 pub struct CertbotHookArgs {
     /// Hosts to check instead of RENEWED_DOMAINS (repeatable).
     #[arg(long = "host", value_name = "HOST")]
@@ -400,7 +400,7 @@ pub struct CertbotHookArgs {
 /// chain from --chain or --config, whether the records match it.
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = format!("{ZONE_CONFIG_HELP}\n\n{}", crate::examples::help("zone"))
+    after_long_help = format!("{ZONE_CONFIG_HELP}\n\n{}", crate::render::examples::help("zone"))
 )]
 pub struct ZoneArgs {
     /// Zone files to check.
@@ -461,7 +461,7 @@ pub enum ZoneFormat {
 /// certificate stays staged, the server keeps the deployed file, the records to publish
 /// are printed, and the exit status is 1; 'daneguard deploy' (a timer) finishes the job.
 #[derive(Debug, Args)]
-#[command(after_long_help = crate::examples::help("stage"))]
+#[command(after_long_help = crate::render::examples::help("stage"))]
 pub struct StageArgs {
     /// The [[certificate]] name in the configuration.
     #[arg(value_name = "NAME")]
@@ -489,7 +489,7 @@ pub struct StageArgs {
 /// (contrib/daneguard-deploy.timer). Exit 1 when a staged certificate has no matching
 /// record yet; waiting for the 2 × TTL clock is not an error.
 #[derive(Debug, Args)]
-#[command(after_long_help = crate::examples::help("deploy"))]
+#[command(after_long_help = crate::render::examples::help("deploy"))]
 pub struct DeployArgs {
     /// Certificates to consider (default: every [[certificate]]).
     #[arg(value_name = "NAME", conflicts_with = "rollback")]
@@ -524,7 +524,7 @@ pub struct DeployCommonArgs {
 
 /// Work with the configuration file.
 #[derive(Debug, Args)]
-#[command(after_long_help = crate::examples::help("config"))]
+#[command(after_long_help = crate::render::examples::help("config"))]
 pub struct ConfigArgs {
     #[command(subcommand)]
     pub command: ConfigCommand,
@@ -545,7 +545,7 @@ pub struct ConfigCheckArgs {
 
 /// Print shell completions.
 #[derive(Debug, Args)]
-#[command(after_long_help = crate::examples::help("completions"))]
+#[command(after_long_help = crate::render::examples::help("completions"))]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]

@@ -11,15 +11,12 @@ pub mod deploy;
 pub mod dns;
 pub mod env;
 pub mod error;
-pub mod examples;
 pub mod exit;
 pub mod findings;
 pub mod input;
 pub mod live;
 pub mod lookup;
-pub mod output;
 pub mod owner;
-pub mod pipe;
 pub mod render;
 pub mod report;
 pub mod sanitize;
@@ -40,14 +37,14 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let color = output::color_wanted(&args, env);
+    let color = render::output::color_wanted(&args, env);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e, env, color, output::nagios_requested(&args)),
+        Err(e) => return usage_error(&e, env, color, render::output::nagios_requested(&args)),
     };
     if cli.quiet {
-        let mode = output::quiet_mode(&cli.command);
-        output::quietly(env, mode, |env| execute(&cli.command, env))
+        let mode = render::output::quiet_mode(&cli.command);
+        render::output::quietly(env, mode, |env| execute(&cli.command, env))
     } else {
         execute(&cli.command, env)
     }
@@ -72,7 +69,7 @@ fn execute(command: &Command, env: &mut Env<'_>) -> ExitStatus {
         Err(e) if e.is_broken_pipe() => ExitStatus::Ok,
         Err(e) => {
             render::diag::error(env, &e.to_string());
-            if output::nagios(command) {
+            if render::output::nagios(command) {
                 return render::nagios::unknown(env.out, &e.to_string())
                     .unwrap_or(ExitStatus::Plugin(exit::PluginState::Unknown));
             }

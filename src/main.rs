@@ -7,7 +7,7 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut env = daneguard::env::Env {
-        out: &mut daneguard::pipe::ClosedPipeOk::new(stdout.lock()),
+        out: &mut daneguard::env::pipe::ClosedPipeOk::new(stdout.lock()),
         err: &mut stderr.lock(),
         stdin: &mut io::stdin().lock(),
         now: daneguard::env::system_now(),

@@ -3,6 +3,7 @@
 //! fixed answers ([`fake`]) and in the binary with the real network ([`real`]).
 
 pub mod fake;
+pub mod pipe;
 pub mod real;
 
 use std::ffi::OsString;

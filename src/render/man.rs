@@ -107,7 +107,7 @@ fn split_command(line: &str) -> (&str, &str) {
 fn examples_section(name: Option<&str>) -> Roff {
     let mut roff = Roff::default();
     roff.control("SH", ["EXAMPLES"]);
-    for e in crate::examples::of(name) {
+    for e in crate::render::examples::of(name) {
         roff.control("PP", []);
         roff.text([roman(format!("{}:", e.what))]);
         roff.control("RS", ["4"]);

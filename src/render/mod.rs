@@ -1,12 +1,14 @@
 //! Output formats. Each renderer writes one format to a `Write`; the core never formats.
 
 pub mod diag;
+pub mod examples;
 pub mod generic;
 pub mod github;
 pub mod json;
 pub mod man;
 pub mod nagios;
 pub mod nsupdate;
+pub mod output;
 pub mod prometheus;
 pub mod table;
 pub mod text;

@@ -123,7 +123,7 @@ fn examples_in_help_and_man_pages_are_the_same() {
         let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
         let shown = words(&help.stdout);
         let man = page(&format!("daneguard-{sub}.1"));
-        for e in daneguard::examples::of(Some(sub)) {
+        for e in daneguard::render::examples::of(Some(sub)) {
             assert!(
                 shown.contains(&words(e.command)),
                 "{sub} --help lacks {}",
