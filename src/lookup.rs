@@ -120,6 +120,9 @@ pub struct NsAnswer<T> {
     pub address: Option<std::net::IpAddr>,
     /// The answer of that server, validated against the chain of trust.
     pub answer: Answer<T>,
+    /// The zone's SOA serial on that server (validated like the answer), if it gave one:
+    /// tells a stale copy from a fresh one.
+    pub serial: Option<u32>,
 }
 
 /// A name asked of every authoritative server of its zone.

@@ -591,6 +591,7 @@ fn all_ns_names_the_stale_server() {
         server: format!("ns{n}.example.com."),
         address: Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10 + n))),
         answer: secure(records),
+        serial: Some(2),
     };
     let survey = |second: Vec<Tlsa>| NsSurvey::Done {
         zone: "example.com.".into(),

@@ -22,9 +22,10 @@ fn served(a: &Answer<Tlsa>) -> Option<Served> {
     Some((a.kind(), security, records))
 }
 
-/// The findings of a survey of `owner`. The reference is what most servers serve; on
-/// a tie, the one the configured resolver returned (`resolver`); with neither, every
-/// server that differs from another is named.
+/// The findings of a survey of `owner`. The reference is what the servers with the
+/// newest SOA serial serve, when some server has an older one; otherwise what most
+/// servers serve, on a tie the one the configured resolver returned (`resolver`); with
+/// none of these, every server that differs from another is named.
 pub fn ns_findings(owner: &str, survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> Vec<Finding> {
     let owner = escape(owner);
     let (zone, servers) = match survey {
@@ -55,10 +56,14 @@ pub fn ns_findings(owner: &str, survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>
                 Some(r) => format!("the other servers serve {}", describe_served(r)),
                 None => "the servers disagree and none serves what most do".to_string(),
             };
+            let serial = s
+                .serial
+                .map(|n| format!(" (SOA serial {n})"))
+                .unwrap_or_default();
             Finding::new(
                 Code::NsInconsistent,
                 format!(
-                    "{} of zone {zone} serves {} at {owner}; {against}",
+                    "{} of zone {zone}{serial} serves {} at {owner}; {against}",
                     server_name(s),
                     describe(&s.answer)
                 ),
@@ -67,9 +72,12 @@ pub fn ns_findings(owner: &str, survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>
         .collect()
 }
 
-/// The answer most servers give (a strict majority of the comparable ones not needed:
-/// the largest group), broken by the resolver's answer on a tie.
+/// The answer the newest copy of the zone gives, else the one most servers give (the
+/// largest group), broken by the resolver's answer on a tie.
 fn reference(servers: &[NsAnswer<Tlsa>], resolver: &Answer<Tlsa>) -> Option<Served> {
+    if let Some(newest) = newest_copy(servers) {
+        return Some(newest);
+    }
     let mut groups: Vec<(Served, usize)> = Vec::new();
     for s in servers {
         let Some(v) = served(&s.answer) else { continue };
@@ -89,6 +97,27 @@ fn reference(servers: &[NsAnswer<Tlsa>], resolver: &Answer<Tlsa>) -> Option<Serv
     }
     let theirs = served(resolver)?;
     top.into_iter().find(|g| **g == theirs).cloned()
+}
+
+/// What the servers with the newest SOA serial (RFC 1982 arithmetic) serve, when they
+/// agree and some other server has an older serial: a secondary that has not caught
+/// up serves the older copy.
+fn newest_copy(servers: &[NsAnswer<Tlsa>]) -> Option<Served> {
+    let known: Vec<(u32, Served)> = servers
+        .iter()
+        .filter_map(|s| Some((s.serial?, served(&s.answer)?)))
+        .collect();
+    let newer = |a: u32, b: u32| a != b && (a.wrapping_sub(b) as i32) > 0;
+    let top = known
+        .iter()
+        .map(|(n, _)| *n)
+        .reduce(|a, b| if newer(b, a) { b } else { a })?;
+    if known.iter().all(|(n, _)| *n == top) {
+        return None;
+    }
+    let mut at_top = known.iter().filter(|(n, _)| *n == top).map(|(_, v)| v);
+    let first = at_top.next()?;
+    at_top.all(|v| v == first).then(|| first.clone())
 }
 
 /// Without a reference, a server is named when another serves something else (all
@@ -150,6 +179,7 @@ mod tests {
             server: format!("ns{n}.example."),
             address: Some(format!("192.0.2.{n}").parse().unwrap()),
             answer,
+            serial: None,
         }
     }
 
@@ -205,6 +235,30 @@ mod tests {
         // neither matches the resolver: both are named
         let f = ns_findings(OWNER, &s, &found(vec![rec(3)]));
         assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn the_older_serial_is_the_stale_one_whatever_the_resolver_says() {
+        let with = |n, records, serial| NsAnswer {
+            serial: Some(serial),
+            ..server(n, found(records))
+        };
+        let s = survey(vec![with(1, vec![rec(2)], 7), with(2, vec![rec(1)], 6)]);
+        let f = ns_findings(OWNER, &s, &found(vec![rec(1)]));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message
+                .starts_with("ns2.example. (192.0.2.2) of zone example. (SOA serial 6)"),
+            "{}",
+            f[0].message
+        );
+        // serial arithmetic: 1 is newer than 4294967295
+        let s = survey(vec![
+            with(1, vec![rec(2)], 1),
+            with(2, vec![rec(1)], u32::MAX),
+        ]);
+        let f = ns_findings(OWNER, &s, &found(vec![rec(1)]));
+        assert!(f[0].message.starts_with("ns2.example."), "{}", f[0].message);
     }
 
     #[test]

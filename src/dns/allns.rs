@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use futures_util::future::join_all;
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{Name, RData, RecordType};
 
 use super::convert::{self, Outcome};
 use super::unbound::{Context, Setup};
@@ -41,16 +41,18 @@ impl Dns {
         let asked = targets.into_iter().map(|(server, address, why)| {
             let (zone, owner) = (&zone, &owner);
             async move {
-                let answer = match (address, why) {
+                let (answer, serial) = match (address, why) {
                     (Some(ip), _) => self.tlsa_at(zone, &server, ip, owner).await,
-                    (None, why) => Answer::Failed {
-                        reason: why.unwrap_or_default(),
-                    },
+                    (None, why) => {
+                        let reason = why.unwrap_or_default();
+                        (Answer::Failed { reason }, None)
+                    }
                 };
                 NsAnswer {
                     server,
                     address,
                     answer,
+                    serial,
                 }
             }
         });
@@ -90,8 +92,15 @@ impl Dns {
 
     /// Asks one server directly: a fresh context where `zone` is a stub zone at `ip`
     /// and the rest (the parent's DS, say) goes to the configured resolvers, with the
-    /// same trust anchors, so the answer is validated like any other.
-    async fn tlsa_at(&self, zone: &str, server: &str, ip: IpAddr, owner: &str) -> Answer<Tlsa> {
+    /// same trust anchors, so the answer is validated like any other. Also the zone's
+    /// SOA serial there, when it validates as well as the TLSA answer.
+    async fn tlsa_at(
+        &self,
+        zone: &str,
+        server: &str,
+        ip: IpAddr,
+        owner: &str,
+    ) -> (Answer<Tlsa>, Option<u32>) {
         let inner = &self.inner;
         let options = super::options();
         let stubs = [(zone.to_string(), ip.to_string())];
@@ -104,22 +113,42 @@ impl Dns {
         let context = match Context::new(&setup) {
             Ok(c) => c,
             Err(e) => {
-                return Answer::Failed {
-                    reason: format!("cannot set up the validator: {e}"),
-                };
+                let reason = format!("cannot set up the validator: {e}");
+                return (Answer::Failed { reason }, None);
             }
         };
-        let result = context
-            .resolve(owner, u16::from(RecordType::TLSA), inner.limit)
-            .await;
-        let covered =
-            Name::from_ascii(owner).is_ok_and(|n| inner.anchor_zones.iter().any(|z| z.zone_of(&n)));
-        let out = Outcome {
-            result,
-            covered,
-            servers: format!("{} ({ip})", escape(server)),
-            detail: None,
+        let shown = format!("{} ({ip})", escape(server));
+        let ask = |name: &str, rtype: RecordType| {
+            let (context, shown) = (&context, shown.clone());
+            let covered = Name::from_ascii(name)
+                .is_ok_and(|n| inner.anchor_zones.iter().any(|z| z.zone_of(&n)));
+            let name = name.to_string();
+            async move {
+                let result = context.resolve(&name, u16::from(rtype), inner.limit).await;
+                Outcome {
+                    result,
+                    covered,
+                    servers: shown,
+                    detail: None,
+                }
+            }
         };
-        convert::answer(&out, RecordType::TLSA, super::tlsa_of)
+        let tlsa = convert::answer(
+            &ask(owner, RecordType::TLSA).await,
+            RecordType::TLSA,
+            super::tlsa_of,
+        );
+        let soa = convert::answer(
+            &ask(zone, RecordType::SOA).await,
+            RecordType::SOA,
+            |d| match d {
+                RData::SOA(soa) => Some(soa.serial),
+                _ => None,
+            },
+        );
+        let serial = (soa.security() == tlsa.security())
+            .then(|| soa.records().first().copied())
+            .flatten();
+        (tlsa, serial)
     }
 }

@@ -190,6 +190,8 @@ struct HostDoc<'a> {
 struct NsDoc {
     server: String,
     address: Option<String>,
+    /// The zone's SOA serial on that server.
+    serial: Option<u32>,
     #[serde(flatten)]
     answer: AnswerDoc,
 }
@@ -201,6 +203,7 @@ fn ns_docs(survey: &crate::lookup::NsSurvey<crate::tlsa::Tlsa>) -> Vec<NsDoc> {
             .map(|s| NsDoc {
                 server: s.server.clone(),
                 address: s.address.map(|a| a.to_string()),
+                serial: s.serial,
                 answer: AnswerDoc::new(&s.answer),
             })
             .collect(),
