@@ -63,7 +63,7 @@ pub fn ns_findings(owner: &str, survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>
             Finding::new(
                 Code::NsInconsistent,
                 format!(
-                    "{} of zone {zone}{serial} serves {} at {owner}; {against}",
+                    "{} of zone {zone}{serial} {} at {owner}; {against}",
                     server_name(s),
                     describe(&s.answer)
                 ),
@@ -135,10 +135,13 @@ pub fn server_name(s: &NsAnswer<Tlsa>) -> String {
     }
 }
 
+/// What a server does, as a verb phrase: `serves secure [3 1 1 …]`.
 fn describe(a: &Answer<Tlsa>) -> String {
-    match served(a) {
-        Some(v) => describe_served(&v),
-        None => a.describe(),
+    match (served(a), a) {
+        (Some(v), _) => format!("serves {}", describe_served(&v)),
+        (None, Answer::Bogus { reason }) => format!("serves a bogus answer ({})", escape(reason)),
+        (None, Answer::Failed { reason }) => format!("gives no usable answer ({})", escape(reason)),
+        (None, other) => other.describe(),
     }
 }
 
