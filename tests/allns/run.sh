@@ -202,6 +202,9 @@ check() { # NAME
     local rc=0
     "$DANEGUARD" check --all-ns --resolver 127.0.0.1 --trust-anchor "$W/anchor.ds" --timeout 2 \
         --format json mx.allns.test >"$OUT/$1.json" 2>"$OUT/$1.err" || rc=$?
+    # the table as well, for the README
+    "$DANEGUARD" check --all-ns --resolver 127.0.0.1 --trust-anchor "$W/anchor.ds" --timeout 2 \
+        --format table mx.allns.test >"$OUT/$1.txt" 2>&1 || true
     echo "$rc" >"$OUT/$1.rc"
 }
 

@@ -158,6 +158,14 @@ fn all_ns_against_knot_and_nsd() {
         found[0]
     );
 
+    // the README shows this run's table
+    let shown = std::fs::read_to_string(out.join("stale.txt")).unwrap();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(shown.trim_end()),
+        "README --all-ns example differs from this run:\n{shown}"
+    );
+
     let (rc, host) = case(out, "tampered");
     assert_eq!(rc, 1, "{host}");
     assert_eq!(
