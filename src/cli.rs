@@ -168,6 +168,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub live: bool,
 
+    /// Also ask every authoritative server of the TLSA records' zone (each address
+    /// of each NS) directly and compare their TLSA RRsets: a stale or broken server
+    /// is the finding ns-inconsistent.
+    #[arg(long = "all-ns")]
+    pub all_ns: bool,
+
     /// Protocol before the TLS handshake (default from the port: smtp on 25 and 587,
     /// imap on 143, pop3 on 110, implicit TLS elsewhere).
     #[arg(long, value_enum, requires = "live")]

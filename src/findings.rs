@@ -143,6 +143,8 @@ codes! {
         "the same TLSA record appears twice in the zone";
     MxInconsistent = "mx-inconsistent", Warn,
         "some MX hosts of the zone have TLSA records and others do not";
+    NsInconsistent = "ns-inconsistent", Fail,
+        "an authoritative server of the zone serves another TLSA RRset than the others, or a bogus or failed answer (--all-ns)";
     LiveNoMatch = "live-no-match", Fail,
         "the certificate a server presents matches no usable TLSA record: DANE senders defer mail to that address";
     DualCertMismatch = "dual-cert-mismatch", Fail,

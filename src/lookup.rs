@@ -110,3 +110,29 @@ impl<T> Answer<T> {
         }
     }
 }
+
+/// What one authoritative server of a zone serves at a name (`check --all-ns`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsAnswer<T> {
+    /// The name server's name, fully qualified.
+    pub server: String,
+    /// The address asked; `None` when the name server's addresses could not be found.
+    pub address: Option<std::net::IpAddr>,
+    /// The answer of that server, validated against the chain of trust.
+    pub answer: Answer<T>,
+    /// The zone's SOA serial on that server (validated like the answer), if it gave one:
+    /// tells a stale copy from a fresh one.
+    pub serial: Option<u32>,
+}
+
+/// A name asked of every authoritative server of its zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NsSurvey<T> {
+    /// The zone holding the name and each server's answer (one per NS address).
+    Done {
+        zone: String,
+        servers: Vec<NsAnswer<T>>,
+    },
+    /// The zone or its servers could not be found.
+    Failed { reason: String },
+}

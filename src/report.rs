@@ -31,6 +31,8 @@ pub struct HostReport {
     pub live: Vec<crate::dane::live::LiveAddress>,
     /// What DANE senders do, when daneguard can tell.
     pub senders: Option<Senders>,
+    /// `--all-ns`: the TLSA RRset as each authoritative server serves it.
+    pub ns: Option<crate::lookup::NsSurvey<Tlsa>>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }

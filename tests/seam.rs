@@ -578,3 +578,66 @@ fn from_file_bad_line_names_file_and_line() {
         run.stderr
     );
 }
+
+/// `check --all-ns`: two servers agreeing give no finding; a stale one is
+/// `ns-inconsistent` naming it, exit 1; the JSON has one `ns` entry per server.
+#[test]
+fn all_ns_names_the_stale_server() {
+    use daneguard::lookup::{NsAnswer, NsSurvey};
+    let owner = format!("_25._tcp.{HOST}");
+    let fresh = vec![rec(3, 1, 1, P256)];
+    let stale = vec![rec(3, 1, 1, NEWKEY)];
+    let server = |n: u8, records: Vec<Tlsa>| NsAnswer {
+        server: format!("ns{n}.example.com."),
+        address: Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10 + n))),
+        answer: secure(records),
+        serial: Some(2),
+    };
+    let survey = |second: Vec<Tlsa>| NsSurvey::Done {
+        zone: "example.com.".into(),
+        servers: vec![server(1, fresh.clone()), server(2, second)],
+    };
+    let args = ["check", "--all-ns", "--format", "json", HOST];
+
+    let mut w = world(25, secure(fresh.clone()));
+    w.dns = w.dns.all_ns(&owner, survey(fresh.clone()));
+    let run = w.run(&args);
+    assert_eq!(run.status, ExitStatus::Ok, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ns = doc["hosts"][0]["ns"].as_array().expect("an ns array");
+    assert_eq!(ns.len(), 2);
+    assert_eq!(ns[1]["server"], "ns2.example.com.");
+    assert_eq!(ns[1]["address"], "127.0.0.12");
+    assert_eq!(ns[1]["result"], "found");
+    assert_eq!(ns[1]["dnssec"], "secure");
+    assert_eq!(ns[1]["records"].as_array().unwrap().len(), 1);
+
+    let mut w = world(25, secure(fresh.clone()));
+    w.dns = w.dns.all_ns(&owner, survey(stale));
+    let run = w.run(&args);
+    assert_eq!(run.status, ExitStatus::Findings, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = doc["hosts"][0]["findings"].as_array().unwrap();
+    let ns: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "ns-inconsistent")
+        .collect();
+    assert_eq!(ns.len(), 1, "{findings:?}");
+    let msg = ns[0]["message"].as_str().unwrap();
+    assert!(msg.starts_with("ns2.example.com. (127.0.0.12)"), "{msg}");
+    assert_eq!(ns[0]["severity"], "fail");
+
+    // without --all-ns nothing is asked and no `ns` key is written
+    let run = world(25, secure(fresh)).run(&["check", "--format", "json", HOST]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(doc["hosts"][0].get("ns").is_none());
+}
+
+/// A survey that could not be made is exit 2, never a silent "ok".
+#[test]
+fn all_ns_survey_failure_is_exit_2() {
+    let w = world(25, secure(vec![rec(3, 1, 1, P256)]));
+    let run = w.run(&["check", "--all-ns", "--format", "json", HOST]);
+    assert_eq!(run.status, ExitStatus::Failure, "{}", run.stdout);
+    assert!(run.stdout.contains("lookup-failed"), "{}", run.stdout);
+}

@@ -39,6 +39,8 @@ pub struct Config {
     pub strict: bool,
     pub format: CheckFormat,
     pub live: Option<LiveConfig>,
+    /// `--all-ns`: compare the TLSA RRset of every authoritative server.
+    pub all_ns: bool,
 }
 
 /// `--live` settings.
@@ -111,6 +113,7 @@ impl Config {
                 connect: args.connect,
                 timeout: Duration::from_secs(args.tls_timeout),
             }),
+            all_ns: args.all_ns,
         })
     }
 }
@@ -379,6 +382,7 @@ fn domain_report(config: &Config, domain: &Host, mx: Answer<(u16, String)>) -> H
         reference: verdict::Reference::None,
         live: Vec::new(),
         senders: None,
+        ns: None,
         verdict,
         findings,
     }
@@ -447,7 +451,15 @@ impl HostCheck<'_> {
             days: config.days,
             also_names: &also_names,
         });
-        let (findings, verdict) = verdict::outcome(judged.findings, &config.allow);
+        let mut findings = judged.findings;
+        let ns = if config.all_ns {
+            let survey = self.dns.tlsa_at_each_ns(&fqdn(&tlsa_name)).await;
+            findings.extend(crate::dane::allns::ns_findings(&tlsa_name, &survey, &tlsa));
+            Some(survey)
+        } else {
+            None
+        };
+        let (findings, verdict) = verdict::outcome(findings, &config.allow);
         HostReport {
             domain: domain.map(|d| d.name.to_string()),
             host: host.to_string(),
@@ -462,6 +474,7 @@ impl HostCheck<'_> {
             reference: judged.reference,
             live,
             senders: judged.senders,
+            ns,
             verdict,
             findings,
         }

@@ -6,8 +6,10 @@
 //! - [`rrset`]: the whole RRset against one chain (digest agility, single record, stale)
 //! - [`verdict`]: one host and port judged as a whole, and what senders do
 //! - [`live`]: the chains servers present, per address
+//! - [`allns`]: the TLSA RRset as every authoritative server serves it
 //! - [`renewal`], [`zone`], [`recordset`], [`sanity`]: `renew-check`, `zone`, `generate`
 
+pub mod allns;
 pub mod gate;
 pub mod live;
 pub mod record;

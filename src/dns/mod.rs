@@ -2,6 +2,7 @@
 //! configured resolvers with daneguard's own trust anchors, lookups turned into
 //! [`Answer`]s with their DNSSEC status.
 
+mod allns;
 mod anchors;
 mod convert;
 mod probe;
@@ -52,6 +53,9 @@ struct Inner {
     limit: Duration,
     /// Time-out of one query (of the diagnosis).
     timeout: Duration,
+    /// The forwarders and trust anchors, for the per-server contexts of `--all-ns`.
+    forwarders: Vec<String>,
+    anchors: Vec<String>,
 }
 
 /// Most libunbound contexts (resolving threads) one `Dns` runs.
@@ -93,6 +97,7 @@ impl Dns {
             options: &options,
             forwarders: &servers,
             anchors: &anchors,
+            stubs: &[],
         };
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let shards = (0..cores.clamp(1, MAX_SHARDS))
@@ -108,6 +113,8 @@ impl Dns {
                 addrs,
                 limit: config.timeout * ATTEMPTS_PER_LOOKUP,
                 timeout: config.timeout,
+                forwarders: servers,
+                anchors,
             }),
         })
     }
@@ -180,11 +187,14 @@ impl Dns {
     /// TLSA RRset at `owner` (fully qualified).
     pub async fn tlsa(&self, owner: &str) -> Answer<Tlsa> {
         let out = self.ask(owner, RecordType::TLSA).await;
-        convert::answer(&out, RecordType::TLSA, |data| match data {
-            RData::TLSA(t) => Some(Tlsa {
-                params: Params::new(t.cert_usage.into(), t.selector.into(), t.matching.into()),
-                data: t.cert_data.clone(),
-            }),
+        convert::answer(&out, RecordType::TLSA, tlsa_of)
+    }
+
+    /// NS RRset at `name` (fully qualified): the name servers, fully qualified.
+    pub async fn ns(&self, name: &str) -> Answer<String> {
+        let out = self.ask(name, RecordType::NS).await;
+        convert::answer(&out, RecordType::NS, |data| match data {
+            RData::NS(ns) => Some(ns.0.to_ascii()),
             _ => None,
         })
     }
@@ -218,6 +228,17 @@ impl Dns {
             answer: convert::merge(a, aaaa),
             canonical,
         }
+    }
+}
+
+/// A TLSA record out of an answer's data.
+fn tlsa_of(data: &RData) -> Option<Tlsa> {
+    match data {
+        RData::TLSA(t) => Some(Tlsa {
+            params: Params::new(t.cert_usage.into(), t.selector.into(), t.matching.into()),
+            data: t.cert_data.clone(),
+        }),
+        _ => None,
     }
 }
 
@@ -317,6 +338,7 @@ mod tests {
         send(dns.mx("x"));
         send(dns.addresses("x"));
         send(dns.ensure_dnssec_passes());
+        send(dns.tlsa_at_each_ns("x."));
     }
 
     #[test]

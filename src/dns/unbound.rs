@@ -44,6 +44,12 @@ unsafe extern "C" {
     fn ub_ctx_delete(ctx: *mut UbCtx);
     fn ub_ctx_set_option(ctx: *mut UbCtx, opt: *const c_char, val: *const c_char) -> c_int;
     fn ub_ctx_set_fwd(ctx: *mut UbCtx, addr: *const c_char) -> c_int;
+    fn ub_ctx_set_stub(
+        ctx: *mut UbCtx,
+        zone: *const c_char,
+        addr: *const c_char,
+        isprime: c_int,
+    ) -> c_int;
     fn ub_ctx_add_ta(ctx: *mut UbCtx, ta: *const c_char) -> c_int;
     fn ub_ctx_async(ctx: *mut UbCtx, dothread: c_int) -> c_int;
     fn ub_fd(ctx: *mut UbCtx) -> c_int;
@@ -115,6 +121,9 @@ pub(crate) struct Setup<'a> {
     pub forwarders: &'a [String],
     /// Trust anchors, one DS or DNSKEY record per string.
     pub anchors: &'a [String],
+    /// `(zone, IP)` stub zones: questions below `zone` go to that one server, the
+    /// rest to the forwarders (`check --all-ns` asks each authoritative server so).
+    pub stubs: &'a [(String, String)],
 }
 
 impl Context {
@@ -165,6 +174,14 @@ impl Context {
             check(
                 &format!("the resolver {fwd}"),
                 self.call(|c| unsafe { ub_ctx_set_fwd(c, f.as_ptr()) }),
+            )?;
+        }
+        for (zone, addr) in setup.stubs {
+            let (z, a) = (cstring(zone)?, cstring(addr)?);
+            // 0: not a priming stub, the address is the only server asked
+            check(
+                &format!("the stub zone {zone} at {addr}"),
+                self.call(|c| unsafe { ub_ctx_set_stub(c, z.as_ptr(), a.as_ptr(), 0) }),
             )?;
         }
         for ta in setup.anchors {

@@ -11,7 +11,7 @@ use crate::dns::{Addresses, DnsConfig};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::live::{Family, LiveError, Probe, Starttls};
-use crate::lookup::Answer;
+use crate::lookup::{Answer, NsSurvey};
 use crate::tlsa::Tlsa;
 
 /// DNS answers keyed by fully qualified, lower-case name. A name that was not scripted
@@ -21,6 +21,7 @@ pub struct ScriptedDns {
     tlsa: HashMap<String, Answer<Tlsa>>,
     mx: HashMap<String, Answer<(u16, String)>>,
     addresses: HashMap<String, Addresses>,
+    all_ns: HashMap<String, NsSurvey<Tlsa>>,
     /// When set, `connect` fails with this message (as a resolver that strips DNSSEC).
     pub connect_error: Option<String>,
 }
@@ -59,6 +60,14 @@ impl ScriptedDns {
     }
 }
 
+impl ScriptedDns {
+    /// What each authoritative server serves at `owner` (`check --all-ns`).
+    pub fn all_ns(mut self, owner: &str, survey: NsSurvey<Tlsa>) -> Self {
+        self.all_ns.insert(key(owner), survey);
+        self
+    }
+}
+
 impl Resolve for ScriptedDns {
     fn tlsa<'a>(&'a self, owner: &'a str) -> BoxFuture<'a, Answer<Tlsa>> {
         let answer = self.tlsa.get(&key(owner)).cloned();
@@ -76,6 +85,15 @@ impl Resolve for ScriptedDns {
             answer.unwrap_or_else(|| Addresses {
                 answer: unscripted("address", host),
                 canonical: None,
+            })
+        })
+    }
+
+    fn tlsa_at_each_ns<'a>(&'a self, owner: &'a str) -> BoxFuture<'a, NsSurvey<Tlsa>> {
+        let survey = self.all_ns.get(&key(owner)).cloned();
+        Box::pin(async move {
+            survey.unwrap_or_else(|| NsSurvey::Failed {
+                reason: format!("no scripted name server answers for {owner}"),
             })
         })
     }

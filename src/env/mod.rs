@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::dns::{Addresses, DnsConfig};
 use crate::error::Result;
 use crate::live::{Probe, Starttls};
-use crate::lookup::Answer;
+use crate::lookup::{Answer, NsSurvey};
 use crate::tlsa::Tlsa;
 
 /// A boxed future, so that the DNS and TLS traits can be used as trait objects.
@@ -50,6 +50,9 @@ pub trait Resolve {
     fn mx<'a>(&'a self, domain: &'a str) -> BoxFuture<'a, Answer<(u16, String)>>;
     /// A and AAAA together, with the CNAME target if the host is an alias.
     fn addresses<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Addresses>;
+    /// The TLSA RRset at `owner` as each authoritative server of its zone serves it
+    /// (`check --all-ns`).
+    fn tlsa_at_each_ns<'a>(&'a self, owner: &'a str) -> BoxFuture<'a, NsSurvey<Tlsa>>;
 }
 
 /// Makes resolvers. `connect` also checks that DNSSEC data gets through, so that a

@@ -8,7 +8,7 @@ use super::{BoxFuture, DnsProvider, Prober, Resolve};
 use crate::dns::{Addresses, Dns, DnsConfig};
 use crate::error::Result;
 use crate::live::{Probe, Starttls};
-use crate::lookup::Answer;
+use crate::lookup::{Answer, NsSurvey};
 use crate::tlsa::Tlsa;
 
 /// DNS through the configured (or the system's) resolvers, validated by daneguard.
@@ -28,6 +28,10 @@ impl Resolve for Dns {
 
     fn addresses<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Addresses> {
         Box::pin(Dns::addresses(self, host))
+    }
+
+    fn tlsa_at_each_ns<'a>(&'a self, owner: &'a str) -> BoxFuture<'a, NsSurvey<Tlsa>> {
+        Box::pin(Dns::tlsa_at_each_ns(self, owner))
     }
 }
 

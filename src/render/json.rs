@@ -178,8 +178,38 @@ struct HostDoc<'a> {
     /// What DANE senders do: `authenticated`, `encrypted`, `opportunistic`, `deferred`,
     /// or null when it cannot be told.
     senders: Option<&'static str>,
+    /// `--all-ns`: one entry per authoritative server address asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ns: Option<Vec<NsDoc>>,
     findings: Vec<FindingDoc<'a>>,
     verdict: &'static str,
+}
+
+/// One authoritative server's TLSA answer (`--all-ns`).
+#[derive(Serialize)]
+struct NsDoc {
+    server: String,
+    address: Option<String>,
+    /// The zone's SOA serial on that server.
+    serial: Option<u32>,
+    #[serde(flatten)]
+    answer: AnswerDoc,
+}
+
+fn ns_docs(survey: &crate::lookup::NsSurvey<crate::tlsa::Tlsa>) -> Vec<NsDoc> {
+    match survey {
+        crate::lookup::NsSurvey::Done { servers, .. } => servers
+            .iter()
+            .map(|s| NsDoc {
+                server: s.server.clone(),
+                address: s.address.map(|a| a.to_string()),
+                serial: s.serial,
+                answer: AnswerDoc::new(&s.answer),
+            })
+            .collect(),
+        // why is in the lookup-failed finding
+        crate::lookup::NsSurvey::Failed { .. } => Vec::new(),
+    }
 }
 
 #[derive(Serialize)]
@@ -360,6 +390,7 @@ fn host_doc(r: &HostReport) -> HostDoc<'_> {
         records: r.records.iter().map(record_doc).collect(),
         live: r.live.iter().map(live_doc).collect(),
         senders: r.senders.map(Senders::as_str),
+        ns: r.ns.as_ref().map(ns_docs),
         findings: r.findings.iter().map(FindingDoc::new).collect(),
         verdict: r.verdict.as_str(),
     }

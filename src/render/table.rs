@@ -114,6 +114,20 @@ fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
             escape(&r.tlsa_name)
         )?;
     }
+    if let Some(crate::lookup::NsSurvey::Done { servers, .. }) = &r.ns {
+        for s in servers {
+            let serial = s
+                .serial
+                .map(|n| format!(", serial {n}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  NS:        {}{serial}: {}",
+                crate::dane::allns::server_name(s),
+                escape(&s.answer.describe())
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: run the built `daneguard` binary and check exact output and exit status.
 
 mod acme;
+mod allns;
 mod bad_input;
 mod check;
 mod conformance;
