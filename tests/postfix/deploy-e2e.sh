@@ -59,6 +59,8 @@ TARGET=$W/certs/mx.pem
 ZONE=$W/dane.test.zone
 PEBBLE_PID=""
 : >"$OUT/steps.tsv"
+: >"$OUT/certbot.log"
+: >"$OUT/daneguard.log"
 
 cleanup() {
     local rc=$?
@@ -66,7 +68,6 @@ cleanup() {
     [[ -z $PEBBLE_PID ]] || kill "$PEBBLE_PID" 2>/dev/null || true
     if [[ -d $LAB ]]; then bash "$REPO_ROOT/tests/dnslab/lab.sh" stop "$LAB" >/dev/null 2>&1 || true; fi
     cp "$RX/maillog" "$OUT/rx.maillog" 2>/dev/null || true
-    cp "$W/certbot.log" "$OUT/certbot.log" 2>/dev/null || true
     if [[ -n ${PF_KEEP:-} ]]; then pf_log "work directory kept: $W"; else rm -rf "$W"; fi
     exit "$rc"
 }
@@ -169,7 +170,8 @@ EOF
 certbot_run() { # ARGS...: certbot with private directories, trusting pebble; its output to certbot.log
     printf '$ certbot %s\n' "$*" >>"$W/certbot.log"
     REQUESTS_CA_BUNDLE=$W/pebble.pem certbot --config-dir "$LE" --work-dir "$W/work" --logs-dir "$W/logs" \
-        "$@" >>"$W/certbot.log" 2>&1 || pf_die "certbot $1 failed (see certbot.log)"
+        "$@" >>"$W/certbot.log" 2>&1 || { cat "$W/certbot.log" >&2; pf_die "certbot $1 failed"; }
+    cat "$W/certbot.log" >>"$OUT/certbot.log"
 }
 
 write_config() {
@@ -211,6 +213,13 @@ start_postfix() {
 # smtpd pids of port 25 that have logged a connection so far
 smtpd_pids() { sed -nE 's#.* rx/smtpd-25/smtpd\[([0-9]+)\]: connect from .*#\1#p' "$RX/maillog" | sort -u; }
 
+# process_age PID LINES: "old" when smtpd PID logged within the first LINES lines of
+# Postfix's log, "new" when it did not, "none" without a pid
+process_age() {
+    [[ -n $1 ]] || { echo none; return; }
+    if head -n "$2" "$RX/maillog" | grep -qF "[$1]:"; then echo old; else echo new; fi
+}
+
 finger() { pf_finger "$RX/etc" "[mx.dane.test]:${2:-25}" "$OUT/finger-$1.txt"; }
 
 reloads() { grep -c 'reload -- version' "$RX/maillog" 2>/dev/null || true; }
@@ -234,6 +243,7 @@ setup() {
     start_dns
     start_pebble
     write_config
+    : >"$W/certbot.log"
     # README: certbot certonly ... --deploy-hook 'daneguard certbot-hook' (certbot keeps
     # it as renew_hook in renewal/mx.conf); --config only because this is no /etc
     certbot_run certonly --non-interactive --agree-tos -m t@example.com --no-eff-email \
@@ -261,15 +271,18 @@ setup() {
 
 # certbot renews with a new key; the hook stages it; Postfix keeps the old key.
 renew_new_key() {
-    local before rc=0 pid
-    before=$(smtpd_pids)
-    [[ -n $before ]] || pf_die "no smtpd connection logged before the renewal"
+    local logged pid
+    [[ -n $(smtpd_pids) ]] || pf_die "no smtpd connection logged before the renewal"
+    : >"$W/certbot.log"
+    # certbot exits 0 although the hook exits 1: the renewal is kept
     certbot_run renew --cert-name mx --force-renewal --no-random-sleep-on-renew \
-        --http-01-port "$ACME_HTTP_PORT" --no-reuse-key || rc=$?
+        --http-01-port "$ACME_HTTP_PORT" --no-reuse-key
+    # Postfix's log up to here: what ran before certbot had replaced live/mx
+    logged=$(wc -l <"$RX/maillog")
     NEW=$(spki "$LE/live/mx/cert.pem")
     step renew-new-key different "$([[ $NEW != "$OLD" ]] && echo different || echo same)"
     step renew-live-points-at-cert2 ../../archive/mx/cert2.pem "$(readlink "$LE/live/mx/cert.pem")"
-    contains renew-hook-exit-1 "$W/certbot.log" "reported error code 1"
+    contains renew-hook-exit-1 "$W/certbot.log" "Hook 'deploy-hook' reported error code 1"
     step renew-staged-key "$NEW" "$(key_spki "$W/state/mx/staged.pem")"
     step renew-deploy-no-record 1 "$(dg deploy)"
     contains renew-deploy-says-publish "$W/dg.out" "3 1 1 $NEW"
@@ -278,7 +291,7 @@ renew_new_key() {
     sleep 3
     step renew-presents-old "$OLD" "$(pf_presented 25)"
     pid=$(sed -nE 's#.* rx/smtpd-25/smtpd\[([0-9]+)\]: connect from .*#\1#p' "$RX/maillog" | tail -n1)
-    step renew-new-smtpd-process new "$(grep -qx "$pid" <<<"$before" && echo old || echo new)"
+    step renew-new-smtpd-process new "$(process_age "$pid" "$logged")"
     step renew-control-presents-new "$NEW" "$(pf_presented 2525)"
     step renew-finger authenticated "$(finger renew)"
     # what daneguard prevents: the control, serving certbot's files, already fails DANE
