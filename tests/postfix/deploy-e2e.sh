@@ -44,7 +44,9 @@ if [[ -z ${PF_IN_NS:-} ]]; then
     fi
     mkdir -p "$OUT"
     OUT=$(cd "$OUT" && pwd -P)
-    exec unshare --mount --net --fork --propagation private \
+    # --kill-child=TERM: if unshare itself is killed (timeout -k), the script still
+    # gets to run its EXIT trap and stop the daemons
+    exec unshare --mount --net --fork --kill-child=TERM --propagation private \
         env PF_IN_NS=1 DANEGUARD="$DANEGUARD" bash "$0" "$OUT"
 fi
 
