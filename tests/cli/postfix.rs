@@ -3,8 +3,13 @@
 //! message to it at `smtp_tls_security_level = dane` and asks `posttls-finger -l dane`;
 //! this test compares what the sender did with what daneguard says senders do.
 //!
+//! A second test runs `tests/postfix/deploy-e2e.sh`: certbot renews with a new key
+//! against pebble, daneguard stages it, and a Postfix smtpd serving daneguard's file
+//! keeps presenting the old key until the new `3 1 1` has been published for 2 × TTL
+//! and `deploy` switches the file and reloads Postfix; `deploy --rollback` goes back.
+//!
 //! Needs root or passwordless sudo (a private mount + network namespace), Postfix, Knot
-//! and Unbound.
+//! and Unbound (and certbot and pebble for the second test).
 //! `.ci/test` sets DANEGUARD_INTEROP=1 and installs them; then this test fails, never
 //! skips, when any of that is missing. A plain `cargo test` without them checks nothing.
 
@@ -42,16 +47,18 @@ fn agrees(postfix: &str, daneguard: &str) -> bool {
 }
 
 fn tools_present() -> bool {
-    [
+    have_all(&[
         "postfix",
         "posttls-finger",
         "smtp-source",
         "knotd",
         "unbound",
         "unshare",
-    ]
-    .iter()
-    .all(|cmd| {
+    ])
+}
+
+fn have_all(cmds: &[&str]) -> bool {
+    cmds.iter().all(|cmd| {
         Command::new("sh")
             .arg("-c")
             .arg(format!("command -v {cmd}"))
@@ -193,4 +200,106 @@ fn postfix_dane_client_agrees_with_check_live() {
         diff.len(),
         diff.join("\n  ")
     );
+}
+
+/// Every check of `tests/postfix/deploy-e2e.sh`, in order: a run that skipped one fails.
+const DEPLOY_STEPS: &[&str] = &[
+    "layout-archive",
+    "layout-live-link",
+    "layout-renewal-hook",
+    "issue-staged-not-deployed",
+    "first-look-deploy",
+    "first-deploy",
+    "first-deployed-key",
+    "start-presents-old",
+    "start-control-presents-old",
+    "start-finger",
+    "renew-new-key",
+    "renew-live-points-at-cert2",
+    "renew-hook-exit-1",
+    "renew-staged-key",
+    "renew-deploy-no-record",
+    "renew-deploy-says-publish",
+    "renew-file-unchanged",
+    "renew-presents-old",
+    "renew-new-smtpd-process",
+    "renew-control-presents-new",
+    "renew-finger",
+    "renew-control-finger",
+    "renew-control-no-match",
+    "publish-first-look",
+    "publish-deployable-from",
+    "publish-file-unchanged",
+    "deploy-exit",
+    "deploy-deployed",
+    "deploy-reloaded",
+    "deploy-stale-record",
+    "deploy-file-key",
+    "deploy-file-key-matches",
+    "deploy-file-mode",
+    "deploy-postfix-reloaded",
+    "deploy-presents-new",
+    "deploy-finger",
+    "rollback-exit",
+    "rollback-message",
+    "rollback-file-key",
+    "rollback-postfix-reloaded",
+    "rollback-presents-old",
+    "rollback-finger",
+];
+
+#[test]
+fn postfix_keeps_the_old_key_until_deploy_switches_it() {
+    let required = std::env::var_os("DANEGUARD_INTEROP").is_some();
+    let tools = [
+        "postfix",
+        "posttls-finger",
+        "knotd",
+        "knotc",
+        "kdig",
+        "unbound",
+        "unshare",
+        "certbot",
+        "pebble",
+    ];
+    if !have_all(&tools) || !can_be_root() {
+        assert!(
+            !required,
+            "DANEGUARD_INTEROP is set but one of {tools:?} is missing, or neither root nor passwordless sudo; run .ci/test"
+        );
+        eprintln!(
+            "note: the Postfix deployment test needs root, postfix, knot, unbound, certbot and pebble; nothing checked"
+        );
+        return;
+    }
+    let out = tempfile::Builder::new()
+        .prefix("dg-pfdeploy")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    // timeout(1): bounded (about 40 s alone); TERM lets the script stop its daemons
+    let status = Command::new("timeout")
+        .args(["-k", "10", "150", "bash"])
+        .arg(root().join("tests/postfix/deploy-e2e.sh"))
+        .arg(out.path())
+        .env("DANEGUARD", env!("CARGO_BIN_EXE_daneguard"))
+        .status()
+        .expect("tests/postfix/deploy-e2e.sh runs");
+    let steps = std::fs::read_to_string(out.path().join("steps.tsv")).unwrap_or_default();
+    // printed, not put into the assertion messages: libtest shows a failed test's output
+    println!("{steps}");
+    assert!(
+        status.success(),
+        "tests/postfix/deploy-e2e.sh failed: {status}"
+    );
+    let ran: Vec<(&str, &str)> = steps
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "bad steps.tsv line: {l}");
+            (f[0], f[3])
+        })
+        .collect();
+    let names: Vec<&str> = ran.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, DEPLOY_STEPS, "the script's checks");
+    assert!(ran.iter().all(|(_, ok)| *ok == "ok"), "{steps}");
 }
