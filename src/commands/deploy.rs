@@ -8,8 +8,8 @@ use crate::deploy::bundle::Bundle;
 use crate::deploy::decide::{self, Observation, OwnerDecision, Readiness, Switch};
 use crate::deploy::files::{self, Fault};
 use crate::deploy::state::StateDir;
-use crate::dns::{Dns, DnsConfig};
-use crate::env::Env;
+use crate::dns::DnsConfig;
+use crate::env::{DnsProvider, Env};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::input::config::{self, Certificate, Config};
@@ -35,6 +35,8 @@ pub struct Setup {
     pub config_name: String,
     pub state_root: PathBuf,
     pub dns: DnsConfig,
+    /// `[dns] every_server`: compare every authoritative server before a record counts.
+    pub every_server: bool,
     pub days: u32,
 }
 
@@ -70,6 +72,7 @@ impl Setup {
             .or_else(|| config.state_dir.clone())
             .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STATE_DIR));
         Ok(Setup {
+            every_server: config.dns.every_server,
             config,
             config_name,
             state_root,
@@ -158,7 +161,7 @@ pub fn process(
         .check(env.now)
         .map_err(|e| Error::input(&shown, format!("{e}; not deployed")))?;
     let deployed = deployed_chain(&cert.deploy);
-    let observations = observe(cert, &bundle, setup)?;
+    let observations = observe(cert, &bundle, setup, env.dns)?;
     let mut seen = state.seen(&cert.name).map_err(state_error)?;
     decide::update_seen(&mut seen, &observations, env.now);
     state.store_seen(&cert.name, &seen).map_err(state_error)?;
@@ -199,21 +202,34 @@ fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
     }
 }
 
-/// Looks up the TLSA records of every host and port of the certificate.
-fn observe(cert: &Certificate, bundle: &Bundle, setup: &Setup) -> Result<Vec<Observation>> {
+/// Looks up the TLSA records of every host and port of the certificate, and keeps only
+/// the records that every authoritative server of the zone serves securely: the wait of
+/// 2 × TTL starts when the last server has them (a stale secondary would otherwise
+/// keep serving senders the old RRset after the switch).
+fn observe(
+    cert: &Certificate,
+    bundle: &Bundle,
+    setup: &Setup,
+    provider: &dyn DnsProvider,
+) -> Result<Vec<Observation>> {
     let hosts = hosts_of(cert, bundle)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let dns = Dns::new(&setup.dns).await?;
-        dns.ensure_dnssec_passes().await?;
+        let dns = provider.connect(&setup.dns).await?;
         let mut out = Vec::new();
         for host in hosts {
             for &port in &cert.ports {
                 let owner = host.tlsa_owner(port, Proto::Tcp);
-                let answer = dns.tlsa(&owner).await;
+                let resolver = dns.tlsa(&owner).await;
+                let answer = if setup.every_server {
+                    let survey = dns.tlsa_at_each_ns(&owner).await;
+                    crate::dane::allns::served_everywhere(&survey, &resolver)
+                } else {
+                    resolver
+                };
                 out.push(Observation {
                     host: host.clone(),
                     port,

@@ -22,6 +22,46 @@ fn served(a: &Answer<Tlsa>) -> Option<Served> {
     Some((a.kind(), security, records))
 }
 
+/// What every authoritative server serves: the resolver's answer cut down to the records
+/// that each server returns securely, for `deploy`'s "visible everywhere" clock (a record
+/// on the primary only, or missing from a stale secondary, has not been seen yet). A
+/// survey that failed, or a server that answers bogus or not at all, makes the whole
+/// answer failed, naming the server: nothing can be decided then.
+pub fn served_everywhere(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> Answer<Tlsa> {
+    let servers = match survey {
+        NsSurvey::Failed { reason } => {
+            return Answer::Failed {
+                reason: format!("the authoritative servers could not be asked: {reason}"),
+            };
+        }
+        NsSurvey::Done { servers, .. } => servers,
+    };
+    let untrusted = |s: &&NsAnswer<Tlsa>| {
+        served(&s.answer).is_none() || s.answer.security() != Some(Security::Secure)
+    };
+    if let Some(bad) = servers.iter().find(untrusted) {
+        return Answer::Failed {
+            reason: format!("{} answers {}", server_name(bad), bad.answer.describe()),
+        };
+    }
+    match resolver {
+        Answer::Found {
+            records,
+            ttl,
+            security,
+        } => Answer::Found {
+            records: records
+                .iter()
+                .filter(|t| servers.iter().all(|s| s.answer.records().contains(t)))
+                .cloned()
+                .collect(),
+            ttl: *ttl,
+            security: *security,
+        },
+        other => other.clone(),
+    }
+}
+
 /// The findings of a survey of `owner`. The reference is what the servers with the
 /// newest SOA serial serve, when some server has an older one; otherwise what most
 /// servers serve, on a tie the one the configured resolver returned (`resolver`); with
@@ -194,6 +234,59 @@ mod tests {
     }
 
     const OWNER: &str = "_25._tcp.mx.example.";
+
+    /// `deploy`: a new record on the primary only, or missing from a stale secondary, has
+    /// not been seen yet; what every server serves has.
+    #[test]
+    fn served_everywhere_keeps_only_what_every_server_serves() {
+        let resolver = found(vec![rec(1), rec(2)]);
+        let stale = survey(vec![
+            server(1, found(vec![rec(1), rec(2)])),
+            server(2, found(vec![rec(1)])),
+        ]);
+        assert_eq!(served_everywhere(&stale, &resolver), found(vec![rec(1)]));
+        let fresh = survey(vec![
+            server(1, found(vec![rec(2), rec(1)])),
+            server(2, found(vec![rec(1), rec(2)])),
+        ]);
+        assert_eq!(served_everywhere(&fresh, &resolver), resolver);
+    }
+
+    #[test]
+    fn served_everywhere_fails_on_a_bogus_silent_or_insecure_server() {
+        let resolver = found(vec![rec(1)]);
+        for bad in [
+            Answer::Bogus {
+                reason: "expired".into(),
+            },
+            Answer::Failed {
+                reason: "time-out".into(),
+            },
+            Answer::Found {
+                records: vec![rec(1)],
+                ttl: 300,
+                security: Security::Insecure,
+            },
+        ] {
+            let s = survey(vec![server(1, found(vec![rec(1)])), server(2, bad)]);
+            match served_everywhere(&s, &resolver) {
+                Answer::Failed { reason } => {
+                    assert!(
+                        reason.starts_with("ns2.example. (192.0.2.2) answers"),
+                        "{reason}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let failed = NsSurvey::Failed {
+            reason: "no NS".into(),
+        };
+        assert!(matches!(
+            served_everywhere(&failed, &resolver),
+            Answer::Failed { .. }
+        ));
+    }
 
     #[test]
     fn agreeing_servers_give_nothing_whatever_the_record_order() {

@@ -30,10 +30,24 @@ pub struct Config {
 }
 
 /// `[dns]`: how deployments reach DNS (flags override these).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsSettings {
     pub resolvers: Vec<SocketAddr>,
     pub trust_anchor: Option<PathBuf>,
+    /// Ask every authoritative server of the zone (default), so that a record counts as
+    /// seen only once all of them serve it. `false` trusts the resolvers alone: only for
+    /// zones whose servers cannot be reached on port 53 from here.
+    pub every_server: bool,
+}
+
+impl Default for DnsSettings {
+    fn default() -> Self {
+        DnsSettings {
+            resolvers: Vec::new(),
+            trust_anchor: None,
+            every_server: true,
+        }
+    }
 }
 
 /// One `[[certificate]]`: what is staged under `name`, and where it is deployed.
@@ -79,6 +93,7 @@ struct RawDns {
     #[serde(default)]
     resolvers: Vec<toml::Spanned<String>>,
     trust_anchor: Option<PathBuf>,
+    every_server: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +200,7 @@ fn dns_settings(
     Ok(DnsSettings {
         resolvers,
         trust_anchor: raw.trust_anchor.map(|p| base.join(p)),
+        every_server: raw.every_server.unwrap_or(true),
     })
 }
 

@@ -133,7 +133,7 @@ impl Site {
         std::fs::write(
             self.config(),
             format!(
-                "state_dir = \"{d}/state\"\n\n[dns]\nresolvers = [\"{}\"]\ntrust_anchor = \"{}\"\n\n[[certificate]]\nname = \"{}\"\n{lineage}hosts = [\"mx.dane.test\"]\ndeploy = \"{d}/mx.pem\"\nreload = \"echo reloaded >> '{d}/reload.log'\"\n",
+                "state_dir = \"{d}/state\"\n\n[dns]\nresolvers = [\"{}\"]\ntrust_anchor = \"{}\"\nevery_server = false\n\n[[certificate]]\nname = \"{}\"\n{lineage}hosts = [\"mx.dane.test\"]\ndeploy = \"{d}/mx.pem\"\nreload = \"echo reloaded >> '{d}/reload.log'\"\n",
                 dns.addr,
                 dns.anchor.display(),
                 self.name

@@ -26,7 +26,9 @@ impl Lab {
         std::fs::write(
             &config,
             format!(
-                "state_dir = \"{d}/state\"\n\n[[certificate]]\nname = \"mx\"\nhosts = [{hosts}]\ndeploy = \"{d}/mx.pem\"\nreload = \"echo reloaded >> '{d}/reload.log'\"\n{extra}"
+                // The test DNS server listens on a random port, and name servers are asked
+                // on port 53: the resolver alone is trusted here (`every_server = false`).
+                "state_dir = \"{d}/state\"\n\n[dns]\nevery_server = false\n\n[[certificate]]\nname = \"mx\"\nhosts = [{hosts}]\ndeploy = \"{d}/mx.pem\"\nreload = \"echo reloaded >> '{d}/reload.log'\"\n{extra}"
             ),
         )
         .expect("write config");
@@ -637,7 +639,7 @@ fn config_check_names_the_line_of_an_unknown_key() {
     r.code(2);
     assert!(
         r.stderr.starts_with(&format!(
-            "daneguard: error: {}: line 8: unknown field `reload_command`",
+            "daneguard: error: {}: line 11: unknown field `reload_command`",
             lab.config.display()
         )),
         "{r:?}"
