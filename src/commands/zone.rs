@@ -88,33 +88,13 @@ fn load_chain(path: &Path, env: &mut Env<'_>) -> Result<Arc<Vec<Certificate>>> {
     Ok(Arc::new(crate::chain::normalize(&certs).certs))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    #[serde(default)]
-    hosts: std::collections::BTreeMap<String, HostConfig>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HostConfig {
-    chain: PathBuf,
-}
-
-/// Parses `--config` text into `(HOST or HOST:PORT, chain path)` pairs.
+/// Parses `--config` text into `(HOST or HOST:PORT, chain path)` pairs: the `[hosts]`
+/// of the one configuration file (`input::config`), so that the `daneguard.toml` that
+/// `stage` and `deploy` read serves `zone` too. Paths are as written.
 pub fn parse_config(text: &str) -> std::result::Result<Vec<(String, PathBuf)>, String> {
-    let config: Config = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-        format!("not a valid config: {at}{}", e.message())
-    })?;
-    Ok(config
-        .hosts
-        .into_iter()
-        .map(|(key, host)| (key, host.chain))
-        .collect())
+    crate::input::config::parse(text, Path::new(""))
+        .map(|c| c.host_chains)
+        .map_err(|e| format!("not a valid config: {e}"))
 }
 
 /// Reads the `--config` TOML file; relative chain paths are relative to it.

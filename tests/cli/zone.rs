@@ -899,11 +899,21 @@ fn config_with_an_unknown_host_key_fails() {
     ));
 }
 
+/// One configuration file: the daneguard.toml of `stage` and `deploy` (with `[dns]` and
+/// `[[certificate]]`) serves `zone --config` too; it used to be refused.
+#[test]
+fn the_deployment_configuration_file_serves_zone_config() {
+    let toml = "state_dir = \"/var/lib/daneguard\"\n[dns]\nresolvers = [\"127.0.0.1\"]\n\n[hosts.\"mx.example.com\"]\nchain = \"certs/mx-p256.pem\"\n\n[[certificate]]\nname = \"mx\"\ndeploy = \"/etc/daneguard/mx.pem\"\n";
+    let (_dir, config) = config_dir(toml);
+    let r = zone(&[CLEAN, "--config", &config]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
 #[test]
 fn config_with_an_unknown_top_level_key_fails() {
     let (_dir, config) = config_dir("verbose = true\n");
     zone(&[CLEAN, "--config", &config]).fails_with(&format!(
-        "daneguard: error: {config}: not a valid config: line 1: unknown field `verbose`, expected `hosts`"
+        "daneguard: error: {config}: not a valid config: line 1: unknown field `verbose`, expected one of `state_dir`, `dns`, `hosts`, `certificate`"
     ));
 }
 
