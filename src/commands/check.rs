@@ -235,9 +235,9 @@ fn name_lines<'a>(
     })
 }
 
-/// Names checked with one resolver. hickory keeps every DNSSEC validation result in
-/// a cache of up to a million entries that the stub resolver cannot shrink, so a
-/// fresh resolver per batch keeps memory flat however long the list.
+/// Names checked with one resolver. A fresh resolver (and libunbound cache) per batch
+/// bounds what the caches can hold however long the list; kept from the hickory
+/// validator, whose cache could not be shrunk, and not re-measured since (README).
 const NAMES_PER_RESOLVER: usize = 2000;
 
 async fn run(
