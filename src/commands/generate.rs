@@ -72,33 +72,7 @@ pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     warn_pkix_on_smtp(&config, env);
     let mut owner_lists = Vec::new();
     for input in &mut inputs {
-        // The chain is put in order first: the host comes from the leaf, wherever the
-        // file had it.
-        let norm = match &input.material {
-            Material::Chain(certs) => Some(crate::chain::normalize(certs)),
-            Material::Key(_) => None,
-        };
-        if let (Some(norm), Material::Chain(certs)) = (&norm, &mut input.material) {
-            *certs = norm.certs.clone();
-        }
-        let hosts = hosts_for(&config, input, env)?;
-        if let Some(norm) = &norm {
-            let ta = !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
-            for note in crate::dane::sanity::chain_notes(norm, &hosts, env.now, ta) {
-                diag::note(env, &format!("{}: {note}", escape(&input.name)));
-            }
-        }
-        owner_lists.push(
-            hosts
-                .iter()
-                .flat_map(|h| {
-                    config
-                        .ports
-                        .iter()
-                        .map(move |p| h.tlsa_owner(*p, config.proto))
-                })
-                .collect::<Vec<_>>(),
-        );
+        owner_lists.push(owners_of(&config, input, env)?);
     }
     let applied: Vec<_> = inputs
         .iter()
@@ -138,6 +112,35 @@ pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     }
     out.flush()?;
     Ok(ExitStatus::Ok)
+}
+
+/// Puts a chain in issuance order (the host comes from the leaf, wherever the file had
+/// it), prints its sanity notes, and returns the owner names its records get.
+fn owners_of(config: &Config, input: &mut Input, env: &mut Env<'_>) -> Result<Vec<String>> {
+    let norm = match &input.material {
+        Material::Chain(certs) => Some(crate::chain::normalize(certs)),
+        Material::Key(_) => None,
+    };
+    if let (Some(norm), Material::Chain(certs)) = (&norm, &mut input.material) {
+        *certs = norm.certs.clone();
+    }
+    let hosts = hosts_for(config, input, env)?;
+    if let Some(norm) = &norm {
+        let ta =
+            !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
+        for note in crate::dane::sanity::chain_notes(norm, &hosts, env.now, ta) {
+            diag::note(env, &format!("{}: {note}", escape(&input.name)));
+        }
+    }
+    Ok(hosts
+        .iter()
+        .flat_map(|h| {
+            config
+                .ports
+                .iter()
+                .map(move |p| h.tlsa_owner(*p, config.proto))
+        })
+        .collect())
 }
 
 /// `--host`, or the leaf's first DNS name (said on stderr).

@@ -77,7 +77,7 @@ fn check_item(r: &HostReport, now: i64, days: u32) -> Item {
     let mut perf = Vec::new();
     let compared = r.chain.is_some() || r.live.iter().any(|a| !a.chains.is_empty());
     if compared {
-        let matching = r.records.iter().filter(|x| x.counts()).count();
+        let matching = crate::dane::rrset::authenticating(&r.records).len();
         perf.push(format!("'{label} matching'={matching};;;0"));
     }
     if let Some(not_after) = leaves(r).map(|c| c.not_after).min() {

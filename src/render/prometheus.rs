@@ -97,90 +97,119 @@ pub fn check(
     complete: bool,
     now: i64,
 ) -> io::Result<()> {
-    let mut verdict = Family::new(
-        "daneguard_check_verdict",
-        "Verdict for the host and port: 0 ok, 1 warn, 2 fail (DANE broken), 3 error (could not check).",
-    );
-    let mut dnssec = Family::new(
-        "daneguard_check_tlsa_dnssec",
-        "DNSSEC status of the TLSA lookup: 1 for the status it had, 0 for the others.",
-    );
-    let mut records = Family::new(
-        "daneguard_check_tlsa_records",
-        "TLSA records published for the host and port.",
-    );
-    let mut matching = Family::new(
-        "daneguard_check_matching_records",
-        "Published TLSA records that are usable and match the chain (given or presented).",
-    );
-    let mut expiry = Family::new(
-        "daneguard_check_leaf_expiry_timestamp_seconds",
-        "notAfter of the leaf certificate as a Unix time (the earliest if several are known).",
-    );
-    let mut findings = Family::new(
-        "daneguard_check_findings",
-        "Findings for the host and port by severity.",
-    );
-    let mut live_up = Family::new(
-        "daneguard_check_live_up",
-        "1 if a TLS handshake with the address succeeded (--live), else 0.",
-    );
-    let mut live_match = Family::new(
-        "daneguard_check_live_matching",
-        "1 if the chain the address presents for the key family matches a usable TLSA record (--live).",
-    );
-    let mut checked = Family::new(
-        "daneguard_check_timestamp_seconds",
-        "When the host and port were checked, as a Unix time.",
-    );
+    let mut f = CheckFamilies::new();
     for r in reports {
-        let labels = host_labels(r.domain.as_deref(), &r.host, r.port);
-        verdict.add(&labels, verdict_value(r.verdict));
-        if let Some(tlsa) = &r.tlsa {
-            let status = tlsa.security().map(Security::as_str).unwrap_or("failed");
-            for s in DNSSEC {
-                dnssec.add(&format!("{labels},status=\"{s}\""), u8::from(s == status));
-            }
-            records.add(&labels, tlsa.records().len());
-        }
-        let compared = r.chain.is_some() || r.live.iter().any(|a| !a.chains.is_empty());
-        if compared {
-            matching.add(&labels, r.records.iter().filter(|x| x.counts()).count());
-        }
-        if let Some(t) = super::nagios::leaves(r).map(|c| c.not_after).min() {
-            expiry.add(&labels, t);
-        }
-        add_findings(&mut findings, &labels, &r.findings);
-        for a in &r.live {
-            let at = format!("{labels},address={}", quoted(&a.address.to_string()));
-            live_up.add(&at, u8::from(a.error.is_none()));
-            for c in &a.chains {
-                let family = format!("{at},family=\"{}\"", c.family.as_str());
-                live_match.add(&family, u8::from(!c.matched.is_empty()));
-            }
-        }
-        checked.add(&labels, now);
+        f.add(r, now);
     }
     let mut success = Family::new(
         "daneguard_check_success",
         "1 if every name could be checked, 0 if some could not (their errors are on stderr).",
     );
     success.add("", u8::from(complete));
-    for f in [
-        &verdict,
-        &dnssec,
-        &records,
-        &matching,
-        &expiry,
-        &findings,
-        &live_up,
-        &live_match,
-        &checked,
+    for family in [
+        &f.verdict,
+        &f.dnssec,
+        &f.records,
+        &f.matching,
+        &f.expiry,
+        &f.findings,
+        &f.live_up,
+        &f.live_match,
+        &f.checked,
         &success,
     ] {
-        f.write(out)?;
+        family.write(out)?;
     }
     Ok(())
+}
+
+/// The metric families of `check`, filled host by host.
+struct CheckFamilies {
+    verdict: Family,
+    dnssec: Family,
+    records: Family,
+    matching: Family,
+    expiry: Family,
+    findings: Family,
+    live_up: Family,
+    live_match: Family,
+    checked: Family,
+}
+
+impl CheckFamilies {
+    fn new() -> CheckFamilies {
+        CheckFamilies {
+            verdict: Family::new(
+                "daneguard_check_verdict",
+                "Verdict for the host and port: 0 ok, 1 warn, 2 fail (DANE broken), 3 error (could not check).",
+            ),
+            dnssec: Family::new(
+                "daneguard_check_tlsa_dnssec",
+                "DNSSEC status of the TLSA lookup: 1 for the status it had, 0 for the others.",
+            ),
+            records: Family::new(
+                "daneguard_check_tlsa_records",
+                "TLSA records published for the host and port.",
+            ),
+            matching: Family::new(
+                "daneguard_check_matching_records",
+                "Published TLSA records that are usable and match the chain (given or presented).",
+            ),
+            expiry: Family::new(
+                "daneguard_check_leaf_expiry_timestamp_seconds",
+                "notAfter of the leaf certificate as a Unix time (the earliest if several are known).",
+            ),
+            findings: Family::new(
+                "daneguard_check_findings",
+                "Findings for the host and port by severity.",
+            ),
+            live_up: Family::new(
+                "daneguard_check_live_up",
+                "1 if a TLS handshake with the address succeeded (--live), else 0.",
+            ),
+            live_match: Family::new(
+                "daneguard_check_live_matching",
+                "1 if the chain the address presents for the key family matches a usable TLSA record (--live).",
+            ),
+            checked: Family::new(
+                "daneguard_check_timestamp_seconds",
+                "When the host and port were checked, as a Unix time.",
+            ),
+        }
+    }
+
+    fn add(&mut self, r: &HostReport, now: i64) {
+        let labels = host_labels(r.domain.as_deref(), &r.host, r.port);
+        self.verdict.add(&labels, verdict_value(r.verdict));
+        if let Some(tlsa) = &r.tlsa {
+            let status = tlsa.security().map(Security::as_str).unwrap_or("failed");
+            for s in DNSSEC {
+                self.dnssec
+                    .add(&format!("{labels},status=\"{s}\""), u8::from(s == status));
+            }
+            self.records.add(&labels, tlsa.records().len());
+        }
+        let compared = r.chain.is_some() || r.live.iter().any(|a| !a.chains.is_empty());
+        if compared {
+            // The records a sender uses (RFC 7671 §9 applied), as the rules count them.
+            let matching = crate::dane::rrset::authenticating(&r.records).len();
+            self.matching.add(&labels, matching);
+        }
+        if let Some(t) = super::nagios::leaves(r).map(|c| c.not_after).min() {
+            self.expiry.add(&labels, t);
+        }
+        add_findings(&mut self.findings, &labels, &r.findings);
+        for a in &r.live {
+            let at = format!("{labels},address={}", quoted(&a.address.to_string()));
+            self.live_up.add(&at, u8::from(a.error.is_none()));
+            for c in &a.chains {
+                let family = format!("{at},family=\"{}\"", c.family.as_str());
+                self.live_match
+                    .add(&family, u8::from(!c.matched.is_empty()));
+            }
+        }
+        self.checked.add(&labels, now);
+    }
 }
 
 /// `renew-check`'s (and `certbot-hook`'s) reports.
