@@ -397,29 +397,7 @@ fn predicted_next(
         .filter(|r| r.tlsa.params.usage == Usage::DANE_TA && r.role != Role::Unusable)
         .collect();
     let Some(issuers) = &p.issuers else {
-        if !ta.is_empty() && p.ca_switch.is_some() {
-            out.push(Finding::new(
-                Code::IssuerUnknown,
-                "the next CA's intermediates are not in daneguard's CA knowledge: no 2 x x record can be counted on after the switch (give --ca-certs with them)",
-            ));
-        } else if !ta.is_empty() {
-            out.push(Finding::new(
-                Code::IssuerUnknown,
-                "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
-            ));
-        }
-        if !survives {
-            // With the issuer unknown, its key is the best cover that can be named.
-            let issuer = f.current.and_then(|c| c.get(1));
-            publish.extend(issuer.and_then(|i| Tlsa::compute(Params::new(2, 1, 1), None, &i.spki)));
-            if !p.new_key {
-                let leaf = f.current.and_then(|c| c.first());
-                publish
-                    .extend(leaf.and_then(|l| Tlsa::compute(Params::new(3, 1, 1), None, &l.spki)));
-            }
-            publish.retain(|t| !f.published.contains(t));
-        }
-        finish_prediction(survives, out);
+        unknown_issuer(f, p, &ta, survives, out, publish);
         return;
     };
     let covered: Vec<&str> = issuers
@@ -457,6 +435,40 @@ fn predicted_next(
                     .and_then(|l| Tlsa::compute(Params::new(3, 1, 1), None, &l.spki)),
             );
         }
+    }
+    finish_prediction(survives, out);
+}
+
+/// The prediction when the next issuer is not known: say so for 2 x x records, and name
+/// the best cover there is (the current issuer's and, with the same key, the leaf's).
+fn unknown_issuer(
+    f: &RenewFacts<'_>,
+    p: &Prediction<'_>,
+    ta: &[&RecordRole],
+    survives: bool,
+    out: &mut Vec<Finding>,
+    publish: &mut Vec<Tlsa>,
+) {
+    if !ta.is_empty() && p.ca_switch.is_some() {
+        out.push(Finding::new(
+            Code::IssuerUnknown,
+            "the next CA's intermediates are not in daneguard's CA knowledge: no 2 x x record can be counted on after the switch (give --ca-certs with them)",
+        ));
+    } else if !ta.is_empty() {
+        out.push(Finding::new(
+            Code::IssuerUnknown,
+            "the current issuer is not in daneguard's CA knowledge: the next issuer cannot be predicted, so 2 x x records are assumed to keep matching only if the issuer stays the same",
+        ));
+    }
+    if !survives {
+        // With the issuer unknown, its key is the best cover that can be named.
+        let issuer = f.current.and_then(|c| c.get(1));
+        publish.extend(issuer.and_then(|i| Tlsa::compute(Params::new(2, 1, 1), None, &i.spki)));
+        if !p.new_key {
+            let leaf = f.current.and_then(|c| c.first());
+            publish.extend(leaf.and_then(|l| Tlsa::compute(Params::new(3, 1, 1), None, &l.spki)));
+        }
+        publish.retain(|t| !f.published.contains(t));
     }
     finish_prediction(survives, out);
 }

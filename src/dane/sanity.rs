@@ -44,33 +44,45 @@ pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool
         return notes;
     }
     if let Some(leaf) = certs.first() {
-        if leaf.is_ca {
-            notes.push(format!(
-                "the first certificate ({}) is a CA certificate, but the first one should be the server's own (leaf) certificate",
-                escape(&leaf.subject)
-            ));
-        }
-        if certs.len() == 1 && !leaf.is_self_issued() {
-            notes.push(format!(
-                "the leaf's issuer ({}) is not in the input, so no 2 x x record can cover it; use fullchain.pem",
-                escape(&leaf.issuer)
-            ));
-        }
-        for host in hosts {
-            if !leaf.covers_host(host.as_str()) {
-                let effect = if ta_records {
-                    "DANE-TA (2 x x) records will fail the name check"
-                } else {
-                    "harmless for DANE-EE (3 x x) records, fatal for DANE-TA (2 x x) ones"
-                };
-                notes.push(format!(
-                    "host {host} is not among the leaf's names ({}): {effect}",
-                    escape(&leaf.reference_names().join(", "))
-                ));
-            }
-        }
+        leaf_notes(leaf, certs.len(), hosts, ta_records, &mut notes);
     }
     notes
+}
+
+/// The leaf: a CA where the server's own certificate belongs, a missing issuer, and
+/// hosts it does not name.
+fn leaf_notes(
+    leaf: &Certificate,
+    chain_len: usize,
+    hosts: &[Host],
+    ta_records: bool,
+    notes: &mut Vec<String>,
+) {
+    if leaf.is_ca {
+        notes.push(format!(
+            "the first certificate ({}) is a CA certificate, but the first one should be the server's own (leaf) certificate",
+            escape(&leaf.subject)
+        ));
+    }
+    if chain_len == 1 && !leaf.is_self_issued() {
+        notes.push(format!(
+            "the leaf's issuer ({}) is not in the input, so no 2 x x record can cover it; use fullchain.pem",
+            escape(&leaf.issuer)
+        ));
+    }
+    for host in hosts {
+        if !leaf.covers_host(host.as_str()) {
+            let effect = if ta_records {
+                "DANE-TA (2 x x) records will fail the name check"
+            } else {
+                "harmless for DANE-EE (3 x x) records, fatal for DANE-TA (2 x x) ones"
+            };
+            notes.push(format!(
+                "host {host} is not among the leaf's names ({}): {effect}",
+                escape(&leaf.reference_names().join(", "))
+            ));
+        }
+    }
 }
 
 fn link_notes(certs: &[Certificate], notes: &mut Vec<String>) {
