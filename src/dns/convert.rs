@@ -28,34 +28,10 @@ pub(crate) fn answer<T>(
     rtype: RecordType,
     pick: impl Fn(&RData) -> Option<T>,
 ) -> Answer<T> {
-    let reply = match &out.result {
+    let reply = match usable_reply(out) {
         Ok(r) => r,
-        Err(Failure::Timeout) => {
-            return Answer::Failed {
-                reason: format!(
-                    "{} gave no answer before the time-out{}",
-                    out.servers,
-                    detail(out)
-                ),
-            };
-        }
-        Err(Failure::Library(e)) => {
-            return Answer::Failed {
-                reason: format!("the lookup failed: {e}"),
-            };
-        }
+        Err(a) => return a,
     };
-    if reply.bogus {
-        let why = reply.why_bogus.as_deref().unwrap_or("validation failure");
-        return Answer::Bogus {
-            reason: why.trim().to_string(),
-        };
-    }
-    if reply.rcode != 0 && reply.rcode != 3 {
-        return Answer::Failed {
-            reason: format!("{}{}", failure_reason(reply, &out.servers), detail(out)),
-        };
-    }
     let security = if reply.secure {
         Security::Secure
     } else if out.covered {
@@ -89,6 +65,40 @@ pub(crate) fn answer<T>(
         ttl: zone_ttl(&message.answers, rtype),
         security,
     }
+}
+
+/// The reply, or the answer that says why there is none to read: a time-out, a library
+/// error, a bogus RRset (with Unbound's reason) or an error rcode other than NXDOMAIN.
+fn usable_reply<T>(out: &Outcome) -> Result<&Reply, Answer<T>> {
+    let reply = match &out.result {
+        Ok(r) => r,
+        Err(Failure::Timeout) => {
+            return Err(Answer::Failed {
+                reason: format!(
+                    "{} gave no answer before the time-out{}",
+                    out.servers,
+                    detail(out)
+                ),
+            });
+        }
+        Err(Failure::Library(e)) => {
+            return Err(Answer::Failed {
+                reason: format!("the lookup failed: {e}"),
+            });
+        }
+    };
+    if reply.bogus {
+        let why = reply.why_bogus.as_deref().unwrap_or("validation failure");
+        return Err(Answer::Bogus {
+            reason: why.trim().to_string(),
+        });
+    }
+    if reply.rcode != 0 && reply.rcode != 3 {
+        return Err(Answer::Failed {
+            reason: format!("{}{}", failure_reason(reply, &out.servers), detail(out)),
+        });
+    }
+    Ok(reply)
 }
 
 fn detail(out: &Outcome) -> String {
