@@ -91,6 +91,25 @@ impl<T> Answer<T> {
         }
     }
 
+    /// The same answer with only the records `keep` accepts (other kinds unchanged).
+    pub fn filtered(&self, keep: impl Fn(&T) -> bool) -> Answer<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Answer::Found {
+                records,
+                ttl,
+                security,
+            } => Answer::Found {
+                records: records.iter().filter(|r| keep(r)).cloned().collect(),
+                ttl: *ttl,
+                security: *security,
+            },
+            other => other.clone(),
+        }
+    }
+
     /// A short human description: `secure, 2 records, TTL 300` or `secure NXDOMAIN`.
     pub fn describe(&self) -> String {
         match self {

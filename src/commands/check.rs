@@ -495,22 +495,7 @@ fn reference_names(addresses: &Addresses, domain: Option<MailDomain<'_>>) -> Vec
 /// The MX answer reduced to the entries naming `host`, so that a report per host does
 /// not repeat the whole MX set (a 1,000-host set would be repeated 1,000 times).
 fn own_mx(mx: &Answer<(u16, String)>, host: &Host) -> Answer<(u16, String)> {
-    match mx {
-        Answer::Found {
-            records,
-            ttl,
-            security,
-        } => Answer::Found {
-            records: records
-                .iter()
-                .filter(|(_, h)| h.trim_end_matches('.').eq_ignore_ascii_case(host.as_str()))
-                .cloned()
-                .collect(),
-            ttl: *ttl,
-            security: *security,
-        },
-        other => other.clone(),
-    }
+    mx.filtered(|(_, h)| h.trim_end_matches('.').eq_ignore_ascii_case(host.as_str()))
 }
 
 /// With `--live`: connects to every address (or `--connect`) and assesses what each

@@ -44,22 +44,7 @@ pub fn served_everywhere(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> An
             reason: format!("{} answers {}", server_name(bad), bad.answer.describe()),
         };
     }
-    match resolver {
-        Answer::Found {
-            records,
-            ttl,
-            security,
-        } => Answer::Found {
-            records: records
-                .iter()
-                .filter(|t| servers.iter().all(|s| s.answer.records().contains(t)))
-                .cloned()
-                .collect(),
-            ttl: *ttl,
-            security: *security,
-        },
-        other => other.clone(),
-    }
+    resolver.filtered(|t| servers.iter().all(|s| s.answer.records().contains(t)))
 }
 
 /// The findings of a survey of `owner`. The reference is what the servers with the
