@@ -1568,3 +1568,20 @@ fn soa_without_ns_and_soa_off_the_given_origin_are_zone_errors() {
         "{r:?}"
     );
 }
+
+/// Found by the zonefile fuzz target: the `domain` scanner (0.12.3) panics with an index
+/// out of bounds on this quoted TXT string. daneguard reports the entry as a syntax
+/// error, prints no panic message, and goes on.
+#[test]
+fn a_panic_of_the_zone_scanner_is_a_syntax_finding_without_a_panic_message() {
+    let file = "testdata/zones/regress/domain-charstr-panic.zone";
+    let r = zone(&["--origin", "example.com", file]);
+    r.code(1);
+    assert_eq!(r.stderr, "", "{r:?}");
+    assert!(
+        r.stdout.contains(&format!(
+            "{file}:3: fail zone-syntax: the zone-file scanner failed on this entry"
+        )),
+        "{r:?}"
+    );
+}
