@@ -121,28 +121,46 @@ fn bit_length(be: &[u8]) -> u32 {
     }
 }
 
+/// Why DER bytes are not a certificate daneguard can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    #[error("not a valid X.509 certificate ({0})")]
+    NotX509(String),
+    #[error("{0} unexpected bytes after the certificate")]
+    Trailing(usize),
+    #[error("bad {0} extension: {1}")]
+    Extension(&'static str, String),
+    #[error("{0} subjectAltName names; at most {MAX_SAN_NAMES} are accepted")]
+    TooManyNames(usize),
+    #[error("subjectAltName name {0} is a DNS name that is not ASCII (IA5String)")]
+    NonAsciiDnsName(usize),
+    #[error("the {which} has a {attribute} that is not valid {kind}")]
+    NameString {
+        which: &'static str,
+        attribute: String,
+        kind: &'static str,
+    },
+}
+
 impl Certificate {
     /// Parses one DER certificate; trailing bytes after it are an error.
-    pub fn from_der(der: Vec<u8>) -> Result<Certificate, String> {
-        let (rest, x509) = X509Certificate::from_der(&der)
-            .map_err(|e| format!("not a valid X.509 certificate ({})", describe_nom(&e)))?;
+    pub fn from_der(der: Vec<u8>) -> Result<Certificate, CertError> {
+        let (rest, x509) =
+            X509Certificate::from_der(&der).map_err(|e| CertError::NotX509(describe_nom(&e)))?;
         if !rest.is_empty() {
-            return Err(format!(
-                "{} unexpected bytes after the certificate",
-                rest.len()
-            ));
+            return Err(CertError::Trailing(rest.len()));
         }
         let cert = Certificate::from_parsed(&x509)?;
         Ok(Certificate { der, ..cert })
     }
 
-    fn from_parsed(x509: &X509Certificate<'_>) -> Result<Certificate, String> {
+    fn from_parsed(x509: &X509Certificate<'_>) -> Result<Certificate, CertError> {
         let validity = x509.validity();
         let dns_names = san_dns_names(x509)?;
         check_name_strings(x509)?;
         let constraints = x509
             .basic_constraints()
-            .map_err(|e| format!("bad basicConstraints extension: {e}"))?
+            .map_err(|e| CertError::Extension("basicConstraints", e.to_string()))?
             .map(|bc| (bc.value.ca, bc.value.path_len_constraint));
         let is_ca = constraints.is_some_and(|(ca, _)| ca);
         let path_len = constraints.and_then(|(_, len)| len);
@@ -243,29 +261,23 @@ pub fn a_label_form(name: &str) -> String {
 
 /// subjectAltName dNSNames; a broken extension, too many names or a dNSName that is
 /// not ASCII make the certificate unusable rather than silently partial.
-fn san_dns_names(x509: &X509Certificate<'_>) -> Result<Vec<String>, String> {
+fn san_dns_names(x509: &X509Certificate<'_>) -> Result<Vec<String>, CertError> {
     let san = x509
         .subject_alternative_name()
-        .map_err(|e| format!("bad subjectAltName extension: {e}"))?;
+        .map_err(|e| CertError::Extension("subjectAltName", e.to_string()))?;
     let Some(san) = san else {
         return Ok(Vec::new());
     };
     let names = &san.value.general_names;
     if names.len() > MAX_SAN_NAMES {
-        return Err(format!(
-            "{} subjectAltName names; at most {MAX_SAN_NAMES} are accepted",
-            names.len()
-        ));
+        return Err(CertError::TooManyNames(names.len()));
     }
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {
         match name {
             GeneralName::DNSName(n) => out.push((*n).to_string()),
             GeneralName::Invalid(tag, _) if tag.0 == 2 => {
-                return Err(format!(
-                    "subjectAltName name {} is a DNS name that is not ASCII (IA5String)",
-                    i + 1
-                ));
+                return Err(CertError::NonAsciiDnsName(i + 1));
             }
             _ => {}
         }
@@ -275,7 +287,7 @@ fn san_dns_names(x509: &X509Certificate<'_>) -> Result<Vec<String>, String> {
 
 /// Subject and issuer strings must decode: a UTF8String that is not UTF-8 (or an
 /// ASCII string type that is not ASCII) is refused instead of shown as hex.
-fn check_name_strings(x509: &X509Certificate<'_>) -> Result<(), String> {
+fn check_name_strings(x509: &X509Certificate<'_>) -> Result<(), CertError> {
     for (which, name) in [("subject", x509.subject()), ("issuer", x509.issuer())] {
         for attr in name.iter_attributes() {
             let tag = attr.attr_value().tag().0;
@@ -285,10 +297,11 @@ fn check_name_strings(x509: &X509Certificate<'_>) -> Result<(), String> {
                 } else {
                     "ASCII"
                 };
-                return Err(format!(
-                    "the {which} has a {} that is not valid {kind}",
-                    short_name(attr.attr_type())
-                ));
+                return Err(CertError::NameString {
+                    which,
+                    attribute: short_name(attr.attr_type()),
+                    kind,
+                });
             }
         }
     }

@@ -22,6 +22,23 @@ impl fmt::Display for Proto {
     }
 }
 
+/// Why a user-given host name is refused; the text is shown escaped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error("empty host name")]
+    Empty,
+    #[error("'{0}' is a wildcard; TLSA records need a concrete host name")]
+    Wildcard(String),
+    #[error("'{0}' is not a valid host name")]
+    Invalid(String),
+    #[error("'{0}' is longer than 253 characters")]
+    TooLong(String),
+    #[error("'{0}' has an empty label")]
+    EmptyLabel(String),
+    #[error("'{0}' has a label longer than 63 characters")]
+    LongLabel(String),
+}
+
 /// A host name in lower-case A-label form, without the trailing dot.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Host(String);
@@ -29,35 +46,33 @@ pub struct Host(String);
 impl Host {
     /// Normalises a user-given host: one trailing dot allowed, IDNA to A-labels
     /// (UTS #46), at most 253 characters and 63 per label, no wildcard.
-    pub fn parse(text: &str) -> Result<Host, String> {
-        let shown = crate::sanitize::escape(text);
+    pub fn parse(text: &str) -> Result<Host, HostError> {
+        let shown = || crate::sanitize::escape(text).into_owned();
         let bare = text.strip_suffix('.').unwrap_or(text);
         if bare.is_empty() {
-            return Err("empty host name".to_string());
+            return Err(HostError::Empty);
         }
         if bare.contains('*') {
-            return Err(format!(
-                "'{shown}' is a wildcard; TLSA records need a concrete host name"
-            ));
+            return Err(HostError::Wildcard(shown()));
         }
         let ascii = idna::domain_to_ascii_strict(bare)
             .or_else(|_| idna::domain_to_ascii(bare))
-            .map_err(|_| format!("'{shown}' is not a valid host name"))?;
+            .map_err(|_| HostError::Invalid(shown()))?;
         if ascii.len() > 253 {
-            return Err(format!("'{shown}' is longer than 253 characters"));
+            return Err(HostError::TooLong(shown()));
         }
         for label in ascii.split('.') {
             if label.is_empty() {
-                return Err(format!("'{shown}' has an empty label"));
+                return Err(HostError::EmptyLabel(shown()));
             }
             if label.len() > 63 {
-                return Err(format!("'{shown}' has a label longer than 63 characters"));
+                return Err(HostError::LongLabel(shown()));
             }
             if !label
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             {
-                return Err(format!("'{shown}' is not a valid host name"));
+                return Err(HostError::Invalid(shown()));
             }
         }
         Ok(Host(ascii.to_ascii_lowercase()))

@@ -117,21 +117,15 @@ impl Params {
     }
 
     /// Whether daneguard can compute association data for these parameters.
-    pub fn computable(&self) -> Result<(), String> {
+    pub fn computable(&self) -> Result<(), ParamsError> {
         if self.usage.0 > 3 {
-            return Err(format!("usage {} is not one of 0-3", self.usage.0));
+            return Err(ParamsError::Usage(self.usage.0));
         }
         if self.selector.0 > 1 {
-            return Err(format!(
-                "selector {} is not 0 (Cert) or 1 (SPKI)",
-                self.selector.0
-            ));
+            return Err(ParamsError::Selector(self.selector.0));
         }
         if self.matching.0 > 2 {
-            return Err(format!(
-                "matching type {} is not 0 (Full), 1 (SHA2-256) or 2 (SHA2-512)",
-                self.matching.0
-            ));
+            return Err(ParamsError::Matching(self.matching.0));
         }
         Ok(())
     }
@@ -247,14 +241,48 @@ fn digest(matching: Matching, bytes: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Why a parameter list (`3 1 1`, `--records`) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    #[error(
+        "'{0}' is not three fields (usage selector matching), e.g. '3 1 1' or 'DANE-EE SPKI SHA2-256'"
+    )]
+    NotThree(String),
+    #[error("'{token}' is not a {what}: use 0-255 or one of {names}")]
+    Field {
+        token: String,
+        what: &'static str,
+        names: String,
+    },
+    #[error("the record list is empty")]
+    EmptyList,
+    #[error("usage {0} is not one of 0-3")]
+    Usage(u8),
+    #[error("selector {0} is not 0 (Cert) or 1 (SPKI)")]
+    Selector(u8),
+    #[error("matching type {0} is not 0 (Full), 1 (SHA2-256) or 2 (SHA2-512)")]
+    Matching(u8),
+}
+
+/// Why TLSA presentation RDATA is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RdataError {
+    #[error("missing {0}")]
+    Missing(&'static str),
+    #[error("{what} '{token}' is not a number from 0 to 255")]
+    Number { what: &'static str, token: String },
+    #[error("association data has an odd number of hex digits ({0})")]
+    OddHex(usize),
+    #[error("association data is not hexadecimal")]
+    NotHex,
+}
+
 /// Parses one parameter list such as `3 1 1` or `DANE-EE SPKI SHA2-256` (names are
 /// case-insensitive; numbers and names may be mixed).
-pub fn parse_params(text: &str) -> Result<Params, String> {
+pub fn parse_params(text: &str) -> Result<Params, ParamsError> {
     let fields: Vec<&str> = text.split_whitespace().collect();
     let [u, s, m] = fields.as_slice() else {
-        return Err(format!(
-            "'{text}' is not three fields (usage selector matching), e.g. '3 1 1' or 'DANE-EE SPKI SHA2-256'"
-        ));
+        return Err(ParamsError::NotThree(text.to_string()));
     };
     Ok(Params {
         usage: Usage(field(
@@ -274,7 +302,7 @@ pub fn parse_params(text: &str) -> Result<Params, String> {
 }
 
 /// Parses a comma-separated list of parameter sets, e.g. `3 1 1, 2 1 1`.
-pub fn parse_params_list(text: &str) -> Result<Vec<Params>, String> {
+pub fn parse_params_list(text: &str) -> Result<Vec<Params>, ParamsError> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let p = parse_params(part)?;
@@ -283,12 +311,17 @@ pub fn parse_params_list(text: &str) -> Result<Vec<Params>, String> {
         }
     }
     if out.is_empty() {
-        return Err("the record list is empty".to_string());
+        return Err(ParamsError::EmptyList);
     }
     Ok(out)
 }
 
-fn field(token: &str, what: &str, names: &[&str], private: &str) -> Result<u8, String> {
+fn field(
+    token: &str,
+    what: &'static str,
+    names: &[&str],
+    private: &str,
+) -> Result<u8, ParamsError> {
     if let Ok(n) = token.parse::<u8>() {
         return Ok(n);
     }
@@ -299,22 +332,23 @@ fn field(token: &str, what: &str, names: &[&str], private: &str) -> Result<u8, S
         .iter()
         .position(|n| n.eq_ignore_ascii_case(token))
         .map(|i| i as u8)
-        .ok_or_else(|| {
-            format!(
-                "'{token}' is not a {what}: use 0-255 or one of {}",
-                names.join(", ")
-            )
+        .ok_or_else(|| ParamsError::Field {
+            token: token.to_string(),
+            what,
+            names: names.join(", "),
         })
 }
 
 /// Parses TLSA presentation RDATA: `USAGE SELECTOR MATCHING HEX…` where the hex may be
 /// split by white space (RFC 6698 §2.2).
-pub fn parse_rdata(text: &str) -> Result<Tlsa, String> {
+pub fn parse_rdata(text: &str) -> Result<Tlsa, RdataError> {
     let mut fields = text.split_whitespace();
-    let mut number = |what: &str| -> Result<u8, String> {
-        let f = fields.next().ok_or_else(|| format!("missing {what}"))?;
-        f.parse::<u8>()
-            .map_err(|_| format!("{what} '{f}' is not a number from 0 to 255"))
+    let mut number = |what: &'static str| -> Result<u8, RdataError> {
+        let f = fields.next().ok_or(RdataError::Missing(what))?;
+        f.parse::<u8>().map_err(|_| RdataError::Number {
+            what,
+            token: f.to_string(),
+        })
     };
     let params = Params::new(
         number("usage")?,
@@ -323,16 +357,12 @@ pub fn parse_rdata(text: &str) -> Result<Tlsa, String> {
     );
     let hex_text: String = fields.collect();
     if hex_text.is_empty() {
-        return Err("missing association data".to_string());
+        return Err(RdataError::Missing("association data"));
     }
     if hex_text.len() % 2 == 1 {
-        return Err(format!(
-            "association data has an odd number of hex digits ({})",
-            hex_text.len()
-        ));
+        return Err(RdataError::OddHex(hex_text.len()));
     }
-    let data =
-        hex::decode(&hex_text).map_err(|_| "association data is not hexadecimal".to_string())?;
+    let data = hex::decode(&hex_text).map_err(|_| RdataError::NotHex)?;
     Ok(Tlsa { params, data })
 }
 
@@ -445,9 +475,12 @@ mod tests {
         let t = parse_rdata("3 1 1 ab CD\tef").unwrap();
         assert_eq!(t.data, vec![0xab, 0xcd, 0xef]);
         assert_eq!(t.to_string(), "3 1 1 abcdef");
-        assert!(parse_rdata("3 1 1 abc").unwrap_err().contains("odd"));
-        assert!(parse_rdata("3 1 1 zz").unwrap_err().contains("hexadecimal"));
-        assert!(parse_rdata("3 1 1").unwrap_err().contains("missing"));
+        assert_eq!(parse_rdata("3 1 1 abc"), Err(RdataError::OddHex(3)));
+        assert_eq!(parse_rdata("3 1 1 zz"), Err(RdataError::NotHex));
+        assert_eq!(
+            parse_rdata("3 1 1"),
+            Err(RdataError::Missing("association data"))
+        );
         assert!(parse_rdata("3 x 1 00").is_err());
     }
 

@@ -49,7 +49,7 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
         .enumerate()
         .map(|(i, (family, ders))| {
             let preferred = preferred == Some(i);
-            let parsed: Result<Vec<Certificate>, String> =
+            let parsed: Result<Vec<Certificate>, _> =
                 ders.into_iter().map(Certificate::from_der).collect();
             match parsed {
                 Ok(certs) => {
@@ -69,7 +69,7 @@ pub fn assess(probe: Probe, records: &[Tlsa], ctx: &MatchContext<'_>) -> LiveAdd
                     matched: Vec::new(),
                     usable: rrset::any_usable(&rrset::compare(records, None, ctx)),
                     preferred,
-                    unreadable: Some(e),
+                    unreadable: Some(e.to_string()),
                 },
             }
         })

@@ -206,7 +206,7 @@ fn pem_item(block: pem::Block, number: usize) -> Item {
 /// The item of one decoded block; `None` for labels daneguard does not read.
 fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String> {
     Ok(Some(match kind {
-        Label::Cert => Item::Cert(Certificate::from_der(der.to_vec())?),
+        Label::Cert => Item::Cert(Certificate::from_der(der.to_vec()).map_err(|e| e.to_string())?),
         Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
         Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
         Label::Csr => csr_item(keys::csr(der)?),
