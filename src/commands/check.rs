@@ -14,15 +14,16 @@ use crate::dns::{Addresses, DnsConfig, fqdn};
 use crate::env::{Env, Prober, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
-use crate::findings::Code;
+use crate::findings::{Code, Finding};
 use crate::input::chains::{self, ChainMap};
 use crate::input::{self, Input};
 use crate::live::Starttls;
-use crate::lookup::{Answer, Security};
+use crate::lookup::{Answer, NsSurvey, Security};
 use crate::owner::{Host, Proto};
 use crate::render;
 use crate::report::HostReport;
 use crate::sanitize::escape;
+use crate::tlsa::Tlsa;
 
 /// Longest line accepted in a `--from` file.
 const MAX_NAME_LINE: usize = 1024;
@@ -452,13 +453,7 @@ impl HostCheck<'_> {
             also_names: &also_names,
         });
         let mut findings = judged.findings;
-        let ns = if config.all_ns {
-            let survey = self.dns.tlsa_at_each_ns(&fqdn(&tlsa_name)).await;
-            findings.extend(crate::dane::allns::ns_findings(&tlsa_name, &survey, &tlsa));
-            Some(survey)
-        } else {
-            None
-        };
+        let ns = self.ns_survey(&tlsa_name, &tlsa, &mut findings).await;
         let (findings, verdict) = verdict::outcome(findings, &config.allow);
         HostReport {
             domain: domain.map(|d| d.name.to_string()),
@@ -478,6 +473,22 @@ impl HostCheck<'_> {
             verdict,
             findings,
         }
+    }
+
+    /// With `--all-ns`: the TLSA RRset as every authoritative server serves it, and
+    /// the findings where they differ from the validated answer.
+    async fn ns_survey(
+        &self,
+        tlsa_name: &str,
+        tlsa: &Answer<Tlsa>,
+        findings: &mut Vec<Finding>,
+    ) -> Option<NsSurvey<Tlsa>> {
+        if !self.config.all_ns {
+            return None;
+        }
+        let survey = self.dns.tlsa_at_each_ns(&fqdn(tlsa_name)).await;
+        findings.extend(crate::dane::allns::ns_findings(tlsa_name, &survey, tlsa));
+        Some(survey)
     }
 }
 
