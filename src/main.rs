@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         now: daneguard::env::system_now(),
         out_is_terminal: io::stdout().is_terminal(),
         vars: &|name| std::env::var_os(name),
+        files: &daneguard::env::real::Disk,
         dns: &daneguard::env::real::NetworkDns,
         prober: &daneguard::env::real::NetworkProber,
     };

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use daneguard::env::fake::{Run, ScriptedDns, ScriptedProber, World};
+use daneguard::env::fake::{FakeFiles, Run, ScriptedDns, ScriptedProber, World};
 use daneguard::exit::ExitStatus;
 use daneguard::live::{Family, LiveError};
 use daneguard::lookup::{Answer, Security};
@@ -468,14 +468,19 @@ fn a_lookup_failure_is_exit_2_and_no_sender_outcome() {
 #[test]
 fn static_check_and_live_agree_on_digest_agility() {
     let tlsa = secure(vec![rec(3, 1, 1, P256), rec(3, 1, 2, NEWKEY)]);
-    let w = world(25, tlsa);
-    let chain = testdata("pki/mx-p256/fullchain.pem");
+    let w = World {
+        files: FakeFiles::default().copied(
+            "/etc/ssl/mx/fullchain.pem",
+            &testdata("pki/mx-p256/fullchain.pem"),
+        ),
+        ..world(25, tlsa)
+    };
     let run = w.run(&[
         "check",
         "--format",
         "json",
         "--chain",
-        chain.to_str().unwrap(),
+        "/etc/ssl/mx/fullchain.pem",
         HOST,
     ]);
     assert_eq!(run.status, ExitStatus::Findings, "{}", run.stderr);
@@ -541,41 +546,42 @@ fn mx_hosts_with_and_without_tlsa_are_mx_inconsistent() {
 
 #[test]
 fn from_file_without_names_is_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("names.txt");
-    std::fs::write(&empty, "# only a comment\n\n").unwrap();
-    let run = World::default().run(&["check", "--from", empty.to_str().unwrap()]);
+    let world = World {
+        files: FakeFiles::default().file("/srv/names.txt", "# only a comment\n\n"),
+        ..World::default()
+    };
+    let run = world.run(&["check", "--from", "/srv/names.txt"]);
     assert_eq!(run.status, ExitStatus::Failure);
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
-        format!(
-            "daneguard: error: {}: holds no host names to check\n",
-            empty.display()
-        )
+        "daneguard: error: /srv/names.txt: holds no host names to check\n"
     );
 }
 
 #[test]
 fn from_file_bad_line_names_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let names = dir.path().join("names.txt");
-    std::fs::write(&names, "# hosts\nnot a host!\n").unwrap();
-    let run = World::default().run(&[
-        "check",
-        "--format",
-        "json",
-        "--from",
-        names.to_str().unwrap(),
-    ]);
+    let world = World {
+        files: FakeFiles::default().file("/srv/names.txt", "# hosts\nnot a host!\n"),
+        ..World::default()
+    };
+    let run = world.run(&["check", "--format", "json", "--from", "/srv/names.txt"]);
     assert_eq!(run.status, ExitStatus::Failure);
     assert!(
-        run.stderr.starts_with(&format!(
-            "daneguard: error: {} line 2: 'not a host!': ",
-            names.display()
-        )),
+        run.stderr
+            .starts_with("daneguard: error: /srv/names.txt line 2: 'not a host!': "),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_missing_from_file_is_named_with_exit_2() {
+    let run = World::default().run(&["check", "--from", "/srv/none.txt"]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(
+        run.stderr,
+        "daneguard: error: /srv/none.txt: no such file\n"
     );
 }
 
@@ -640,4 +646,120 @@ fn all_ns_survey_failure_is_exit_2() {
     let run = w.run(&["check", "--all-ns", "--format", "json", HOST]);
     assert_eq!(run.status, ExitStatus::Failure, "{}", run.stdout);
     assert!(run.stdout.contains("lookup-failed"), "{}", run.stdout);
+}
+
+/// certbot's layout in memory: `live/mx` links (relative, as certbot makes them) into
+/// `archive/mx`, and the renewal configuration of a reused key.
+fn certbot_files() -> FakeFiles {
+    let le = |rel: &str| testdata(&format!("letsencrypt-dir/{rel}"));
+    let mut files = FakeFiles::default().copied(
+        "/etc/letsencrypt/renewal/mx.conf",
+        &le("renewal/mx-reuse.conf"),
+    );
+    for name in ["cert", "chain", "fullchain", "privkey"] {
+        for n in [1, 2] {
+            files = files.copied(
+                format!("/etc/letsencrypt/archive/mx/{name}{n}.pem"),
+                &le(&format!("archive/mx-reuse/{name}{n}.pem")),
+            );
+        }
+        files = files.link(
+            format!("/etc/letsencrypt/live/mx/{name}.pem"),
+            format!("../../archive/mx/{name}2.pem"),
+        );
+    }
+    files
+}
+
+/// `renew-check` on a lineage read through the seam: the relative links are followed,
+/// the renewal configuration predicts the same key, and the published `3 1 1` keeps
+/// working.
+#[test]
+fn renew_check_reads_a_certbot_lineage_through_the_seam() {
+    let w = World {
+        files: certbot_files(),
+        ..world(25, secure(vec![rec(3, 1, 1, P256)]))
+    };
+    let run = w.run(&["renew-check", HOST, "--current", "/etc/letsencrypt/live/mx"]);
+    assert_eq!(run.status, ExitStatus::Ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{HOST} port 25: the switch keeps DANE working (ok)\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("current:   /etc/letsencrypt/live/mx/fullchain.pem (ECDSA P-256"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("predicted from /etc/letsencrypt/renewal/mx.conf"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A lineage whose `fullchain.pem` link points nowhere is named as a broken link.
+#[test]
+fn a_dangling_lineage_link_is_named() {
+    let files = FakeFiles::default()
+        .link(
+            "/etc/letsencrypt/live/mx/fullchain.pem",
+            "../../archive/mx/fullchain9.pem",
+        )
+        .file("/etc/letsencrypt/live/mx/README", "certbot");
+    let w = World {
+        files,
+        ..World::default()
+    };
+    let run = w.run(&["generate", "/etc/letsencrypt/live/mx/fullchain.pem"]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(
+        run.stderr,
+        "daneguard: error: /etc/letsencrypt/live/mx/fullchain.pem: broken symbolic link\n"
+    );
+}
+
+/// `generate` on a private key readable by others warns, and prints the key's record
+/// (never the key).
+#[test]
+fn a_world_readable_key_is_warned_about() {
+    let key = std::fs::read(testdata("pki/mx-p256/privkey.pem")).unwrap();
+    let w = World {
+        files: FakeFiles::default().file_with_mode("/etc/ssl/mx.key", key, 0o644),
+        ..World::default()
+    };
+    let run = w.run(&["generate", "--host", HOST, "/etc/ssl/mx.key"]);
+    assert_eq!(run.status, ExitStatus::Ok, "{}", run.stderr);
+    let spki = hex::encode(digest(P256, 1, 1));
+    assert!(run.stdout.contains(&spki), "{}", run.stdout);
+    assert!(!run.stdout.contains("PRIVATE"));
+    assert!(
+        run.stderr.contains(
+            "/etc/ssl/mx.key: holds a private key but is readable by group or others (mode 644); consider chmod 600"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A `--ca-certs` directory is listed through the seam; a directory without the
+/// certificates is refused with its name.
+#[test]
+fn ca_certs_directory_is_read_through_the_seam() {
+    let w = World {
+        files: FakeFiles::default().file("/srv/ca/notes.txt", "nothing here"),
+        ..World::default()
+    };
+    let run = w.run(&["zone", "--ca-certs", "/srv/ca", "/srv/example.com.zone"]);
+    assert_eq!(run.status, ExitStatus::Failure, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("daneguard: error: /srv/ca"),
+        "{}",
+        run.stderr
+    );
 }

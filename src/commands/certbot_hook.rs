@@ -60,11 +60,14 @@ fn stage_if_configured(
 ) -> Result<Option<ExitStatus>> {
     let path = match &args.config {
         Some(p) => p.clone(),
-        None if Path::new(config::DEFAULT_PATH).exists() => config::DEFAULT_PATH.to_string(),
+        None if env.files.exists(Path::new(config::DEFAULT_PATH)) => {
+            config::DEFAULT_PATH.to_string()
+        }
         None => return Ok(None),
     };
     let (config, config_name) = crate::commands::deploy::load_config(&path, env)?;
-    let same = |l: &Path| match (std::fs::canonicalize(l), std::fs::canonicalize(lineage)) {
+    let files = env.files;
+    let same = |l: &Path| match (files.canonicalize(l), files.canonicalize(lineage)) {
         (Ok(a), Ok(b)) => a == b,
         _ => l == lineage,
     };
@@ -113,13 +116,13 @@ fn not_protected(lineage: &Path, env: &mut Env<'_>) {
 /// that `live/NAME/fullchain.pem` now points to.
 fn previous_chain(lineage: &Path, env: &mut Env<'_>) -> Result<Option<input::Input>> {
     let live = lineage.join("fullchain.pem");
-    let Ok(target) = std::fs::canonicalize(&live) else {
+    let Ok(target) = env.files.canonicalize(&live) else {
         return Ok(None);
     };
     let Some(previous) = Lineage::previous_fullchain(&target) else {
         return Ok(None);
     };
-    if !previous.exists() {
+    if !env.files.exists(&previous) {
         return Ok(None);
     }
     input::load(&previous.display().to_string(), env).map(Some)

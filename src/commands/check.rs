@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -133,11 +134,11 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let from: Option<Box<dyn Read + '_>> = match args.from.as_deref() {
         None => None,
         Some("-") => Some(Box::new(&mut *env.stdin)),
-        Some(path) => {
-            Some(Box::new(std::fs::File::open(path).map_err(|e| {
-                Error::input(path, format!("cannot read: {e}"))
-            })?))
-        }
+        Some(path) => Some(
+            env.files
+                .open(Path::new(path))
+                .map_err(|e| Error::input(path, input::describe_io(&e)))?,
+        ),
     };
     let mut seen = 0usize;
     let names = args

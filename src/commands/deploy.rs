@@ -213,10 +213,7 @@ fn observe(
     provider: &dyn DnsProvider,
 ) -> Result<Vec<Observation>> {
     let hosts = hosts_of(cert, bundle)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::env::runtime()?;
     runtime.block_on(async {
         let dns = provider.connect(&setup.dns).await?;
         let mut out = Vec::new();

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use crate::dns::fqdn;
-use crate::env::Env;
+use crate::env::{Env, Files};
 use crate::error::{Error, Result};
-use crate::input;
 use crate::input::letsencrypt::Hierarchy;
 use crate::input::zonefile::{self, Zone};
+use crate::input::{self, MAX_INPUT_BYTES};
 
 pub mod certbot_hook;
 pub mod check;
@@ -32,27 +32,27 @@ pub fn unique<T: PartialEq + Clone>(values: &[T]) -> Vec<T> {
 }
 
 /// CA certificates (and `status.txt`) from a `--ca-certs` directory.
-pub fn load_hierarchy(dir: &Path) -> Result<Hierarchy> {
+pub fn load_hierarchy(disk: &dyn Files, dir: &Path) -> Result<Hierarchy> {
     let shown = dir.display().to_string();
-    let entries = std::fs::read_dir(dir)
+    let entries = disk
+        .read_dir(dir)
         .map_err(|e| Error::input(&shown, format!("cannot read directory: {e}")))?;
     let mut files = Vec::new();
     let mut status = None;
-    for entry in entries.flatten() {
-        let path = entry.path();
+    for path in entries {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
         if name == "status.txt" {
+            let bytes = input::read_file(disk, &path, MAX_INPUT_BYTES, "a status file")?;
             status = Some(
-                std::fs::read_to_string(&path)
-                    .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?,
+                String::from_utf8(bytes)
+                    .map_err(|_| Error::input(path.display().to_string(), "is not UTF-8 text"))?,
             );
         } else if name.ends_with(".pem") || name.ends_with(".crt") {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
+            let bytes = input::read_file(disk, &path, MAX_INPUT_BYTES, "a CA certificate")?;
             files.push((name, bytes));
         }
     }

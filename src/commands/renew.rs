@@ -7,7 +7,7 @@ use crate::chain::Certificate;
 use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
 use crate::dane::renewal::{self, Next, Prediction, RenewFacts};
 use crate::dane::verdict::{MatchContext, Service};
-use crate::env::{Env, Resolve};
+use crate::env::{Env, Files, Resolve};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::findings::{Code, Finding, Verdict};
@@ -45,11 +45,13 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let lineage = args
         .current
         .as_deref()
-        .and_then(|p| lineage_of(Path::new(p), base));
+        .and_then(|p| lineage_of(env.files, Path::new(p), base));
     if let (None, None, Some(dir)) = (
         &next,
         &lineage,
-        args.current.as_deref().filter(|p| Path::new(p).is_dir()),
+        args.current
+            .as_deref()
+            .filter(|p| env.files.is_dir(Path::new(p))),
     ) {
         return Err(Error::Usage(format!(
             "{}: not a certbot lineage (a directory in …/live/): give --letsencrypt-dir to predict its renewal, or --next",
@@ -76,11 +78,11 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
 
 /// A certbot lineage: a directory inside `…/live/`, or any directory when the
 /// configuration directory is given with `--letsencrypt-dir`.
-fn lineage_of(path: &Path, base: Option<&Path>) -> Option<Lineage> {
-    if !path.is_dir() {
+fn lineage_of(files: &dyn Files, path: &Path, base: Option<&Path>) -> Option<Lineage> {
+    if !files.is_dir(path) {
         return None;
     }
-    let canonical = std::fs::canonicalize(path).ok()?;
+    let canonical = files.canonicalize(path).ok()?;
     let in_live = canonical
         .parent()
         .and_then(Path::file_name)
@@ -132,11 +134,12 @@ pub fn hosts_or_leaf_names(
 /// Checks every host and port of a job and renders the reports.
 pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus> {
     let hierarchy = match &common.ca_certs {
-        Some(dir) => crate::commands::load_hierarchy(Path::new(dir))?,
+        Some(dir) => crate::commands::load_hierarchy(env.files, Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
     let prediction_facts = match (&job.next, &job.lineage) {
         (None, Some(lineage)) => Some(predict(
+            env.files,
             lineage,
             job.current.as_ref(),
             &hierarchy,
@@ -145,10 +148,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
         _ => None,
     };
     let source = Source::open(common, env)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::env::runtime()?;
     let provider = env.dns;
     let dns = match &source {
         Source::Dns(config) => Some(runtime.block_on(provider.connect(config))?),
@@ -338,13 +338,14 @@ impl PredictionFacts {
 }
 
 fn predict(
+    files: &dyn Files,
     lineage: &Lineage,
     current: Option<&Input>,
     h: &Hierarchy,
     custom_hierarchy: bool,
 ) -> Result<PredictionFacts> {
     let conf_path = lineage.renewal_conf();
-    let conf = read_renewal_conf(&conf_path)?;
+    let conf = read_renewal_conf(files, &conf_path)?;
     let chain = current.and_then(|c| c.material.certs()).unwrap_or(&[]);
     let leaf_family = chain.first().map(|l| l.key.family().to_string());
     let family = conf
@@ -378,9 +379,10 @@ fn predict(
     })
 }
 
-fn read_renewal_conf(conf_path: &Path) -> Result<certbot::RenewalConf> {
+fn read_renewal_conf(files: &dyn Files, conf_path: &Path) -> Result<certbot::RenewalConf> {
     let shown = conf_path.display().to_string();
-    let text = std::fs::read_to_string(conf_path).map_err(|e| {
+    let limit = certbot::MAX_CONF_BYTES as u64;
+    let bytes = crate::env::read_limited(files, conf_path, limit).map_err(|e| {
         Error::input(
             &shown,
             format!(
@@ -389,6 +391,7 @@ fn read_renewal_conf(conf_path: &Path) -> Result<certbot::RenewalConf> {
             ),
         )
     })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::input(&shown, "is not UTF-8 text"))?;
     if text.len() > certbot::MAX_CONF_BYTES {
         return Err(Error::input(
             &shown,

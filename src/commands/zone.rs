@@ -28,7 +28,7 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         chains.insert(parsed.key, chains::From::CommandLine, certs)?;
     }
     let hierarchy = match &args.ca_certs {
-        Some(dir) => crate::commands::load_hierarchy(Path::new(dir))?,
+        Some(dir) => crate::commands::load_hierarchy(env.files, Path::new(dir))?,
         None => Hierarchy::builtin(),
     };
     let chain_for = |host: &str, port: u16| -> Option<Arc<Vec<Certificate>>> {

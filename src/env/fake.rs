@@ -1,12 +1,14 @@
-//! A scripted outside world for in-process tests of whole commands: DNS answers and
-//! presented chains given in advance, a fixed clock, captured stdout and stderr.
+//! A scripted outside world for in-process tests of whole commands: files, DNS answers
+//! and presented chains given in advance, a fixed clock, captured stdout and stderr.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
+use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use super::{BoxFuture, DnsProvider, Env, Prober, Resolve};
+use super::{BoxFuture, DnsProvider, Env, FileKind, FileMeta, Files, Prober, Resolve};
 use crate::dns::{Addresses, DnsConfig};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -161,10 +163,149 @@ impl Prober for ScriptedProber {
     }
 }
 
+/// Files in memory, keyed by absolute path; directories exist where files or links
+/// lie under them. Symbolic links may be relative, as certbot's `live/` links are.
+#[derive(Debug, Clone, Default)]
+pub struct FakeFiles {
+    files: BTreeMap<PathBuf, (Vec<u8>, u32)>,
+    links: BTreeMap<PathBuf, PathBuf>,
+}
+
+/// Symbolic links followed while resolving one path, as the kernel's ELOOP limit.
+const MAX_LINKS: usize = 40;
+
+impl FakeFiles {
+    /// A file readable by everyone (mode 0644).
+    pub fn file(self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        self.file_with_mode(path, bytes, 0o644)
+    }
+
+    pub fn file_with_mode(
+        mut self,
+        path: impl Into<PathBuf>,
+        bytes: impl Into<Vec<u8>>,
+        mode: u32,
+    ) -> Self {
+        self.files
+            .insert(path.into(), (bytes.into(), 0o100_000 | mode));
+        self
+    }
+
+    /// The file at `disk` on the real disk, under `path` (fixtures from `testdata/`).
+    pub fn copied(self, path: impl Into<PathBuf>, disk: &Path) -> Self {
+        let bytes =
+            std::fs::read(disk).unwrap_or_else(|e| panic!("test fixture {}: {e}", disk.display()));
+        self.file(path, bytes)
+    }
+
+    /// A symbolic link at `path` pointing to `target` (relative to the link's folder
+    /// unless absolute).
+    pub fn link(mut self, path: impl Into<PathBuf>, target: impl Into<PathBuf>) -> Self {
+        self.links.insert(path.into(), target.into());
+        self
+    }
+
+    /// The path with every link resolved, lexically; `None` past [`MAX_LINKS`] links.
+    fn resolve_from(&self, path: &Path, followed: usize) -> Option<PathBuf> {
+        let mut done = PathBuf::new();
+        let components: Vec<Component<'_>> = path.components().collect();
+        for (i, c) in components.iter().enumerate() {
+            match c {
+                Component::ParentDir => {
+                    done.pop();
+                }
+                Component::CurDir => {}
+                c => done.push(c),
+            }
+            if let Some(target) = self.links.get(&done) {
+                if followed + 1 > MAX_LINKS {
+                    return None;
+                }
+                done.pop();
+                let mut restart = if target.is_absolute() {
+                    target.clone()
+                } else {
+                    done.join(target)
+                };
+                for rest in &components[i + 1..] {
+                    restart.push(rest.as_os_str());
+                }
+                return self.resolve_from(&restart, followed + 1);
+            }
+        }
+        Some(done)
+    }
+
+    fn is_dir_resolved(&self, path: &Path) -> bool {
+        let under = |k: &PathBuf| k.starts_with(path) && k != path;
+        self.files.keys().any(under) || self.links.keys().any(under)
+    }
+}
+
+impl Files for FakeFiles {
+    fn open(&self, path: &Path) -> io::Result<Box<dyn Read + '_>> {
+        let resolved = self.resolve_from(path, 0).ok_or_else(link_loop)?;
+        match self.files.get(&resolved) {
+            Some((bytes, _)) => Ok(Box::new(bytes.as_slice())),
+            None if self.is_dir_resolved(&resolved) => {
+                Err(io::Error::from(io::ErrorKind::IsADirectory))
+            }
+            None => Err(io::Error::from(io::ErrorKind::NotFound)),
+        }
+    }
+
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        let resolved = self.resolve_from(path, 0).ok_or_else(link_loop)?;
+        if let Some((_, mode)) = self.files.get(&resolved) {
+            return Ok(FileMeta {
+                kind: FileKind::File,
+                mode: *mode,
+            });
+        }
+        if self.is_dir_resolved(&resolved) {
+            return Ok(FileMeta {
+                kind: FileKind::Dir,
+                mode: 0o040_755,
+            });
+        }
+        Err(io::Error::from(io::ErrorKind::NotFound))
+    }
+
+    fn link_exists(&self, path: &Path) -> bool {
+        self.links.contains_key(path) || self.metadata(path).is_ok()
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.metadata(path)?;
+        self.resolve_from(path, 0).ok_or_else(link_loop)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let resolved = self.resolve_from(path, 0).ok_or_else(link_loop)?;
+        if !self.is_dir_resolved(&resolved) {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        }
+        let names: BTreeSet<_> = self
+            .files
+            .keys()
+            .chain(self.links.keys())
+            .filter_map(|k| k.strip_prefix(&resolved).ok())
+            .filter_map(|rest| rest.components().next())
+            .map(|c| c.as_os_str().to_owned())
+            .collect();
+        Ok(names.into_iter().map(|n| path.join(n)).collect())
+    }
+}
+
+fn link_loop() -> io::Error {
+    io::Error::other("too many levels of symbolic links")
+}
+
 /// The scripted world a command runs in.
 #[derive(Debug, Clone, Default)]
 pub struct World {
     pub now: i64,
+    pub files: FakeFiles,
     pub dns: ScriptedDns,
     pub prober: ScriptedProber,
     pub vars: HashMap<String, String>,
@@ -192,6 +333,7 @@ impl World {
             now: self.now,
             out_is_terminal: false,
             vars: &vars,
+            files: &self.files,
             dns: &self.dns,
             prober: &self.prober,
         };
@@ -235,5 +377,69 @@ impl Prober for Offline {
                 )),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(files: &FakeFiles, path: &str) -> io::Result<String> {
+        let mut text = String::new();
+        files.open(Path::new(path))?.read_to_string(&mut text)?;
+        Ok(text)
+    }
+
+    #[test]
+    fn relative_links_resolve_from_their_folder() {
+        let files = FakeFiles::default()
+            .file("/le/archive/mx/fullchain2.pem", "v2")
+            .link(
+                "/le/live/mx/fullchain.pem",
+                "../../archive/mx/fullchain2.pem",
+            )
+            .link("/le/current", "live/mx");
+        assert_eq!(read(&files, "/le/live/mx/fullchain.pem").unwrap(), "v2");
+        assert_eq!(read(&files, "/le/current/fullchain.pem").unwrap(), "v2");
+        assert_eq!(
+            files
+                .canonicalize(Path::new("/le/current/fullchain.pem"))
+                .unwrap(),
+            Path::new("/le/archive/mx/fullchain2.pem")
+        );
+        assert!(files.is_dir_resolved(Path::new("/le/live")));
+    }
+
+    #[test]
+    fn loops_dangling_links_and_directories_are_errors() {
+        let files = FakeFiles::default()
+            .link("/a", "/b")
+            .link("/b", "/a")
+            .link("/d/dangling", "nowhere")
+            .file("/d/f", "x");
+        assert!(read(&files, "/a").is_err());
+        let e = read(&files, "/d/dangling").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(files.link_exists(Path::new("/d/dangling")));
+        assert_eq!(
+            read(&files, "/d").unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+    }
+
+    #[test]
+    fn read_dir_lists_files_links_and_subfolders_once() {
+        let files = FakeFiles::default()
+            .file("/ca/a.pem", "a")
+            .file("/ca/sub/b.pem", "b")
+            .file("/ca/sub/c.pem", "c")
+            .link("/ca/l.pem", "a.pem");
+        let listed = files.read_dir(Path::new("/ca")).unwrap();
+        let names: Vec<_> = listed.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(names, ["/ca/a.pem", "/ca/l.pem", "/ca/sub"]);
+        assert_eq!(
+            files.metadata(Path::new("/ca/l.pem")).unwrap().kind,
+            FileKind::File
+        );
     }
 }

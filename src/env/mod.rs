@@ -1,6 +1,9 @@
 //! The seam between commands and the outside world: output streams, stdin, the clock,
-//! environment variables, DNS and TLS, so whole commands run in-process in tests with
-//! fixed answers ([`fake`]) and in the binary with the real network ([`real`]).
+//! environment variables, the files the user names, DNS and TLS, so whole commands run
+//! in-process in tests with fixed files and answers ([`fake`]) and in the binary with
+//! the real disk and network ([`real`]). Deployment state (`deploy/`) is the exception:
+//! atomic renames, fsync and locks are the point there, so it uses the real file system
+//! (tests give it a temporary state directory).
 
 pub mod fake;
 pub mod pipe;
@@ -8,8 +11,9 @@ pub mod real;
 
 use std::ffi::OsString;
 use std::future::Future;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -36,10 +40,70 @@ pub struct Env<'a> {
     pub out_is_terminal: bool,
     /// Environment variable lookup.
     pub vars: &'a dyn Fn(&str) -> Option<OsString>,
+    /// The files and directories the user names.
+    pub files: &'a dyn Files,
     /// Validating DNS lookups.
     pub dns: &'a dyn DnsProvider,
     /// TLS connections to servers (`--live`).
     pub prober: &'a dyn Prober,
+}
+
+/// What a path is, following symbolic links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Dir,
+    /// A device, FIFO or socket.
+    Other,
+}
+
+/// The metadata daneguard uses: the kind and the permission bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+    pub kind: FileKind,
+    pub mode: u32,
+}
+
+/// Reading the files the user names: inputs, lineages, configuration, trust anchors.
+pub trait Files {
+    /// Opens a file for reading; callers bound what they read (see [`read_limited`]).
+    fn open(&self, path: &Path) -> io::Result<Box<dyn Read + '_>>;
+    /// Follows symbolic links.
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta>;
+    /// Whether the path itself exists, even as a dangling symbolic link.
+    fn link_exists(&self, path: &Path) -> bool;
+    /// The absolute path with every symbolic link resolved.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// The entries of a directory, in no particular order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+}
+
+impl dyn Files + '_ {
+    pub fn is_dir(&self, path: &Path) -> bool {
+        self.metadata(path).is_ok_and(|m| m.kind == FileKind::Dir)
+    }
+
+    pub fn exists(&self, path: &Path) -> bool {
+        self.metadata(path).is_ok()
+    }
+}
+
+/// Reads at most `limit + 1` bytes, so that the caller can tell "larger than `limit`".
+pub fn read_limited(files: &dyn Files, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    files
+        .open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The single-threaded async runtime each command that needs DNS or TLS runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::Lookup(format!("cannot start the async runtime: {e}")))
 }
 
 /// One validating resolver: every answer carries its DNSSEC status.

@@ -1,15 +1,56 @@
-//! The real outside world behind [`super::Env`]: the validating resolver of [`crate::dns`]
-//! and the TLS prober of [`crate::live`].
+//! The real outside world behind [`super::Env`]: the disk, the validating resolver of
+//! [`crate::dns`] and the TLS prober of [`crate::live`].
 
+use std::io::{self, Read};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{BoxFuture, DnsProvider, Prober, Resolve};
+use super::{BoxFuture, DnsProvider, FileKind, FileMeta, Files, Prober, Resolve};
 use crate::dns::{Addresses, Dns, DnsConfig};
 use crate::error::Result;
 use crate::live::{Probe, Starttls};
 use crate::lookup::{Answer, NsSurvey};
 use crate::tlsa::Tlsa;
+
+/// The local file system.
+pub struct Disk;
+
+impl Files for Disk {
+    fn open(&self, path: &Path) -> io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(std::fs::File::open(path)?))
+    }
+
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)?;
+        let kind = if meta.is_file() {
+            FileKind::File
+        } else if meta.is_dir() {
+            FileKind::Dir
+        } else {
+            FileKind::Other
+        };
+        Ok(FileMeta {
+            kind,
+            mode: meta.permissions().mode(),
+        })
+    }
+
+    fn link_exists(&self, path: &Path) -> bool {
+        path.symlink_metadata().is_ok()
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        std::fs::read_dir(path)?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect()
+    }
+}
 
 /// DNS through the configured (or the system's) resolvers, validated by daneguard.
 pub struct NetworkDns;

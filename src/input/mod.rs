@@ -10,11 +10,10 @@ pub mod material;
 pub(crate) mod pem;
 pub mod zonefile;
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::env::Env;
+use crate::env::{Env, Files};
 use crate::error::{Error, Result};
 use material::Material;
 
@@ -62,10 +61,23 @@ pub fn read(arg: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
         check_size("<stdin>", bytes.len() as u64)?;
         return Ok(("<stdin>".to_string(), bytes));
     }
-    let path = resolve(Path::new(arg))?;
+    let path = resolve(env.files, Path::new(arg))?;
     let name = path.display().to_string();
-    let file = File::open(&path).map_err(|e| {
-        let dangling = e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_ok();
+    let bytes = read_file(
+        env.files,
+        &path,
+        MAX_INPUT_BYTES,
+        "a certificate chain or key",
+    )?;
+    Ok((name, bytes))
+}
+
+/// Reads a file the user named, at most `limit` bytes; errors name the file, and a
+/// larger file is "not `what`".
+pub fn read_file(files: &dyn Files, path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let name = path.display().to_string();
+    let bytes = crate::env::read_limited(files, path, limit).map_err(|e| {
+        let dangling = e.kind() == std::io::ErrorKind::NotFound && files.link_exists(path);
         Error::input(
             &name,
             if dangling {
@@ -75,19 +87,20 @@ pub fn read(arg: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
             },
         )
     })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::input(&name, describe_io(&e)))?;
-    check_size(&name, bytes.len() as u64)?;
-    Ok((name, bytes))
+    if bytes.len() as u64 > limit {
+        return Err(Error::input(
+            &name,
+            format!("larger than {limit} bytes; this is not {what}"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// A directory stands for the certbot lineage in it.
-fn resolve(path: &Path) -> Result<PathBuf> {
-    if path.is_dir() {
+fn resolve(files: &dyn Files, path: &Path) -> Result<PathBuf> {
+    if files.is_dir(path) {
         let chain = path.join("fullchain.pem");
-        if !chain.exists() {
+        if !files.exists(&chain) {
             return Err(Error::input(
                 path.display().to_string(),
                 "is a directory without fullchain.pem (expected a certbot lineage such as /etc/letsencrypt/live/NAME)",
@@ -119,11 +132,9 @@ pub fn describe_io(e: &std::io::Error) -> String {
 }
 
 /// Private keys should be readable by their owner only (certbot makes them 0600).
-#[cfg(unix)]
 fn warn_if_key_readable(path: &Path, env: &mut Env<'_>) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mode = meta.permissions().mode();
+    if let Ok(meta) = env.files.metadata(path) {
+        let mode = meta.mode;
         if mode & 0o077 != 0 {
             crate::render::diag::warning(
                 env,
@@ -136,6 +147,3 @@ fn warn_if_key_readable(path: &Path, env: &mut Env<'_>) {
         }
     }
 }
-
-#[cfg(not(unix))]
-fn warn_if_key_readable(_path: &Path, _env: &mut Env<'_>) {}

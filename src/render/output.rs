@@ -109,6 +109,7 @@ pub fn quietly(
             now: env.now,
             out_is_terminal: env.out_is_terminal,
             vars: env.vars,
+            files: env.files,
             dns: env.dns,
             prober: env.prober,
         };
@@ -141,6 +142,7 @@ mod tests {
             now: 0,
             out_is_terminal: terminal,
             vars,
+            files: &crate::env::real::Disk,
             dns: &crate::env::fake::Offline,
             prober: &crate::env::fake::Offline,
         }

@@ -29,6 +29,7 @@ fn run_at(args: &[String]) -> InProcess {
         out_is_terminal: false,
         vars: &vars,
         // In-process, but against the real test servers on 127.0.0.1.
+        files: &daneguard::env::real::Disk,
         dns: &daneguard::env::real::NetworkDns,
         prober: &daneguard::env::real::NetworkProber,
     };
@@ -443,6 +444,7 @@ fn help(terminal: bool, no_color: bool, extra: &[&str]) -> String {
         now: NOW,
         out_is_terminal: terminal,
         vars: &vars,
+        files: &daneguard::env::real::Disk,
         dns: &daneguard::env::fake::Offline,
         prober: &daneguard::env::fake::Offline,
     };
