@@ -82,7 +82,7 @@ fn key_flags(kind: KeyKind) -> Option<String> {
 
 /// The shell command that has certbot renew the lineage with the next key, or why not.
 pub fn certbot_command(key: &Path, lineage: &Path, kind: KeyKind) -> Result<String, String> {
-    let flags = key_flags(kind).ok_or_else(|| format!("certbot cannot use a {kind} key"))?;
+    let flags = key_flags(kind).ok_or_else(|| format!("certbot cannot use {kind} keys"))?;
     let name = lineage
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
