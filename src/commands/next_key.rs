@@ -53,14 +53,47 @@ pub fn stage(setup: &Setup, name: &str, key_file: &str, env: &mut Env<'_>) -> Re
             ),
         ));
     }
+    hosts(cert, deployed.as_deref())?;
     let state = setup.open_state()?;
     let path = state.next_key_path(&cert.name);
+    replaced_note(cert, &path, &key, env);
     state
         .store(&path, key.key_pem.as_bytes())
         .map_err(state_error)?;
     match report(cert, setup, &state, env)? {
         NextOutcome::Ready => Ok(ExitStatus::Ok),
         _ => Ok(ExitStatus::Findings),
+    }
+}
+
+/// The configured hosts, or the deployed leaf's names: a bare key names no host.
+fn hosts(
+    cert: &Certificate,
+    deployed: Option<&[crate::chain::Certificate]>,
+) -> Result<Vec<crate::owner::Host>> {
+    match deployed.and_then(|c| c.first()) {
+        None if cert.hosts.is_empty() => Err(Error::Usage(format!(
+            "{}: no certificate is deployed yet to take the host names from; set hosts = [...] in its [[certificate]]",
+            cert.name
+        ))),
+        leaf => deploy::hosts_of(cert, leaf),
+    }
+}
+
+/// Says so when another next key was staged before: its records are no longer needed.
+fn replaced_note(cert: &Certificate, path: &std::path::Path, key: &NextKey, env: &mut Env<'_>) {
+    let before = StateDir::read(path)
+        .ok()
+        .flatten()
+        .and_then(|b| NextKey::read(&b).ok());
+    if before.is_some_and(|b| b.spki != key.spki) {
+        crate::render::diag::note(
+            env,
+            &format!(
+                "{}: replaces the next key staged before; records published for that one are not needed any more",
+                cert.name
+            ),
+        );
     }
 }
 
@@ -79,7 +112,7 @@ pub fn report(
     };
     let key = NextKey::read(&bytes).map_err(|e| Error::input(&shown, e.to_string()))?;
     let deployed = deploy::deployed_chain(&cert.deploy);
-    let hosts = deploy::hosts_of(cert, deployed.as_ref().and_then(|c| c.first()))?;
+    let hosts = hosts(cert, deployed.as_deref())?;
     let material = key.material();
     let decisions = deploy::decide_owners(
         cert,

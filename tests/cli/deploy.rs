@@ -725,7 +725,7 @@ fn a_next_key_is_published_first_then_certbot_is_told_and_its_certificate_deploy
 }
 
 #[test]
-fn a_next_key_that_is_no_key_or_already_deployed_is_refused() {
+fn a_next_key_that_is_no_key_or_already_deployed_is_refused_and_a_second_replaces_the_first() {
     let lab = Lab::new("\"mx.dane.test\"");
     lab.deployed("mx-p256");
     let dns = zone(&[&pki_ee("mx-p256")]);
@@ -745,6 +745,22 @@ fn a_next_key_that_is_no_key_or_already_deployed_is_refused() {
         assert!(r.stderr.contains(&format!("{path}: {why}")), "{r:?}");
         assert!(!lab.path("state/mx/next-key.pem").exists());
     }
+    // A second next key replaces the first, with a note.
+    let first = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    let second = td("pki/mx-p384/privkey.pem").display().to_string();
+    lab.run(&["stage", "mx", "--next-key", &first], Some(&dns), &[])
+        .code(1);
+    let r = lab.run(&["stage", "mx", "--next-key", &second], Some(&dns), &[]);
+    r.code(1);
+    assert!(
+        r.stderr.contains("mx: replaces the next key staged before"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains(&format!("3 1 1 {}", pki_ee("mx-p384"))),
+        "{r:?}"
+    );
+    std::fs::remove_file(lab.path("state/mx/next-key.pem")).unwrap();
     let r = lab.run(&["stage", "mx", "--next-key", ""], Some(&dns), &[]);
     r.code(2);
     assert!(r.stderr.contains("--next-key is empty"), "{r:?}");
@@ -839,5 +855,18 @@ fn advice_without_a_published_rrset_invents_no_ttl() {
     assert!(
         !r.stdout.contains("3600") && !r.stdout.contains(" 0 s"),
         "{r:?}"
+    );
+}
+
+#[test]
+fn a_next_key_without_hosts_or_a_deployed_certificate_asks_for_hosts() {
+    let lab = Lab::new("");
+    let dns = zone(&[]);
+    let key = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    let r = lab.run(&["stage", "mx", "--next-key", &key], Some(&dns), &[]);
+    r.fails_with("daneguard: error: mx: no certificate is deployed yet to take the host names from; set hosts = [...] in its [[certificate]]");
+    assert!(
+        !lab.path("state/mx/next-key.pem").exists(),
+        "nothing staged"
     );
 }
