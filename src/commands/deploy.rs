@@ -186,7 +186,10 @@ pub fn process(
     )?;
     if decisions.iter().all(|d| d.readiness == Readiness::Ready) {
         let first = deploy(cert, &bundle, state, env)?;
-        crate::commands::next_key::finish(cert, &bundle, state, env)?;
+        if let Err(e) = crate::commands::next_key::finish(cert, &bundle, state, env) {
+            // The file is deployed; the reload must still run. `deploy` retries this.
+            diag::warning(env, &format!("{}: {e}", cert.name));
+        }
         // Old records go only once the server has the new certificate.
         reload(cert, first, env)?;
         report_stale(cert, &decisions, env)?;

@@ -112,6 +112,13 @@ pub fn report(
     };
     let key = NextKey::read(&bytes).map_err(|e| Error::input(&shown, e.to_string()))?;
     let deployed = deploy::deployed_chain(&cert.deploy);
+    if let Some(leaf) = deployed.as_ref().and_then(|c| c.first()) {
+        // Deployed by a run that could not forget the key afterwards.
+        if leaf.spki == key.spki {
+            forget(cert, state, env)?;
+            return Ok(NextOutcome::None);
+        }
+    }
     let hosts = hosts(cert, deployed.as_deref())?;
     let material = key.material();
     let decisions = deploy::decide_owners(
@@ -203,12 +210,17 @@ pub fn finish(
         return Ok(());
     };
     if bundle.leaf().is_some_and(|leaf| leaf.spki == key.spki) {
-        state.remove_next_key(&cert.name).map_err(state_error)?;
-        writeln!(
-            env.out,
-            "{}: the deployed certificate uses the next key: rollover complete",
-            cert.name
-        )?;
+        forget(cert, state, env)?;
     }
+    Ok(())
+}
+
+fn forget(cert: &Certificate, state: &StateDir, env: &mut Env<'_>) -> Result<()> {
+    state.remove_next_key(&cert.name).map_err(state_error)?;
+    writeln!(
+        env.out,
+        "{}: the deployed certificate uses the next key: rollover complete",
+        cert.name
+    )?;
     Ok(())
 }

@@ -870,3 +870,24 @@ fn a_next_key_without_hosts_or_a_deployed_certificate_asks_for_hosts() {
         "nothing staged"
     );
 }
+
+#[test]
+fn a_next_key_already_deployed_ends_the_rollover_on_the_next_run() {
+    // As left by a run that deployed but could not remove next-key.pem.
+    let lab = Lab::new("\"mx.dane.test\"");
+    lab.deployed("mx-p256-newkey");
+    std::fs::create_dir_all(lab.path("state/mx")).unwrap();
+    std::fs::copy(
+        td("pki/mx-p256-newkey/privkey.pem"),
+        lab.path("state/mx/next-key.pem"),
+    )
+    .unwrap();
+    let dns = zone(&[&pki_ee("mx-p256-newkey")]);
+    lab.run(&["deploy"], Some(&dns), &[]).exact(
+        0,
+        "mx: the deployed certificate uses the next key: rollover complete\n",
+        "",
+    );
+    assert!(!lab.path("state/mx/next-key.pem").exists());
+    lab.run(&["deploy"], Some(&dns), &[]).exact(0, "", "");
+}
