@@ -466,6 +466,11 @@ pub enum ZoneFormat {
 /// matching the new chain has been seen for at least 2 × its TTL. Otherwise the
 /// certificate stays staged, the server keeps the deployed file, the records to publish
 /// are printed, and the exit status is 1; 'daneguard deploy' (a timer) finishes the job.
+///
+/// With --next-key KEYFILE it stages a key made ahead of time instead (RFC 7671 §8.1):
+/// publish the records it prints next to the current ones; once they have been seen
+/// for 2 × TTL it prints the certbot command that renews with that key, and the
+/// certificate certbot then issues is deployed at once.
 #[derive(Debug, Args)]
 #[command(after_long_help = crate::render::examples::help("stage"))]
 pub struct StageArgs {
@@ -474,12 +479,19 @@ pub struct StageArgs {
     pub name: String,
 
     /// The new full chain, leaf first (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub chain: String,
+    #[arg(long, value_name = "FILE", required_unless_present = "next_key")]
+    pub chain: Option<String>,
 
     /// The new private key (default: the key in the --chain file).
     #[arg(long, value_name = "FILE")]
     pub key: Option<String>,
+
+    /// Instead of a certificate: a private key made ahead of time for the next
+    /// certificate (a rollover with certbot's reuse_key). Stored in the state directory,
+    /// never printed; its records to publish are printed, and once they have been seen
+    /// long enough, how to have certbot use it (exit 1 until then).
+    #[arg(long, value_name = "KEYFILE", conflicts_with_all = ["chain", "key"])]
+    pub next_key: Option<String>,
 
     #[command(flatten)]
     pub common: DeployCommonArgs,

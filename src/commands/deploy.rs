@@ -135,6 +135,18 @@ pub fn execute(args: &DeployArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             Err(e) => {
                 diag::error(env, &format!("{}: {e}", cert.name));
                 status = ExitStatus::Failure;
+                continue;
+            }
+        }
+        // A next key made ahead of time (`stage --next-key`): where its rollover stands.
+        match crate::commands::next_key::report(cert, &setup, &state, env) {
+            Ok(crate::commands::next_key::NextOutcome::Missing) => {
+                status = status.worst(ExitStatus::Findings)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                diag::error(env, &format!("{}: {e}", cert.name));
+                status = ExitStatus::Failure;
             }
         }
     }
@@ -161,40 +173,68 @@ pub fn process(
         .check(env.now)
         .map_err(|e| Error::input(&shown, format!("{e}; not deployed")))?;
     let deployed = deployed_chain(&cert.deploy);
-    let observations = observe(cert, &bundle, setup, env.dns)?;
-    let mut seen = state.seen(&cert.name).map_err(state_error)?;
-    decide::update_seen(&mut seen, &observations, env.now);
-    state.store_seen(&cert.name, &seen).map_err(state_error)?;
-    if let Some(why) = observations.iter().find_map(decide::untrusted) {
-        return Err(Error::Lookup(format!("{why}; not deployed")));
-    }
+    let hosts = hosts_of(cert, bundle.leaf())?;
     let staged_material = Material::Chain(bundle.chain.clone());
-    let switch = Switch {
-        staged: &staged_material,
-        deployed: deployed.as_deref(),
-        now: env.now,
-        days: setup.days,
-    };
-    let decisions: Vec<OwnerDecision> = observations
-        .iter()
-        .map(|o| decide::decide(o, &seen, &switch))
-        .collect();
+    let decisions = decide_owners(
+        cert,
+        hosts,
+        &staged_material,
+        deployed.as_deref(),
+        setup,
+        state,
+        env,
+    )?;
     if decisions.iter().all(|d| d.readiness == Readiness::Ready) {
-        deploy(cert, &bundle, state, env)?;
+        let first = deploy(cert, &bundle, state, env)?;
+        if let Err(e) = crate::commands::next_key::finish(cert, &bundle, state, env) {
+            // The file is deployed; the reload must still run. `deploy` retries this.
+            diag::warning(env, &format!("{}: {e}", cert.name));
+        }
+        // Old records go only once the server has the new certificate.
+        reload(cert, first, env)?;
         report_stale(cert, &decisions, env)?;
         return Ok(Outcome::Deployed);
     }
     report_waiting(cert, &decisions, env)
 }
 
-fn state_error(e: std::io::Error) -> Error {
+/// Looks the owners up, updates their first-seen times and decides each for `staged`.
+pub fn decide_owners(
+    cert: &Certificate,
+    hosts: Vec<Host>,
+    staged: &Material,
+    deployed: Option<&[crate::chain::Certificate]>,
+    setup: &Setup,
+    state: &StateDir,
+    env: &mut Env<'_>,
+) -> Result<Vec<OwnerDecision>> {
+    let observations = observe(cert, hosts, setup, env.dns)?;
+    let mut seen = state.seen(&cert.name).map_err(state_error)?;
+    decide::update_seen(&mut seen, &observations, env.now);
+    state.store_seen(&cert.name, &seen).map_err(state_error)?;
+    if let Some(why) = observations.iter().find_map(decide::untrusted) {
+        return Err(Error::Lookup(format!("{why}; not deployed")));
+    }
+    let switch = Switch {
+        staged,
+        deployed,
+        now: env.now,
+        days: setup.days,
+    };
+    Ok(observations
+        .iter()
+        .map(|o| decide::decide(o, &seen, &switch))
+        .collect())
+}
+
+pub fn state_error(e: std::io::Error) -> Error {
     Error::Lookup(format!(
         "cannot use the state directory: {e}; nothing was deployed"
     ))
 }
 
 /// The chain in the file the server reads now, if it can be read.
-fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
+pub fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
     let bytes = std::fs::read(path).ok()?;
     match material::parse(&bytes).ok()?.material {
         Material::Chain(c) => Some(c),
@@ -208,11 +248,10 @@ fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
 /// keep serving senders the old RRset after the switch).
 fn observe(
     cert: &Certificate,
-    bundle: &Bundle,
+    hosts: Vec<Host>,
     setup: &Setup,
     provider: &dyn DnsProvider,
 ) -> Result<Vec<Observation>> {
-    let hosts = hosts_of(cert, bundle)?;
     let runtime = crate::env::runtime()?;
     runtime.block_on(async {
         let dns = provider.connect(&setup.dns).await?;
@@ -240,12 +279,11 @@ fn observe(
 }
 
 /// The configured hosts, or the leaf's host names (no wildcards, no IP addresses).
-fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
+pub fn hosts_of(cert: &Certificate, leaf: Option<&crate::chain::Certificate>) -> Result<Vec<Host>> {
     if !cert.hosts.is_empty() {
         return Ok(cert.hosts.clone());
     }
-    let hosts: Vec<Host> = bundle
-        .leaf()
+    let hosts: Vec<Host> = leaf
         .map(crate::dane::sanity::hosts_of_leaf)
         .unwrap_or_default();
     if hosts.is_empty() {
@@ -257,8 +295,14 @@ fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
     Ok(hosts)
 }
 
-/// Writes the combined file (keeping the old one for rollback) and reloads.
-fn deploy(cert: &Certificate, bundle: &Bundle, state: &StateDir, env: &mut Env<'_>) -> Result<()> {
+/// Writes the combined file, keeping the old one for rollback; true when there was no
+/// file at the target before (a first deployment).
+fn deploy(
+    cert: &Certificate,
+    bundle: &Bundle,
+    state: &StateDir,
+    env: &mut Env<'_>,
+) -> Result<bool> {
     let target = cert.deploy.display().to_string();
     let old = StateDir::read(&cert.deploy).map_err(|e| Error::input(&target, e.to_string()))?;
     if let Some(old) = &old {
@@ -285,7 +329,7 @@ fn deploy(cert: &Certificate, bundle: &Bundle, state: &StateDir, env: &mut Env<'
         leaf.key,
         crate::render::iso_time(leaf.not_after)
     )?;
-    reload(cert, env)
+    Ok(old.is_none())
 }
 
 /// `DANEGUARD_FAULT=before-rename` stops a debug build between writing and renaming.
@@ -298,29 +342,45 @@ fn fault(env: &Env<'_>) -> Fault {
     }
 }
 
-/// Runs the certificate's reload command through `sh -c`.
-fn reload(cert: &Certificate, env: &mut Env<'_>) -> Result<()> {
+/// Runs the certificate's reload command through `sh -c`. A failure after a first
+/// deployment is only a warning: no server read that file before, so none can present
+/// an old certificate from it (the usual case: the server is not running yet).
+fn reload(cert: &Certificate, first: bool, env: &mut Env<'_>) -> Result<()> {
     let Some(command) = &cert.reload else {
         return Ok(());
     };
+    let target = escape(&cert.deploy.display().to_string()).into_owned();
     let output = std::process::Command::new("/bin/sh")
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| Error::Usage(format!("{}: cannot run the reload command: {e}", cert.name)))?;
+        .map_err(|e| {
+            Error::Usage(format!(
+                "deployed {target}, but the reload command cannot be run: {e}"
+            ))
+        })?;
     env.err.write_all(&output.stderr)?;
     env.err.write_all(&output.stdout)?;
-    if !output.status.success() {
-        return Err(Error::Usage(format!(
-            "{}: deployed, but the reload command '{}' failed ({}): the server may still use the old certificate",
-            cert.name,
-            escape(command),
-            output.status
-        )));
+    let command = escape(command);
+    if output.status.success() {
+        writeln!(env.out, "{}: reloaded: {command}", cert.name)?;
+        return Ok(());
     }
-    writeln!(env.out, "{}: reloaded: {}", cert.name, escape(command))?;
-    Ok(())
+    if first {
+        diag::warning(
+            env,
+            &format!(
+                "{}: first deployment of {target}; the reload command '{command}' failed ({}), as it does when the server is not running: the server reads {target} when it starts",
+                cert.name, output.status
+            ),
+        );
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "deployed {target} (the previous file is kept for 'deploy --rollback {}'), but the reload command '{command}' failed ({}): a running server may still present the old certificate; keep the old TLSA records until '{command}' has succeeded",
+        cert.name, output.status
+    )))
 }
 
 fn report_stale(cert: &Certificate, decisions: &[OwnerDecision], env: &mut Env<'_>) -> Result<()> {
@@ -343,7 +403,6 @@ fn report_waiting(
 ) -> Result<Outcome> {
     let mut outcome = Outcome::Waiting;
     for d in decisions {
-        let wait = 2 * u64::from(d.ttl);
         match &d.readiness {
             Readiness::Ready => {}
             Readiness::Wait { until } => writeln!(
@@ -356,19 +415,48 @@ fn report_waiting(
             )?,
             Readiness::Missing { publish } => {
                 outcome = Outcome::Missing;
-                let ttl = if d.ttl == 0 { 3600 } else { d.ttl };
                 writeln!(
                     env.out,
-                    "{}: staged, not deployed: no published record at {} matches the new certificate; publish these, then 'daneguard deploy' switches at least {wait} s (2 × TTL) after it first sees them:",
-                    cert.name, d.owner
+                    "{}: staged, not deployed: no published record at {} matches the new certificate; publish these, then 'daneguard deploy' switches {}:",
+                    cert.name,
+                    d.owner,
+                    wait_text(d.ttl)
                 )?;
-                for t in publish {
-                    writeln!(env.out, "{} {ttl} IN TLSA {t}", d.owner)?;
-                }
+                publish_lines(d, publish, env)?;
             }
         }
     }
     Ok(outcome)
+}
+
+/// How long `deploy` waits once it sees a record. Without a published RRset there is
+/// no TTL to read yet, and none is invented: the zone's own TTL counts once it is seen.
+pub fn wait_text(ttl: u32) -> String {
+    if ttl == 0 {
+        "2 × the TTL the zone gives them after it first sees them".into()
+    } else {
+        format!(
+            "2 × TTL ({} s) after it first sees them",
+            2 * u64::from(ttl)
+        )
+    }
+}
+
+/// The records to add, in zone-file form; with the RRset's TTL when one is published
+/// (the records of one RRset share a TTL), else without one (the zone's default applies).
+pub fn publish_lines(
+    d: &OwnerDecision,
+    publish: &[crate::tlsa::Tlsa],
+    env: &mut Env<'_>,
+) -> Result<()> {
+    for t in publish {
+        if d.ttl == 0 {
+            writeln!(env.out, "{} IN TLSA {t}", d.owner)?;
+        } else {
+            writeln!(env.out, "{} {} IN TLSA {t}", d.owner, d.ttl)?;
+        }
+    }
+    Ok(())
 }
 
 /// Puts `previous.pem` back and keeps the replaced file as the new `previous.pem`.
@@ -392,8 +480,8 @@ fn rollback(cert: &Certificate, state: &StateDir, env: &mut Env<'_>) -> Result<(
     let current = StateDir::read(&cert.deploy).map_err(|e| Error::input(&target, e.to_string()))?;
     files::replace(&cert.deploy, &bundle.to_pem(), 0o600, Fault::None)
         .map_err(|e| Error::input(&target, format!("cannot write: {e}; the file is unchanged")))?;
-    if let Some(current) = current {
-        state.store(&previous_path, &current).map_err(state_error)?;
+    if let Some(current) = &current {
+        state.store(&previous_path, current).map_err(state_error)?;
     }
     let leaf = bundle.leaf().expect("checked before deploying");
     writeln!(
@@ -404,5 +492,5 @@ fn rollback(cert: &Certificate, state: &StateDir, env: &mut Env<'_>) -> Result<(
         leaf.key,
         crate::render::iso_time(leaf.not_after)
     )?;
-    reload(cert, env)
+    reload(cert, current.is_none(), env)
 }

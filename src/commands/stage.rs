@@ -11,7 +11,11 @@ use crate::input::config::Certificate;
 
 pub fn execute(args: &StageArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let setup = Setup::new(&args.common, env)?;
-    stage(&setup, &args.name, &args.chain, args.key.as_deref(), env)
+    if let Some(next_key) = &args.next_key {
+        return crate::commands::next_key::stage(&setup, &args.name, next_key, env);
+    }
+    let chain = args.chain.as_deref().unwrap_or_default();
+    stage(&setup, &args.name, chain, args.key.as_deref(), env)
 }
 
 /// Stages the files for the `[[certificate]]` `name` and deploys them if safe now.

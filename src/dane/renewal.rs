@@ -103,7 +103,16 @@ pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
         Next::Known(m) => known_next(f, m, &records, survives, &mut findings, &mut publish),
         Next::Predicted(p) => predicted_next(f, p, &records, survives, &mut findings, &mut publish),
     }
-    let wait_seconds = (!publish.is_empty()).then(|| u64::from(f.ttl.unwrap_or(3600)) * 2);
+    // With nothing published there is no TTL to read: none is invented.
+    let no_rrset = f.published.is_empty() && f.ttl.is_none();
+    if !publish.is_empty() && no_rrset {
+        findings.push(Finding::new(
+            Code::WaitTtl,
+            "publish the records below now, then wait 2 × the TTL the zone gives them, counted from when they are first visible, before the server switches to the next certificate".to_string(),
+        ));
+    }
+    let wait_seconds =
+        (!publish.is_empty() && !no_rrset).then(|| u64::from(f.ttl.unwrap_or(3600)) * 2);
     if let Some(wait) = wait_seconds {
         let ttl = f
             .ttl

@@ -103,7 +103,7 @@ impl Bundle {
 /// The first private key in `bytes`, as PEM again, with its public key. The blocks are
 /// found as `generate` finds them ([`crate::input::pem`]: after a BOM, prose, CRLF);
 /// a legacy encrypted key is refused, never decrypted.
-fn private_key(bytes: &[u8]) -> Result<(Zeroizing<String>, Vec<u8>), BundleError> {
+pub(crate) fn private_key(bytes: &[u8]) -> Result<(Zeroizing<String>, Vec<u8>), BundleError> {
     for block in pem::blocks(bytes) {
         let (form, label) = match block.label.as_str() {
             "PRIVATE KEY" => (PrivateKeyForm::Pkcs8, "PRIVATE KEY"),

@@ -324,4 +324,38 @@ mod tests {
         let d = decide(&o, &Seen::new(), &s);
         assert_eq!(stale_after(&d), vec![&ee(&old)]);
     }
+
+    #[test]
+    fn without_a_published_rrset_no_ttl_is_invented() {
+        let old = chain("mx-p256");
+        let new = chain("mx-p256-newkey");
+        let o = Observation {
+            answer: Answer::NoData {
+                security: Security::Secure,
+            },
+            ..obs(vec![], 0, Security::Secure)
+        };
+        let staged = Material::Chain(new.clone());
+        let s = Switch {
+            staged: &staged,
+            deployed: Some(&old),
+            now: NOW,
+            days: 14,
+        };
+        let d = decide(&o, &Seen::new(), &s);
+        assert_eq!(d.ttl, 0);
+        assert_eq!(d.outcome.wait_seconds, None);
+        let wait = d
+            .outcome
+            .findings
+            .iter()
+            .find(|f| f.message.contains("publish the records below now"))
+            .expect("a wait finding");
+        assert!(
+            wait.message.contains("2 × the TTL the zone gives them"),
+            "{}",
+            wait.message
+        );
+        assert!(!wait.message.contains("3600"));
+    }
 }

@@ -4,4 +4,5 @@
 pub mod bundle;
 pub mod decide;
 pub mod files;
+pub mod nextkey;
 pub mod state;

@@ -5,6 +5,7 @@
 //! STATE/lock                    held by every stage and deploy run
 //! STATE/NAME/staged.pem         key + chain waiting for its records (0600)
 //! STATE/NAME/previous.pem       what was deployed before the last deployment (0600)
+//! STATE/NAME/next-key.pem       a key made ahead of time, until a certificate for it is deployed (0600)
 //! STATE/NAME/seen.json          {"_25._tcp.mx.example.com.": {"3 1 1 ab…": 1767225600}}
 //! ```
 
@@ -54,6 +55,10 @@ impl StateDir {
         self.root.join(name).join("previous.pem")
     }
 
+    pub fn next_key_path(&self, name: &str) -> PathBuf {
+        self.root.join(name).join("next-key.pem")
+    }
+
     /// Stores a bundle as `staged.pem` or `previous.pem`.
     pub fn store(&self, path: &Path, pem: &[u8]) -> io::Result<()> {
         if let Some(name) = path.parent().and_then(Path::file_name) {
@@ -72,10 +77,12 @@ impl StateDir {
     }
 
     pub fn remove_staged(&self, name: &str) -> io::Result<()> {
-        match std::fs::remove_file(self.staged_path(name)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
+        remove(&self.staged_path(name))
+    }
+
+    /// Forgets the next key once a certificate for it is deployed.
+    pub fn remove_next_key(&self, name: &str) -> io::Result<()> {
+        remove(&self.next_key_path(name))
     }
 
     /// The first-seen times; a missing file is an empty map, a damaged one an error.
@@ -101,6 +108,14 @@ impl StateDir {
             0o600,
             Fault::None,
         )
+    }
+}
+
+/// Removes a file; one that is already gone is fine.
+fn remove(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 

@@ -122,6 +122,10 @@ const STAGE: &[Example] = &[
         "As acme.sh's reload command",
         "acme.sh --install-cert -d mx.example.com --reloadcmd 'daneguard stage mx --chain \"$CERT_FULLCHAIN_PATH\" --key \"$CERT_KEY_PATH\"'",
     ),
+    ex(
+        "Rotate a reused key: stage the next key, publish the records it prints; 'deploy' then prints the certbot command",
+        "daneguard stage mx --next-key /root/mx-next.key",
+    ),
 ];
 
 const DEPLOY: &[Example] = &[

@@ -263,22 +263,7 @@ impl Certbot<'_> {
 
 impl Client for Certbot<'_> {
     fn issue(&self, site: &Site) {
-        // README: certbot ... --deploy-hook 'daneguard certbot-hook'
-        let hook = format!(
-            "'{} certbot-hook --config {}'",
-            daneguard(),
-            site.config().display()
-        );
-        self.run(&[
-            "certonly --non-interactive --agree-tos -m t@example.com --no-eff-email",
-            &format!("--server {}", self.pebble.url),
-            &format!(
-                "--standalone --http-01-address 127.0.0.1 --http-01-port {}",
-                free_port()
-            ),
-            "--key-type ecdsa -d mx.dane.test --cert-name mx",
-            &format!("--deploy-hook {hook}"),
-        ]);
+        self.issue_with(site, "");
     }
 
     fn renew(&self, _site: &Site, reuse_key: bool) {
@@ -299,6 +284,28 @@ impl Client for Certbot<'_> {
     }
 }
 
+impl Certbot<'_> {
+    fn issue_with(&self, site: &Site, extra: &str) {
+        // README: certbot ... --deploy-hook 'daneguard certbot-hook'
+        let hook = format!(
+            "'{} certbot-hook --config {}'",
+            daneguard(),
+            site.config().display()
+        );
+        self.run(&[
+            "certonly --non-interactive --agree-tos -m t@example.com --no-eff-email",
+            &format!("--server {}", self.pebble.url),
+            &format!(
+                "--standalone --http-01-address 127.0.0.1 --http-01-port {}",
+                free_port()
+            ),
+            "--key-type ecdsa -d mx.dane.test --cert-name mx",
+            &format!("--deploy-hook {hook}"),
+            extra,
+        ]);
+    }
+}
+
 #[test]
 fn certbot_renewals_are_staged_and_deployed_only_when_published() {
     if !have(&["certbot", "pebble", "openssl"]) {
@@ -316,6 +323,97 @@ fn certbot_renewals_are_staged_and_deployed_only_when_published() {
         lineage: Some(dir.path().join("certbot/le/live/mx").display().to_string()),
     };
     lifecycle(&certbot, &site);
+}
+
+/// README "Rotating a reused key": with `reuse_key = True` kept, a key made ahead of
+/// time is staged, its record published, and the certbot command daneguard prints
+/// (run as printed, plus this test's own certbot directories and port) renews with it;
+/// the hook deploys that certificate at once.
+#[test]
+fn certbot_with_reuse_key_rotates_to_a_staged_next_key() {
+    if !have(&["certbot", "pebble", "openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pebble = start_pebble(dir.path());
+    let certbot = Certbot {
+        pebble: &pebble,
+        dir: dir.path().join("certbot"),
+    };
+    let site = Site {
+        dir: dir.path().to_path_buf(),
+        name: "mx".into(),
+        lineage: Some(dir.path().join("certbot/le/live/mx").display().to_string()),
+    };
+    let dns = zone(&[]);
+    site.use_dns(&dns);
+    certbot.issue_with(&site, "--reuse-key");
+    let first = openssl_tlsa(&certbot.latest(), 1, 1);
+    drop(dns);
+    let dns = zone(&[&first]);
+    site.use_dns(&dns);
+    site.deploy().code(0);
+    std::thread::sleep(Duration::from_millis(2100));
+    site.deploy().code(0);
+    assert_eq!(presented(&site.target()), first);
+    // The next key: staged, its record printed, nothing deployed.
+    let next_key = dir.path().join("next.key");
+    sh_ok(&format!(
+        "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '{}'",
+        next_key.display()
+    ));
+    let next = crate::util::sh(&format!(
+        "openssl pkey -in '{}' -pubout -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \\n'",
+        next_key.display()
+    ));
+    let config = site.config().display().to_string();
+    let key_arg = next_key.display().to_string();
+    let r = run_with(
+        &["stage", "mx", "--next-key", &key_arg, "--config", &config],
+        None,
+        &[],
+    );
+    r.code(1);
+    assert!(
+        r.stdout.contains(&format!("IN TLSA 3 1 1 {next}\n")),
+        "{r:?}"
+    );
+    drop(dns);
+    // Published: usable 2 × TTL after daneguard first sees it; then the command.
+    let dns = zone(&[&first, &next]);
+    site.use_dns(&dns);
+    site.deploy().code(0);
+    std::thread::sleep(Duration::from_millis(2100));
+    let r = site.deploy();
+    r.code(0);
+    let command = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  install -m 0600 "))
+        .unwrap_or_else(|| panic!("no certbot command: {r:?}"));
+    assert_eq!(presented(&site.target()), first, "nothing deployed yet");
+    let d = certbot.dir.display();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "install -m 0600 {command} --work-dir {d}/work --logs-dir {d}/logs --http-01-port {} --no-random-sleep-on-renew 2>&1",
+            free_port()
+        ))
+        .env("REQUESTS_CA_BUNDLE", &pebble.ca)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}");
+    // certbot signed for the next key; its hook deployed that at once.
+    assert_eq!(openssl_tlsa(&certbot.latest(), 1, 1), next, "{log}");
+    assert_eq!(presented(&site.target()), next, "{log}");
+    assert!(!dir.path().join("state/mx/next-key.pem").exists());
+    let conf = std::fs::read_to_string(certbot.dir.join("le/renewal/mx.conf")).unwrap();
+    assert!(conf.contains("reuse_key = True"), "{conf}");
+    // Later renewals keep reusing the new key.
+    certbot.renew(&site, true);
+    assert_eq!(openssl_tlsa(&certbot.latest(), 1, 1), next);
+    assert_eq!(presented(&site.target()), next);
 }
 
 struct Lego<'a> {

@@ -645,3 +645,249 @@ fn config_check_names_the_line_of_an_unknown_key() {
         "{r:?}"
     );
 }
+
+/// Replaces the reload command of a lab's configuration.
+fn set_reload(lab: &Lab, command: &str) {
+    let text = std::fs::read_to_string(&lab.config).unwrap();
+    let start = text.find("reload = ").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!("{}reload = \"{command}\"{}", &text[..start], &text[end..]);
+    std::fs::write(&lab.config, text).unwrap();
+}
+
+#[test]
+fn a_next_key_is_published_first_then_certbot_is_told_and_its_certificate_deploys_at_once() {
+    let lab = Lab::with("\"mx.dane.test\"", "lineage = \"le/live/mx\"\n");
+    lab.deployed("mx-p256");
+    let old = pki_ee("mx-p256");
+    let new = pki_ee("mx-p256-newkey");
+    let key_file = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    let stage_key =
+        |dns: &TestDns| lab.run(&["stage", "mx", "--next-key", &key_file], Some(dns), &[]);
+    let dns = zone(&[&old]);
+    let r = stage_key(&dns);
+    r.code(1);
+    assert!(r.stdout.starts_with("mx: next key staged: no published record at _25._tcp.mx.dane.test. matches it; publish these next to the current records (keep those until the new certificate is deployed); 'daneguard deploy' reports it usable 2 × TTL (2 s) after it first sees them:\n"), "{r:?}");
+    assert!(
+        r.stdout
+            .ends_with(&format!("_25._tcp.mx.dane.test. 1 IN TLSA 3 1 1 {new}\n")),
+        "{r:?}"
+    );
+    // Stored privately, never printed; the deployed file is untouched.
+    let stored = lab.path("state/mx/next-key.pem");
+    assert_eq!(sh(&format!("stat -c %a '{}'", stored.display())), "600");
+    let key_text = std::fs::read_to_string(&key_file).unwrap();
+    let body = key_text.lines().nth(1).unwrap();
+    assert!(!r.stdout.contains(body) && !r.stderr.contains(body) && !r.stdout.contains("PRIVATE"));
+    assert_eq!(ee(&lab.target()), old);
+    // deploy reports it on every run; nothing published yet is exit 1.
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    r.code(1);
+    assert!(
+        r.stdout
+            .contains("mx: next key staged: no published record"),
+        "{r:?}"
+    );
+    drop(dns);
+    let dns = zone(&[&old, &new]);
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    r.code(0);
+    assert!(
+        r.stdout.starts_with(
+            "mx: next key staged: _25._tcp.mx.dane.test. publishes its record; usable from "
+        ),
+        "{r:?}"
+    );
+    wait_two_ttls();
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    let d = lab.dir.path().display();
+    r.exact(0, &format!("mx: the next key (ECDSA P-256) has its records published long enough; a certificate for it is deployed as soon as it is staged\nmx: have certbot sign its next certificate with it (its deploy hook stages it):\n  install -m 0600 {d}/state/mx/next-key.pem \"$(readlink -f {d}/le/live/mx/privkey.pem)\" && certbot renew --config-dir {d}/le --cert-name mx --force-renewal --reuse-key --key-type ecdsa --elliptic-curve secp256r1\n"), "");
+    // The old key's record has not been called stale before the switch.
+    assert!(!r.stdout.contains("remove"));
+    // The certificate for the next key is deployed at once; the rollover ends.
+    let r = lab.stage("mx-p256-newkey", &dns);
+    r.code(0);
+    assert!(
+        r.stdout
+            .contains("mx: the deployed certificate uses the next key: rollover complete\n"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.ends_with(&format!(
+            "mx: _25._tcp.mx.dane.test. 3 1 1 {old} matches nothing deployed: remove\n"
+        )),
+        "{r:?}"
+    );
+    assert_eq!(ee(&lab.target()), new);
+    assert_key_matches(&lab.target());
+    assert!(!stored.exists());
+    lab.run(&["deploy"], Some(&dns), &[]).exact(0, "", "");
+}
+
+#[test]
+fn a_next_key_that_is_no_key_or_already_deployed_is_refused_and_a_second_replaces_the_first() {
+    let lab = Lab::new("\"mx.dane.test\"");
+    lab.deployed("mx-p256");
+    let dns = zone(&[&pki_ee("mx-p256")]);
+    for (file, why) in [
+        (
+            "pki/mx-p256/fullchain.pem",
+            "holds certificates too: give the next private key alone; nothing was staged",
+        ),
+        (
+            "pki/mx-p256/privkey.pem",
+            "is the key of the certificate deployed at ",
+        ),
+    ] {
+        let path = td(file).display().to_string();
+        let r = lab.run(&["stage", "mx", "--next-key", &path], Some(&dns), &[]);
+        r.code(2);
+        assert!(r.stderr.contains(&format!("{path}: {why}")), "{r:?}");
+        assert!(!lab.path("state/mx/next-key.pem").exists());
+    }
+    // A second next key replaces the first, with a note.
+    let first = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    let second = td("pki/mx-p384/privkey.pem").display().to_string();
+    lab.run(&["stage", "mx", "--next-key", &first], Some(&dns), &[])
+        .code(1);
+    let r = lab.run(&["stage", "mx", "--next-key", &second], Some(&dns), &[]);
+    r.code(1);
+    assert!(
+        r.stderr.contains("mx: replaces the next key staged before"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains(&format!("3 1 1 {}", pki_ee("mx-p384"))),
+        "{r:?}"
+    );
+    std::fs::remove_file(lab.path("state/mx/next-key.pem")).unwrap();
+    let r = lab.run(&["stage", "mx", "--next-key", ""], Some(&dns), &[]);
+    r.code(2);
+    assert!(r.stderr.contains("--next-key is empty"), "{r:?}");
+    let chain = td("pki/mx-p256/fullchain.pem").display().to_string();
+    let key = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    lab.run(
+        &["stage", "mx", "--chain", &chain, "--next-key", &key],
+        Some(&dns),
+        &[],
+    )
+    .code(2);
+}
+
+#[test]
+fn a_failing_reload_names_the_certificate_once_and_says_the_file_was_deployed() {
+    let lab = Lab::new("\"mx.dane.test\"");
+    lab.deployed("mx-p256");
+    set_reload(&lab, "echo no server >&2; false");
+    let old = pki_ee("mx-p256");
+    let new = pki_ee("mx-p256-newkey");
+    let dns = zone(&[&old, &new]);
+    lab.stage("mx-p256-newkey", &dns).code(1);
+    wait_two_ttls();
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    r.code(2);
+    let target = lab.target().display().to_string();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "no server\ndaneguard: error: mx: deployed {target} (the previous file is kept for 'deploy --rollback mx'), but the reload command 'echo no server >&2; false' failed (exit status: 1): a running server may still present the old certificate; keep the old TLSA records until 'echo no server >&2; false' has succeeded\n"
+        ),
+        "{r:?}"
+    );
+    // Deployed, and no stale-record advice while the server may serve the old one.
+    assert_eq!(ee(&lab.target()), new);
+    assert!(!r.stdout.contains("remove"), "{r:?}");
+    assert!(!lab.staged());
+}
+
+#[test]
+fn a_first_deployment_deploys_even_when_the_server_is_not_running() {
+    let lab = Lab::new("\"mx.dane.test\"");
+    set_reload(&lab, "false");
+    let new = pki_ee("mx-p256-newkey");
+    let dns = zone(&[&new]);
+    lab.stage("mx-p256-newkey", &dns).code(1);
+    assert!(!lab.target().exists());
+    wait_two_ttls();
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    r.code(0);
+    let target = lab.target().display().to_string();
+    assert!(
+        r.stdout.starts_with(&format!("mx: deployed {target} (")),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains(&format!("mx: first deployment of {target}; the reload command 'false' failed (exit status: 1), as it does when the server is not running: the server reads {target} when it starts")), "{r:?}");
+    assert_eq!(ee(&lab.target()), new);
+    assert_key_matches(&lab.target());
+}
+
+#[test]
+fn advice_without_a_published_rrset_invents_no_ttl() {
+    let lab = Lab::new("\"mx.dane.test\"");
+    let new = pki_ee("mx-p256-newkey");
+    let dns = zone(&[]);
+    let r = lab.stage("mx-p256-newkey", &dns);
+    r.code(1);
+    assert!(r.stdout.contains("matches the new certificate; publish these, then 'daneguard deploy' switches 2 × the TTL the zone gives them after it first sees them:\n"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains(&format!("\n_25._tcp.mx.dane.test. IN TLSA 3 1 1 {new}\n")),
+        "{r:?}"
+    );
+    assert!(
+        !r.stdout.contains("3600") && !r.stdout.contains(" 0 s"),
+        "{r:?}"
+    );
+    // certbot-hook staging a configured lineage gives the same advice.
+    let lineage = td("letsencrypt-dir/live/mx-newkey").display().to_string();
+    let lab = Lab::with("\"mx.dane.test\"", &format!("lineage = \"{lineage}\"\n"));
+    let r = lab.run(
+        &["certbot-hook"],
+        Some(&dns),
+        &[("RENEWED_LINEAGE", &lineage)],
+    );
+    r.code(1);
+    assert!(
+        r.stdout
+            .contains("2 × the TTL the zone gives them after it first sees them:\n"),
+        "{r:?}"
+    );
+    assert!(
+        !r.stdout.contains("3600") && !r.stdout.contains(" 0 s"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_next_key_without_hosts_or_a_deployed_certificate_asks_for_hosts() {
+    let lab = Lab::new("");
+    let dns = zone(&[]);
+    let key = td("pki/mx-p256-newkey/privkey.pem").display().to_string();
+    let r = lab.run(&["stage", "mx", "--next-key", &key], Some(&dns), &[]);
+    r.fails_with("daneguard: error: mx: no certificate is deployed yet to take the host names from; set hosts = [...] in its [[certificate]]");
+    assert!(
+        !lab.path("state/mx/next-key.pem").exists(),
+        "nothing staged"
+    );
+}
+
+#[test]
+fn a_next_key_already_deployed_ends_the_rollover_on_the_next_run() {
+    // As left by a run that deployed but could not remove next-key.pem.
+    let lab = Lab::new("\"mx.dane.test\"");
+    lab.deployed("mx-p256-newkey");
+    std::fs::create_dir_all(lab.path("state/mx")).unwrap();
+    std::fs::copy(
+        td("pki/mx-p256-newkey/privkey.pem"),
+        lab.path("state/mx/next-key.pem"),
+    )
+    .unwrap();
+    let dns = zone(&[&pki_ee("mx-p256-newkey")]);
+    lab.run(&["deploy"], Some(&dns), &[]).exact(
+        0,
+        "mx: the deployed certificate uses the next key: rollover complete\n",
+        "",
+    );
+    assert!(!lab.path("state/mx/next-key.pem").exists());
+    lab.run(&["deploy"], Some(&dns), &[]).exact(0, "", "");
+}

@@ -246,6 +246,22 @@ const DEPLOY_STEPS: &[&str] = &[
     "rollback-postfix-reloaded",
     "rollback-presents-old",
     "rollback-finger",
+    "next-stage-exit",
+    "next-stage-says-publish",
+    "next-stored-mode",
+    "next-file-unchanged",
+    "next-first-look",
+    "next-usable-from",
+    "next-ready",
+    "next-certbot-command",
+    "next-certbot-signed-next",
+    "next-reuse-key-kept",
+    "next-hook-rollover-complete",
+    "next-deployed-key",
+    "next-deployed-key-matches",
+    "next-key-forgotten",
+    "next-presents-next",
+    "next-finger",
 ];
 
 #[test]
@@ -276,9 +292,9 @@ fn postfix_keeps_the_old_key_until_deploy_switches_it() {
         .prefix("dg-pfdeploy")
         .tempdir_in("/tmp")
         .expect("tempdir");
-    // timeout(1): bounded (about 40 s alone); TERM lets the script stop its daemons
+    // timeout(1): bounded (about 60 s alone); TERM lets the script stop its daemons
     let status = Command::new("timeout")
-        .args(["-k", "10", "150", "bash"])
+        .args(["-k", "10", "210", "bash"])
         .arg(root().join("tests/postfix/deploy-e2e.sh"))
         .arg(out.path())
         .env("DANEGUARD", env!("CARGO_BIN_EXE_daneguard"))

@@ -11,6 +11,9 @@
 # Postfix's own DANE client (posttls-finger). A second smtpd on port 2525 serves
 # certbot's live/ files directly: the control that shows what the staging prevents.
 #
+# Then a rollover to a key made ahead of time (`stage --next-key`) with certbot keeping
+# reuse_key, run with the certbot command daneguard prints.
+#
 # Every check is one line of OUTDIR/steps.tsv: step, expected, got, ok|FAIL. The
 # script exits non-zero at the first FAIL (and on any harness error); the Rust test
 # (tests/cli/postfix.rs) also checks that every step ran. Like run.sh it runs in a
@@ -331,9 +334,44 @@ rollback() {
     step rollback-finger authenticated "$(finger rollback)"
 }
 
+# README "Rotating a reused key": a key made ahead of time is staged, its 3 1 1
+# published next to the others; once deploy says it is usable, the certbot command it
+# prints (plus this run's private certbot directories and port) renews with that key
+# and keeps reuse_key; the hook deploys that certificate at once.
+rollover_next_key() {
+    local cmd
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/next.key" 2>/dev/null
+    NEXT=$(key_spki "$W/next.key")
+    step next-stage-exit 1 "$(dg stage mx --next-key "$W/next.key")"
+    contains next-stage-says-publish "$W/dg.out" "IN TLSA 3 1 1 $NEXT"
+    step next-stored-mode 600 "$(stat -c %a "$W/state/mx/next-key.pem")"
+    step next-file-unchanged "$OLD" "$(spki "$TARGET")"
+    publish 4 "$OLD" "$NEW" "$NEXT"
+    step next-first-look 0 "$(dg deploy)"
+    contains next-usable-from "$W/dg.out" "publishes its record; usable from"
+    sleep $((2 * TTL + 1))
+    step next-ready 0 "$(dg deploy)"
+    cmd=$(sed -n 's/^  \(install -m 0600 .*certbot renew .*\)$/\1/p' "$W/dg.out")
+    step next-certbot-command printed "$([[ -n $cmd ]] && echo printed || echo missing)"
+    : >"$W/certbot.log"
+    printf '$ %s\n' "$cmd" >>"$W/certbot.log"
+    REQUESTS_CA_BUNDLE=$W/pebble.pem bash -c "$cmd --work-dir '$W/work' --logs-dir '$W/logs' --http-01-port $ACME_HTTP_PORT --no-random-sleep-on-renew" \
+        >>"$W/certbot.log" 2>&1 || { cat "$W/certbot.log" >&2; pf_die "the printed certbot command failed"; }
+    cat "$W/certbot.log" >>"$OUT/certbot.log"
+    step next-certbot-signed-next "$NEXT" "$(spki "$LE/live/mx/cert.pem")"
+    contains next-reuse-key-kept "$LE/renewal/mx.conf" "reuse_key = True"
+    contains next-hook-rollover-complete "$W/certbot.log" "mx: the deployed certificate uses the next key: rollover complete"
+    step next-deployed-key "$NEXT" "$(spki "$TARGET")"
+    step next-deployed-key-matches "$NEXT" "$(key_spki "$TARGET")"
+    step next-key-forgotten absent "$([[ -e $W/state/mx/next-key.pem ]] && echo present || echo absent)"
+    step next-presents-next "$NEXT" "$(presented_eventually "$NEXT")"
+    step next-finger authenticated "$(finger next)"
+}
+
 t0=$SECONDS
 setup
 renew_new_key
 publish_and_deploy
 rollback
+rollover_next_key
 pf_log "all steps passed in $((SECONDS - t0))s"
