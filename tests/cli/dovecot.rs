@@ -60,6 +60,12 @@ const DOVECOT_STEPS: &[&str] = &[
     "reload-live-993",
     "reload-live-143",
     "reload-logged",
+    "rollback-exit",
+    "rollback-message",
+    "rollback-reloaded",
+    "rollback-file-key",
+    "rollback-imaps-old",
+    "rollback-starttls-old",
 ];
 
 /// The extracted Exim, when `.ci/test` has unpacked it.

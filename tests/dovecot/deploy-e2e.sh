@@ -11,7 +11,8 @@
 # replaces the file. The configured reload command only records that it ran, so the
 # test sees what Dovecot does before any reload: new connections keep the old key
 # (even once the old record is withdrawn, when `check --live` fails) until
-# `doveadm -c ... reload`, then get the new one.
+# `doveadm -c ... reload`, then get the new one. Last, with that as the configured
+# reload command, `deploy --rollback` shows daneguard's reload reaching Dovecot.
 #
 # Exim (Debian's exim4-daemon-light, extracted with dpkg-deb into EXIM_ROOT, not
 # installed: it conflicts with postfix) serves the same file on port 25 through
@@ -401,10 +402,29 @@ dovecot_reload() {
     contains reload-logged "$DV/dovecot.log" "SIGHUP received - reloading configuration"
 }
 
+# daneguard's own reload command reaches Dovecot: with `reload = "doveadm ... reload"`,
+# `deploy --rollback` puts the old file back and Dovecot serves it at once.
+rollback_reloads() {
+    local got i
+    sed -i "s|^reload = .*|reload = \"doveadm -c $DV/dovecot.conf reload\"|" "$CONF"
+    step rollback-exit 0 "$(dg deploy --rollback mx)"
+    contains rollback-message "$W/dg.out" "mx: rolled back $TARGET to the previous certificate"
+    contains rollback-reloaded "$W/dg.out" "mx: reloaded: doveadm -c $DV/dovecot.conf reload"
+    step rollback-file-key "$OLD" "$(key_spki "$TARGET")"
+    for ((i = 0; i < 20; i++)); do
+        got=$(presented 993 none)
+        [[ $got != "$OLD" ]] || break
+        sleep 0.5
+    done
+    step rollback-imaps-old "$OLD" "$got"
+    step rollback-starttls-old "$OLD" "$(presented 143 imap)"
+}
+
 t0=$SECONDS
 setup
 stage_new
 deploy_new
 dovecot_before_reload
 dovecot_reload
+rollback_reloads
 pf_log "all steps passed in $((SECONDS - t0))s"
