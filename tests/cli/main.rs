@@ -9,6 +9,7 @@ mod contrib;
 mod corpus;
 mod deploy;
 mod dnsserver;
+mod dovecot;
 mod generate;
 mod hostile_dns;
 mod input_forms;

@@ -57,7 +57,7 @@ fn tools_present() -> bool {
     ])
 }
 
-fn have_all(cmds: &[&str]) -> bool {
+pub(crate) fn have_all(cmds: &[&str]) -> bool {
     cmds.iter().all(|cmd| {
         Command::new("sh")
             .arg("-c")
@@ -68,7 +68,7 @@ fn have_all(cmds: &[&str]) -> bool {
 }
 
 /// Root, or passwordless sudo (the driver re-runs itself with it).
-fn can_be_root() -> bool {
+pub(crate) fn can_be_root() -> bool {
     let root = Command::new("id")
         .arg("-u")
         .output()
