@@ -31,6 +31,17 @@ pub struct Job {
 }
 
 pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let configured = match &args.config {
+        Some(path) => {
+            let (config, _) = crate::commands::deploy::load_config(path, env)?;
+            Some(crate::commands::configured::renew_over(args, &config))
+        }
+        None => None,
+    };
+    let (common, hosts) = match &configured {
+        Some((common, hosts)) => (common, hosts.as_slice()),
+        None => (&args.common, args.hosts.as_slice()),
+    };
     let current = args
         .current
         .as_deref()
@@ -41,7 +52,7 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .as_deref()
         .map(|p| input::load(p, env))
         .transpose()?;
-    let base = args.common.letsencrypt_dir.as_deref().map(Path::new);
+    let base = common.letsencrypt_dir.as_deref().map(Path::new);
     let lineage = args
         .current
         .as_deref()
@@ -63,9 +74,9 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             "give --next, or --current with a certbot lineage directory (live/NAME) to predict the next renewal".into(),
         ));
     }
-    let hosts = hosts_or_leaf_names(&args.hosts, [current.as_ref(), next.as_ref()], env)?;
+    let hosts = hosts_or_leaf_names(hosts, [current.as_ref(), next.as_ref()], env)?;
     run(
-        &args.common,
+        common,
         Job {
             hosts,
             current,
@@ -157,7 +168,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
     let mut reports = Vec::new();
     let current_chain = job.current.as_ref().and_then(|i| i.material.certs());
     for host in &job.hosts {
-        for &port in &crate::commands::unique(&common.ports) {
+        for &port in &ports_or_default(&common.ports) {
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns.as_ref(), &owner)),
@@ -191,6 +202,15 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
     render(common.format, env, &reports, status)
 }
 
+/// `--port`, without repeats, or port 25.
+fn ports_or_default(ports: &[u16]) -> Vec<u16> {
+    if ports.is_empty() {
+        vec![25]
+    } else {
+        crate::commands::unique(ports)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn judge_one(
     host: &Host,
@@ -218,7 +238,7 @@ fn judge_one(
         ttl: published.ttl.filter(|_| !published.ttl_assumed),
         current,
         next,
-        days: common.findings.days,
+        days: common.findings.days(),
     };
     let mut outcome = if published.records.is_empty() && published.findings.is_empty() {
         no_records_outcome(host, port)
