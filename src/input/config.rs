@@ -442,6 +442,8 @@ mod tests {
             mx.reload.as_deref(),
             Some("systemctl reload postfix dovecot")
         );
+        assert!(c.check.live && c.check.all_ns && c.check.hosts.is_empty());
+        assert_eq!(c.check.days, Some(14));
     }
 
     #[test]
