@@ -102,17 +102,17 @@ fn summary(config: &Config, name: &str, env: &mut Env<'_>) -> Result<()> {
 /// `[check]` in one line, as `check` will use it.
 fn check_summary(c: &crate::input::config::CheckSettings) -> String {
     let join = |v: Vec<String>| v.join(", ");
-    let hosts = if c.hosts.is_empty() {
-        "those of the [[certificate]]s".to_string()
-    } else {
-        join(c.hosts.iter().map(|h| h.as_str().to_string()).collect())
-    };
     let ports = if c.ports.is_empty() {
         "25".to_string()
     } else {
         join(c.ports.iter().map(u16::to_string).collect())
     };
-    let mut line = format!("check: hosts {hosts}, ports {ports}");
+    let mut line = if c.hosts.is_empty() {
+        "check: the hosts and ports of each [[certificate]]".to_string()
+    } else {
+        let hosts = join(c.hosts.iter().map(|h| h.as_str().to_string()).collect());
+        format!("check: hosts {hosts}, ports {ports}")
+    };
     for (on, flag) in [
         (c.mx, "mx"),
         (c.live, "live"),

@@ -379,3 +379,30 @@ fn config_check_shows_and_validates_the_check_table() {
         bad.arg()
     ));
 }
+
+#[test]
+fn a_bare_file_name_is_relative_to_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("certs")).unwrap();
+    std::fs::write(
+        dir.path().join("daneguard.toml"),
+        "[[certificate]]\nname = \"mx\"\ndeploy = \"certs/mx.pem\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_daneguard"))
+        .args(["config", "check", "--config", "daneguard.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        (out.status.code(), stdout.lines().next()),
+        (Some(0), Some("daneguard.toml: ok")),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!(
+        "deploy {}/certs/mx.pem",
+        std::fs::canonicalize(dir.path()).unwrap().display()
+    )));
+}
