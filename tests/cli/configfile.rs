@@ -406,3 +406,30 @@ fn a_bare_file_name_is_relative_to_the_working_directory() {
         std::fs::canonicalize(dir.path()).unwrap().display()
     )));
 }
+
+#[test]
+fn a_certificate_without_hosts_is_checked_at_its_leafs_names() {
+    let dns = dnsserver::start();
+    let conf = Conf::new(&dns, None, "");
+    conf.deployed();
+    let text = std::fs::read_to_string(&conf.path).unwrap()
+        + "[[certificate]]\nname = \"mx\"\ndeploy = \"mx.pem\"\n";
+    std::fs::write(&conf.path, text).unwrap();
+    let r = check(&["--config", &conf.arg()]);
+    let checked: Vec<(String, u16)> = hosts_and_ports(&r)
+        .into_iter()
+        .map(|(h, p, _)| (h, p))
+        .collect();
+    // The leaf of testdata/pki/mx-p256 names these three; only mx.dane.test is served.
+    assert_eq!(
+        checked,
+        vec![
+            ("mx.example.com".into(), 25),
+            ("mail.example.com".into(), 25),
+            ("mx.dane.test".into(), 25),
+        ],
+        "{r:?}"
+    );
+    let mx = hosts_and_ports(&r).pop().unwrap();
+    assert_eq!(mx.2, "ok", "{r:?}");
+}
