@@ -433,3 +433,16 @@ fn a_certificate_without_hosts_is_checked_at_its_leafs_names() {
     let mx = hosts_and_ports(&r).pop().unwrap();
     assert_eq!(mx.2, "ok", "{r:?}");
 }
+
+#[test]
+fn check_with_nothing_to_check_and_no_default_file_is_a_usage_error() {
+    // The default file is the machine's; this case needs it absent (as on CI).
+    if Path::new("/etc/daneguard/daneguard.toml").exists() {
+        eprintln!("skipped: /etc/daneguard/daneguard.toml exists here");
+        return;
+    }
+    let r = run(&["check"]);
+    r.fails_with(
+        "daneguard: error: give host names (or mail domains with --mx), or --from FILE, or --config FILE",
+    );
+}
