@@ -318,7 +318,8 @@ pub struct RenewCheckArgs {
 
     /// Configuration file: [dns] resolvers and trust anchor, [check] days, allow and
     /// strict, and the hosts and ports of the [[certificate]] whose lineage or deploy
-    /// file is --current; flags override it. Read only when given.
+    /// file is --current; flags override it. Without --current and --next: the
+    /// predicted renewal of every [[certificate]] with a lineage. Read only when given.
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
 

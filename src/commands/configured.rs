@@ -213,6 +213,20 @@ fn certificate_targets(
 /// `renew-check --config`: the options with the configuration's values where no flag
 /// is given, and the hosts to check (empty: the leaf's names).
 pub fn renew_over(args: &RenewCheckArgs, config: &Config) -> (RenewArgs, Vec<String>) {
+    let mut common = renew_settings(args, config);
+    let mut hosts = args.hosts.clone();
+    let cert = args
+        .current
+        .as_deref()
+        .and_then(|c| certificate_for(config, Path::new(c)));
+    if let Some(cert) = cert {
+        with_certificate(&mut common, &mut hosts, cert);
+    }
+    (common, hosts)
+}
+
+/// `[dns]`, and `days`, `allow` and `strict` of `[check]`, under the flags.
+pub fn renew_settings(args: &RenewCheckArgs, config: &Config) -> RenewArgs {
     let mut common = args.common.clone();
     let dns = &mut common.dns;
     if dns.resolvers.is_empty() {
@@ -232,20 +246,21 @@ pub fn renew_over(args: &RenewCheckArgs, config: &Config) -> (RenewArgs, Vec<Str
     allow.extend(&findings.allow);
     findings.allow = crate::commands::unique(&allow);
     findings.strict |= set.strict;
-    let cert = args
-        .current
-        .as_deref()
-        .and_then(|c| certificate_for(config, Path::new(c)));
-    let mut hosts = args.hosts.clone();
-    if let Some(cert) = cert {
-        if common.ports.is_empty() {
-            common.ports = cert.ports.clone();
-        }
-        if hosts.is_empty() {
-            hosts = cert.hosts.iter().map(|h| h.as_str().to_string()).collect();
-        }
+    common
+}
+
+/// A `[[certificate]]`'s ports and hosts where `--port` and HOST are not given.
+pub fn with_certificate(
+    common: &mut RenewArgs,
+    hosts: &mut Vec<String>,
+    cert: &config::Certificate,
+) {
+    if common.ports.is_empty() {
+        common.ports = cert.ports.clone();
     }
-    (common, hosts)
+    if hosts.is_empty() {
+        *hosts = cert.hosts.iter().map(|h| h.as_str().to_string()).collect();
+    }
 }
 
 /// The `[[certificate]]` whose lineage or deployed file is `current`.

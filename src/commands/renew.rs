@@ -33,7 +33,10 @@ pub struct Job {
 pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let configured = match &args.config {
         Some(path) => {
-            let (config, _) = crate::commands::deploy::load_config(path, env)?;
+            let (config, name) = crate::commands::deploy::load_config(path, env)?;
+            if args.current.is_none() && args.next.is_none() {
+                return run_configured(args, &config, &name, env);
+            }
             Some(crate::commands::configured::renew_over(args, &config))
         }
         None => None,
@@ -85,6 +88,64 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         },
         env,
     )
+}
+
+/// `renew-check --config FILE` without `--current` and `--next`: the predicted
+/// renewal of each `[[certificate]]` with a `lineage`, on its hosts and ports.
+fn run_configured(
+    args: &RenewCheckArgs,
+    config: &crate::input::config::Config,
+    name: &str,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    if !args.hosts.is_empty() {
+        return Err(Error::Usage(
+            "HOST needs --current or --next; with --config alone each [[certificate]]'s hosts are checked".into(),
+        ));
+    }
+    let base = args.common.letsencrypt_dir.as_deref().map(Path::new);
+    let mut jobs = Vec::new();
+    for cert in &config.certificates {
+        let Some(dir) = &cert.lineage else {
+            crate::render::diag::note(
+                env,
+                &format!(
+                    "certificate '{}' has no lineage: no renewal to predict",
+                    cert.name
+                ),
+            );
+            continue;
+        };
+        let lineage = lineage_of(env.files, dir, base).ok_or_else(|| {
+            Error::input(
+                name,
+                format!(
+                    "certificate '{}': lineage '{}' is not a certbot lineage (a directory in …/live/)",
+                    cert.name,
+                    crate::sanitize::escape(&dir.display().to_string())
+                ),
+            )
+        })?;
+        let current = input::load(&dir.display().to_string(), env)?;
+        let mut common = crate::commands::configured::renew_settings(args, config);
+        let mut hosts = Vec::new();
+        crate::commands::configured::with_certificate(&mut common, &mut hosts, cert);
+        let hosts = hosts_or_leaf_names(&hosts, [Some(&current), None], env)?;
+        let job = Job {
+            hosts,
+            current: Some(current),
+            lineage: Some(lineage),
+            next: None,
+        };
+        jobs.push((common, job));
+    }
+    if jobs.is_empty() {
+        return Err(Error::input(
+            name,
+            "has no [[certificate]] with a lineage: give --current or --next",
+        ));
+    }
+    run_all(jobs, args.common.format, env)
 }
 
 /// A certbot lineage: a directory inside `…/live/`, or any directory when the
@@ -144,6 +205,37 @@ pub fn hosts_or_leaf_names(
 
 /// Checks every host and port of a job and renders the reports.
 pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let reports = reports_of(common, job, env)?;
+    let status = worst(&reports, common.findings.strict);
+    render(common.format, env, &reports, status)
+}
+
+/// Checks several jobs, each with its own options, and renders all their reports
+/// together in `format`.
+pub fn run_all(
+    jobs: Vec<(RenewArgs, Job)>,
+    format: RenewFormat,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    let mut reports = Vec::new();
+    let mut status = ExitStatus::Ok;
+    for (common, job) in jobs {
+        let some = reports_of(&common, job, env)?;
+        status = status.worst(worst(&some, common.findings.strict));
+        reports.extend(some);
+    }
+    render(format, env, &reports, status)
+}
+
+/// The exit status the verdicts of `reports` call for.
+fn worst(reports: &[RenewReport], strict: bool) -> ExitStatus {
+    reports.iter().fold(ExitStatus::Ok, |s, r| {
+        s.worst(r.outcome.verdict.exit_status(strict))
+    })
+}
+
+/// The reports of every host and port of a job.
+fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<RenewReport>> {
     let hierarchy = match &common.ca_certs {
         Some(dir) => crate::commands::load_hierarchy(env.files, Path::new(dir))?,
         None => Hierarchy::builtin(),
@@ -195,11 +287,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
             ));
         }
     }
-    let strict = common.findings.strict;
-    let status = reports.iter().fold(ExitStatus::Ok, |s, r| {
-        s.worst(r.outcome.verdict.exit_status(strict))
-    });
-    render(common.format, env, &reports, status)
+    Ok(reports)
 }
 
 /// `--port`, without repeats, or port 25.

@@ -79,6 +79,10 @@ const RENEW_CHECK: &[Example] = &[
         "daneguard renew-check --config /etc/daneguard/daneguard.toml --current /etc/letsencrypt/live/mx.example.com",
     ),
     ex(
+        "The next renewal of every [[certificate]] with a lineage, on its hosts and ports",
+        "daneguard renew-check --config /etc/daneguard/daneguard.toml",
+    ),
+    ex(
         "A staged chain against the records in a zone file",
         "daneguard renew-check mx.example.com --current live/mx/fullchain.pem --next new/fullchain.pem --zone example.com.zone",
     ),

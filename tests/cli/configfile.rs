@@ -446,3 +446,70 @@ fn check_with_nothing_to_check_and_no_default_file_is_a_usage_error() {
         "daneguard: error: give host names (or mail domains with --mx), or --from FILE, or --config FILE",
     );
 }
+
+#[test]
+fn renew_check_with_only_the_file_predicts_each_configured_lineage() {
+    let dns = dnsserver::start();
+    let live = |n: &str| {
+        crate::util::root()
+            .join("testdata/letsencrypt-dir/live")
+            .join(n)
+            .display()
+            .to_string()
+    };
+    let (newkey, reuse) = (live("mx-newkey"), live("mx-reuse"));
+    let conf = Conf::new(
+        &dns,
+        None,
+        &format!(
+            "[[certificate]]\nname = \"a\"\nlineage = \"{newkey}\"\nhosts = [\"mx.dane.test\"]\nports = [25, 465]\ndeploy = \"a.pem\"\n\n[[certificate]]\nname = \"b\"\nlineage = \"{reuse}\"\nhosts = [\"single.dane.test\"]\ndeploy = \"b.pem\"\n\n[[certificate]]\nname = \"c\"\ndeploy = \"c.pem\"\n"
+        ),
+    );
+    let all = run_all(&strings(&[
+        "renew-check",
+        "--format",
+        "json",
+        "--timeout",
+        "2",
+        "--config",
+        &conf.arg(),
+    ]));
+    let one = |current: &str, more: &[&str]| {
+        let mut a = strings(&["renew-check", "--format", "json", "--current", current]);
+        a.extend(dns.args());
+        a.extend(strings(more));
+        run_all(&a)
+    };
+    let a = one(&newkey, &["mx.dane.test", "--port", "25", "--port", "465"]);
+    let b = one(&reuse, &["single.dane.test"]);
+    let hosts = |r: &Run| -> Vec<serde_json::Value> {
+        let doc: serde_json::Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"));
+        doc["hosts"].as_array().unwrap().clone()
+    };
+    let mut expected = hosts(&a);
+    expected.extend(hosts(&b));
+    assert_eq!(hosts(&all), expected, "{all:?}");
+    assert_eq!(expected.len(), 3);
+    assert_eq!(all.code, a.code.max(b.code), "{all:?}\n{a:?}\n{b:?}");
+    assert_eq!(
+        all.stderr,
+        "daneguard: note: certificate 'c' has no lineage: no renewal to predict\n"
+    );
+    // HOST without --current or --next is ambiguous across certificates.
+    let r = run(&["renew-check", "--config", &conf.arg(), "mx.dane.test"]);
+    r.code(2);
+    // A file without any lineage: nothing to predict.
+    let none = Conf::new(
+        &dns,
+        None,
+        "[[certificate]]\nname = \"c\"\ndeploy = \"c.pem\"\n",
+    );
+    let r = run(&["renew-check", "--config", &none.arg()]);
+    r.code(2);
+    assert!(
+        r.stderr
+            .ends_with(": has no [[certificate]] with a lineage: give --current or --next\n"),
+        "{r:?}"
+    );
+}
