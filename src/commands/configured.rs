@@ -47,7 +47,8 @@ pub fn check_config_path(args: &CheckArgs, exists: &dyn Fn(&Path) -> bool) -> Op
 
 /// Reads the configuration for `check`, if one applies, with the deployed chains.
 pub fn load_for_check(args: &CheckArgs, env: &mut Env<'_>) -> Result<Option<Loaded>> {
-    let Some(path) = check_config_path(args, &|p| p.exists()) else {
+    let files = env.files;
+    let Some(path) = check_config_path(args, &|p| files.exists(p)) else {
         return Ok(None);
     };
     let (config, name) = crate::commands::deploy::load_config(&path, env)?;
