@@ -143,8 +143,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<String>,
 
-    /// Ports to check (repeatable).
-    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    /// Configuration file: hosts, ports, chains, resolvers, trust anchor, days and
+    /// allow-list ([check], [[certificate]], [hosts], [dns]); flags override it. Without
+    /// NAME, --from and --config, /etc/daneguard/daneguard.toml is read if it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// Ports to check (repeatable; default: 25, or those of the configuration).
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
@@ -208,7 +214,7 @@ pub enum CheckFormat {
 }
 
 /// How to reach DNS (shared by the commands that look records up).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DnsArgs {
     /// Resolver to ask, IP or IP:PORT (repeatable; default: the system's resolvers).
     #[arg(long = "resolver", value_name = "IP[:PORT]")]
@@ -224,16 +230,11 @@ pub struct DnsArgs {
 }
 
 /// What counts as a problem (shared by the commands that report findings).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct FindingArgs {
-    /// Warn when a leaf certificate expires within this many days.
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "N",
-        default_value_t = 14
-    )]
-    pub days: u32,
+    /// Warn when a leaf certificate expires within this many days (default: 14).
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    pub days: Option<u32>,
 
     /// Silence a finding code (repeatable).
     #[arg(long = "allow", value_name = "CODE", value_parser = CodeParser, hide_possible_values = true)]
@@ -267,6 +268,16 @@ impl clap::builder::TypedValueParser for CodeParser {
         Some(Box::new(crate::findings::Code::ALL.iter().map(|c| {
             clap::builder::PossibleValue::new(c.as_str()).help(c.summary())
         })))
+    }
+}
+
+/// Days of warning before a leaf expires when `--days` is not given.
+pub const DEFAULT_DAYS: u32 = 14;
+
+impl FindingArgs {
+    /// `--days`, or its default.
+    pub fn days(&self) -> u32 {
+        self.days.unwrap_or(DEFAULT_DAYS)
     }
 }
 
@@ -305,15 +316,22 @@ pub struct RenewCheckArgs {
     #[arg(long, value_name = "PATH")]
     pub current: Option<String>,
 
+    /// Configuration file: [dns] resolvers and trust anchor, [check] days, allow and
+    /// strict, and the hosts and ports of the [[certificate]] whose lineage or deploy
+    /// file is --current; flags override it. Without --current and --next: the
+    /// predicted renewal of every [[certificate]] with a lineage. Read only when given.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
     #[command(flatten)]
     pub common: RenewArgs,
 }
 
 /// Options shared by `renew-check` and `certbot-hook`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RenewArgs {
-    /// Ports to check (repeatable).
-    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    /// Ports to check (repeatable; default: 25).
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
 
     /// Read the published records from this zone file instead of DNS.

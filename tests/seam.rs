@@ -763,3 +763,50 @@ fn ca_certs_directory_is_read_through_the_seam() {
         run.stderr
     );
 }
+
+/// `check` with nothing to check reads /etc/daneguard/daneguard.toml; given a name it
+/// never reads that file (a broken one does not matter then); without the file, and
+/// with nothing to check, it is a usage error.
+#[test]
+fn check_reads_the_default_configuration_only_when_nothing_is_named() {
+    const DEFAULT: &str = "/etc/daneguard/daneguard.toml";
+    let mut w = world(465, secure(vec![rec(3, 1, 1, "pki/mx-p256/cert.pem")]));
+    w.files = FakeFiles::default().file(
+        DEFAULT,
+        format!("[check]\nhosts = [\"{HOST}\"]\nports = [465]\nallow = [\"single-record\"]\n"),
+    );
+    let run = w.run(&["check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let host = &doc["hosts"][0];
+    assert_eq!(
+        (
+            host["host"].as_str(),
+            host["port"].as_u64(),
+            host["verdict"].as_str()
+        ),
+        (Some(HOST), Some(465), Some("ok")),
+        "{run:?}"
+    );
+    assert_eq!(doc["hosts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(run.status, ExitStatus::Ok, "{run:?}");
+
+    w.files = FakeFiles::default().file(DEFAULT, "[check]\nhosts = []\nnonsense = 1\n");
+    let run = w.run(&["check", "--format", "json"]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "daneguard: error: {DEFAULT}: line 3: unknown field `nonsense`"
+        )),
+        "{run:?}"
+    );
+    let run = w.run(&["check", "--format", "json", "--port", "465", HOST]);
+    assert_eq!(run.stderr, "", "{run:?}");
+    assert!(run.stdout.contains(HOST), "{run:?}");
+
+    let run = World::default().run(&["check"]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(
+        run.stderr,
+        "daneguard: error: give host names (or mail domains with --mx), or --from FILE, or --config FILE\n"
+    );
+}

@@ -93,7 +93,7 @@ fn stage_if_configured(
         config_name,
         args.state_dir.as_deref(),
         &args.common.dns,
-        args.common.findings.days,
+        args.common.findings.days(),
     )?;
     let chain = lineage.join("fullchain.pem").display().to_string();
     let key = lineage.join("privkey.pem").display().to_string();

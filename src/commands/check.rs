@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::commands::configured::{self, CheckPlan, Loaded};
 use crate::dane::live::{self as liveverdict, LiveAddress};
 use crate::dane::verdict::{self, HostFacts, MatchContext, Origin, Service};
 use crate::dns::{Addresses, DnsConfig, fqdn};
@@ -52,9 +53,12 @@ pub struct LiveConfig {
     pub timeout: Duration,
 }
 
-/// Loads the `--chain [HOST[:PORT]=]PATH` arguments (see [`chains`]).
-fn load_chains(args: &[String], env: &mut Env<'_>) -> Result<ChainMap<Arc<Input>>> {
-    let mut map = ChainMap::default();
+/// Loads the `--chain [HOST[:PORT]=]PATH` arguments (see [`chains`]) over `map`.
+fn load_chains(
+    args: &[String],
+    mut map: ChainMap<Arc<Input>>,
+    env: &mut Env<'_>,
+) -> Result<ChainMap<Arc<Input>>> {
     for arg in args {
         let parsed = chains::parse(arg)?;
         let input = Arc::new(input::load(parsed.path, env)?);
@@ -92,8 +96,19 @@ pub fn dns_config(args: &crate::cli::DnsArgs) -> Result<DnsConfig> {
 }
 
 impl Config {
-    fn from_args(args: &CheckArgs, env: &mut Env<'_>) -> Result<Config> {
-        let ports = crate::commands::unique(&args.ports);
+    /// Flags over the configuration file (`loaded`), merged as `plan` says.
+    fn from_args(
+        args: &CheckArgs,
+        loaded: Option<&Loaded>,
+        plan: &CheckPlan,
+        env: &mut Env<'_>,
+    ) -> Result<Config> {
+        let mut chains = ChainMap::default();
+        let mut dns = dns_config(&args.dns)?;
+        if let Some(l) = loaded {
+            configured::add_chains(l, &mut chains, env)?;
+            configured::dns_over(&mut dns, &l.config.dns);
+        }
         let terminal = env.out_is_terminal;
         let format = args.format.unwrap_or(if terminal {
             CheckFormat::Table
@@ -101,32 +116,45 @@ impl Config {
             CheckFormat::Jsonl
         });
         Ok(Config {
-            mx: args.mx,
-            ports,
-            chains: load_chains(&args.chains, env)?,
-            dns: dns_config(&args.dns)?,
+            mx: plan.mx,
+            ports: plan.ports.clone(),
+            chains: load_chains(&args.chains, chains, env)?,
+            dns,
             concurrency: args.concurrency as usize,
-            days: args.findings.days,
-            allow: args.findings.allow.clone(),
-            strict: args.findings.strict,
+            days: plan.days,
+            allow: plan.allow.clone(),
+            strict: plan.strict,
             format,
-            live: args.live.then(|| LiveConfig {
+            live: plan.live.then(|| LiveConfig {
                 starttls: args.starttls,
                 connect: args.connect,
                 timeout: Duration::from_secs(args.tls_timeout),
             }),
-            all_ns: args.all_ns,
+            all_ns: plan.all_ns,
         })
     }
 }
 
 pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
-    if args.names.is_empty() && args.from.is_none() {
-        return Err(Error::Usage(
-            "give host names (or mail domains with --mx), or --from FILE".into(),
-        ));
+    let loaded = configured::load_for_check(args, env)?;
+    let plan = configured::check_plan(
+        args,
+        loaded.as_ref().map(|l| &l.config),
+        loaded.as_ref().map_or(&[], |l| &l.cert_hosts),
+    );
+    if args.names.is_empty() && args.from.is_none() && plan.hosts.is_empty() {
+        return Err(match &loaded {
+            Some(l) => Error::input(
+                &l.name,
+                "names no host to check: set [check] hosts, or hosts in a [[certificate]]",
+            ),
+            None => Error::Usage(
+                "give host names (or mail domains with --mx), or --from FILE, or --config FILE"
+                    .into(),
+            ),
+        });
     }
-    let config = Config::from_args(args, env)?;
+    let config = Config::from_args(args, loaded.as_ref(), &plan, env)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -146,6 +174,12 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .iter()
         .cloned()
         .map(|n| Ok(Named::Arg(n)))
+        .chain(plan.hosts.into_iter().map(|(host, ports)| {
+            Ok(Named::Configured {
+                name: host.as_str().to_string(),
+                ports,
+            })
+        }))
         .chain(name_lines(from, args.from.as_deref()))
         .inspect(|_| seen += 1);
     let now = env.now;
@@ -176,9 +210,14 @@ struct World<'e> {
     now: i64,
 }
 
-/// A name to check: from the command line, or from a line of a `--from` file.
+/// A name to check: from the command line, the configuration file (with its own
+/// ports), or a line of a `--from` file.
 enum Named {
     Arg(String),
+    Configured {
+        name: String,
+        ports: Vec<u16>,
+    },
     Line {
         file: String,
         line: usize,
@@ -189,14 +228,22 @@ enum Named {
 impl Named {
     fn name(&self) -> &str {
         match self {
-            Named::Arg(n) | Named::Line { name: n, .. } => n,
+            Named::Arg(n) | Named::Configured { name: n, .. } | Named::Line { name: n, .. } => n,
+        }
+    }
+
+    /// The ports to check: the name's own, else `general`.
+    fn ports<'a>(&'a self, general: &'a [u16]) -> &'a [u16] {
+        match self {
+            Named::Configured { ports, .. } => ports,
+            _ => general,
         }
     }
 
     /// Where the name came from, for messages: `hosts.txt line 3: ` or nothing.
     fn place(&self) -> String {
         match self {
-            Named::Arg(_) => String::new(),
+            Named::Arg(_) | Named::Configured { .. } => String::new(),
             Named::Line { file, line, .. } => format!("{file} line {line}: "),
         }
     }
@@ -314,8 +361,9 @@ async fn check_name(
     let host =
         Host::parse(name).map_err(|e| format!("{}'{}': {e}", named.place(), escape(name)))?;
     let checker = HostCheck { dns, world, config };
+    let ports = named.ports(&config.ports);
     if !config.mx {
-        return Ok(checker.host(&host, None).await);
+        return Ok(checker.host(&host, None, ports).await);
     }
     let mx = dns.mx(host.as_str()).await;
     let targets: Vec<String> = match &mx {
@@ -333,7 +381,7 @@ async fn check_name(
         _ => Vec::new(),
     };
     if targets.is_empty() || targets.iter().all(String::is_empty) {
-        return Ok(vec![domain_report(config, &host, mx)]);
+        return Ok(vec![domain_report(config, &host, ports[0], mx)]);
     }
     let mut reports = Vec::new();
     for target in targets.iter().filter(|t| !t.is_empty()) {
@@ -343,7 +391,7 @@ async fn check_name(
             name: host.as_str(),
             mx: &mx,
         };
-        reports.extend(checker.host(&t, Some(domain)).await);
+        reports.extend(checker.host(&t, Some(domain), ports).await);
     }
     mx_consistency(&mut reports, &config.allow);
     Ok(reports)
@@ -367,13 +415,18 @@ fn mx_consistency(reports: &mut [HostReport], allow: &[Code]) {
 }
 
 /// A report for a mail domain whose MX lookup named no host to check.
-fn domain_report(config: &Config, domain: &Host, mx: Answer<(u16, String)>) -> HostReport {
+fn domain_report(
+    config: &Config,
+    domain: &Host,
+    port: u16,
+    mx: Answer<(u16, String)>,
+) -> HostReport {
     let (findings, verdict) =
         verdict::outcome(verdict::mx_findings(domain.as_str(), &mx), &config.allow);
     HostReport {
         domain: Some(domain.to_string()),
         host: domain.to_string(),
-        port: config.ports[0],
+        port,
         tlsa_name: String::new(),
         canonical: None,
         mx: Some(mx),
@@ -408,10 +461,15 @@ impl HostCheck<'_> {
     /// RFC 7672 §2.2: addresses first; TLSA at the CNAME-expanded name when the
     /// expansion is secure, falling back to the original name when nothing is published
     /// there.
-    async fn host(&self, host: &Host, domain: Option<MailDomain<'_>>) -> Vec<HostReport> {
+    async fn host(
+        &self,
+        host: &Host,
+        domain: Option<MailDomain<'_>>,
+        ports: &[u16],
+    ) -> Vec<HostReport> {
         let addresses = self.dns.addresses(host.as_str()).await;
         let mut reports = Vec::new();
-        for &port in &self.config.ports {
+        for &port in ports {
             reports.push(self.port(host, domain, &addresses, port).await);
         }
         reports

@@ -33,6 +33,14 @@ fn check_paths(config: &Config, name: &str) -> Result<()> {
             ),
         ));
     }
+    for (key, _) in &config.host_chains {
+        if crate::input::chains::ChainKey::parse(key).is_none() {
+            return Err(Error::input(
+                name,
+                format!("[hosts] '{}' is not HOST or HOST:PORT", escape(key)),
+            ));
+        }
+    }
     for c in &config.certificates {
         let dir = c.deploy.parent().unwrap_or(Path::new("/"));
         if !dir.is_dir() {
@@ -63,6 +71,9 @@ fn check_paths(config: &Config, name: &str) -> Result<()> {
 
 fn summary(config: &Config, name: &str, env: &mut Env<'_>) -> Result<()> {
     writeln!(env.out, "{}: ok", escape(name))?;
+    if config.check != crate::input::config::CheckSettings::default() {
+        writeln!(env.out, "{}", check_summary(&config.check))?;
+    }
     for c in &config.certificates {
         let hosts = if c.hosts.is_empty() {
             "the leaf's DNS names".to_string()
@@ -86,4 +97,40 @@ fn summary(config: &Config, name: &str, env: &mut Env<'_>) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// `[check]` in one line, as `check` will use it.
+fn check_summary(c: &crate::input::config::CheckSettings) -> String {
+    let join = |v: Vec<String>| v.join(", ");
+    let ports = if c.ports.is_empty() {
+        "25".to_string()
+    } else {
+        join(c.ports.iter().map(u16::to_string).collect())
+    };
+    let mut line = if c.hosts.is_empty() {
+        "check: the hosts and ports of each [[certificate]]".to_string()
+    } else {
+        let hosts = join(c.hosts.iter().map(|h| h.as_str().to_string()).collect());
+        format!("check: hosts {hosts}, ports {ports}")
+    };
+    for (on, flag) in [
+        (c.mx, "mx"),
+        (c.live, "live"),
+        (c.all_ns, "all-ns"),
+        (c.strict, "strict"),
+    ] {
+        if on {
+            line.push_str(", ");
+            line.push_str(flag);
+        }
+    }
+    let days = c.days.unwrap_or(crate::cli::DEFAULT_DAYS);
+    line.push_str(&format!(", days {days}"));
+    if !c.allow.is_empty() {
+        line.push_str(", allow ");
+        line.push_str(&join(
+            c.allow.iter().map(|a| a.as_str().to_string()).collect(),
+        ));
+    }
+    line
 }

@@ -104,7 +104,11 @@ impl Setup {
 pub fn load_config(path: &str, env: &mut Env<'_>) -> Result<(Config, String)> {
     let (name, bytes) = crate::input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
-    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    // A bare file name has the empty path as parent, which `absolute` refuses.
+    let base = match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
     let config = config::parse(&text, &base).map_err(|e| Error::input(&name, e.to_string()))?;
     Ok((config, name))

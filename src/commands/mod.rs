@@ -14,6 +14,7 @@ pub mod certbot_hook;
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod configured;
 pub mod deploy;
 pub mod generate;
 pub mod next_key;

@@ -31,6 +31,20 @@ pub struct Job {
 }
 
 pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let configured = match &args.config {
+        Some(path) => {
+            let (config, name) = crate::commands::deploy::load_config(path, env)?;
+            if args.current.is_none() && args.next.is_none() {
+                return run_configured(args, &config, &name, env);
+            }
+            Some(crate::commands::configured::renew_over(args, &config))
+        }
+        None => None,
+    };
+    let (common, hosts) = match &configured {
+        Some((common, hosts)) => (common, hosts.as_slice()),
+        None => (&args.common, args.hosts.as_slice()),
+    };
     let current = args
         .current
         .as_deref()
@@ -41,7 +55,7 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .as_deref()
         .map(|p| input::load(p, env))
         .transpose()?;
-    let base = args.common.letsencrypt_dir.as_deref().map(Path::new);
+    let base = common.letsencrypt_dir.as_deref().map(Path::new);
     let lineage = args
         .current
         .as_deref()
@@ -63,9 +77,9 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             "give --next, or --current with a certbot lineage directory (live/NAME) to predict the next renewal".into(),
         ));
     }
-    let hosts = hosts_or_leaf_names(&args.hosts, [current.as_ref(), next.as_ref()], env)?;
+    let hosts = hosts_or_leaf_names(hosts, [current.as_ref(), next.as_ref()], env)?;
     run(
-        &args.common,
+        common,
         Job {
             hosts,
             current,
@@ -74,6 +88,64 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         },
         env,
     )
+}
+
+/// `renew-check --config FILE` without `--current` and `--next`: the predicted
+/// renewal of each `[[certificate]]` with a `lineage`, on its hosts and ports.
+fn run_configured(
+    args: &RenewCheckArgs,
+    config: &crate::input::config::Config,
+    name: &str,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    if !args.hosts.is_empty() {
+        return Err(Error::Usage(
+            "HOST needs --current or --next; with --config alone each [[certificate]]'s hosts are checked".into(),
+        ));
+    }
+    let base = args.common.letsencrypt_dir.as_deref().map(Path::new);
+    let mut jobs = Vec::new();
+    for cert in &config.certificates {
+        let Some(dir) = &cert.lineage else {
+            crate::render::diag::note(
+                env,
+                &format!(
+                    "certificate '{}' has no lineage: no renewal to predict",
+                    cert.name
+                ),
+            );
+            continue;
+        };
+        let lineage = lineage_of(env.files, dir, base).ok_or_else(|| {
+            Error::input(
+                name,
+                format!(
+                    "certificate '{}': lineage '{}' is not a certbot lineage (a directory in …/live/)",
+                    cert.name,
+                    crate::sanitize::escape(&dir.display().to_string())
+                ),
+            )
+        })?;
+        let current = input::load(&dir.display().to_string(), env)?;
+        let mut common = crate::commands::configured::renew_settings(args, config);
+        let mut hosts = Vec::new();
+        crate::commands::configured::with_certificate(&mut common, &mut hosts, cert);
+        let hosts = hosts_or_leaf_names(&hosts, [Some(&current), None], env)?;
+        let job = Job {
+            hosts,
+            current: Some(current),
+            lineage: Some(lineage),
+            next: None,
+        };
+        jobs.push((common, job));
+    }
+    if jobs.is_empty() {
+        return Err(Error::input(
+            name,
+            "has no [[certificate]] with a lineage: give --current or --next",
+        ));
+    }
+    run_all(jobs, args.common.format, env)
 }
 
 /// A certbot lineage: a directory inside `…/live/`, or any directory when the
@@ -133,6 +205,37 @@ pub fn hosts_or_leaf_names(
 
 /// Checks every host and port of a job and renders the reports.
 pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let reports = reports_of(common, job, env)?;
+    let status = worst(&reports, common.findings.strict);
+    render(common.format, env, &reports, status)
+}
+
+/// Checks several jobs, each with its own options, and renders all their reports
+/// together in `format`.
+pub fn run_all(
+    jobs: Vec<(RenewArgs, Job)>,
+    format: RenewFormat,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    let mut reports = Vec::new();
+    let mut status = ExitStatus::Ok;
+    for (common, job) in jobs {
+        let some = reports_of(&common, job, env)?;
+        status = status.worst(worst(&some, common.findings.strict));
+        reports.extend(some);
+    }
+    render(format, env, &reports, status)
+}
+
+/// The exit status the verdicts of `reports` call for.
+fn worst(reports: &[RenewReport], strict: bool) -> ExitStatus {
+    reports.iter().fold(ExitStatus::Ok, |s, r| {
+        s.worst(r.outcome.verdict.exit_status(strict))
+    })
+}
+
+/// The reports of every host and port of a job.
+fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<RenewReport>> {
     let hierarchy = match &common.ca_certs {
         Some(dir) => crate::commands::load_hierarchy(env.files, Path::new(dir))?,
         None => Hierarchy::builtin(),
@@ -157,7 +260,7 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
     let mut reports = Vec::new();
     let current_chain = job.current.as_ref().and_then(|i| i.material.certs());
     for host in &job.hosts {
-        for &port in &crate::commands::unique(&common.ports) {
+        for &port in &ports_or_default(&common.ports) {
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns.as_ref(), &owner)),
@@ -184,11 +287,16 @@ pub fn run(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<ExitStatus
             ));
         }
     }
-    let strict = common.findings.strict;
-    let status = reports.iter().fold(ExitStatus::Ok, |s, r| {
-        s.worst(r.outcome.verdict.exit_status(strict))
-    });
-    render(common.format, env, &reports, status)
+    Ok(reports)
+}
+
+/// `--port`, without repeats, or port 25.
+fn ports_or_default(ports: &[u16]) -> Vec<u16> {
+    if ports.is_empty() {
+        vec![25]
+    } else {
+        crate::commands::unique(ports)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -218,7 +326,7 @@ fn judge_one(
         ttl: published.ttl.filter(|_| !published.ttl_assumed),
         current,
         next,
-        days: common.findings.days,
+        days: common.findings.days(),
     };
     let mut outcome = if published.records.is_empty() && published.findings.is_empty() {
         no_records_outcome(host, port)

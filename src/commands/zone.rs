@@ -57,7 +57,7 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             chain_for: &chain_for,
             hierarchy: &hierarchy,
             now: env.now,
-            days: args.findings.days,
+            days: args.findings.days(),
         };
         located.extend(crate::dane::zone::check(&zone, &cx));
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::findings::Code;
 use crate::owner::Host;
 
 /// Where the configuration is read from when `--config` is not given.
@@ -27,6 +28,23 @@ pub struct Config {
     pub certificates: Vec<Certificate>,
     /// `[hosts."HOST[:PORT]"] chain = …` entries, shared with `zone --config`.
     pub host_chains: Vec<(String, PathBuf)>,
+    pub check: CheckSettings,
+}
+
+/// `[check]`: what `check` looks at when the command line names no host, and what
+/// counts as a problem for `check` and `renew-check`. Flags override these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckSettings {
+    /// Hosts (with `mx`: mail domains) to check; empty: every `[[certificate]]`'s.
+    pub hosts: Vec<Host>,
+    /// Ports for `hosts`; empty: 25.
+    pub ports: Vec<u16>,
+    pub mx: bool,
+    pub live: bool,
+    pub all_ns: bool,
+    pub days: Option<u32>,
+    pub allow: Vec<Code>,
+    pub strict: bool,
 }
 
 /// `[dns]`: how deployments reach DNS (flags override these).
@@ -85,6 +103,27 @@ struct Raw {
     hosts: BTreeMap<String, RawHost>,
     #[serde(default)]
     certificate: Vec<toml::Spanned<RawCertificate>>,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default)]
+    hosts: Vec<toml::Spanned<String>>,
+    ports: Option<toml::Spanned<Vec<u16>>>,
+    #[serde(default)]
+    mx: bool,
+    #[serde(default)]
+    live: bool,
+    #[serde(default)]
+    all_ns: bool,
+    days: Option<u32>,
+    #[serde(default)]
+    allow: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    strict: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,6 +178,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
         message,
     };
     let dns = dns_settings(raw.dns, base, &at)?;
+    let check = check_settings(raw.check, &at)?;
     let mut certificates: Vec<Certificate> = Vec::new();
     for spanned in raw.certificate {
         let start = spanned.span().start;
@@ -169,6 +209,53 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
             .into_iter()
             .map(|(k, h)| (k, base.join(h.chain)))
             .collect(),
+        check,
+    })
+}
+
+/// `[check]`, each bad value named with its line.
+fn check_settings(
+    raw: RawCheck,
+    at: &dyn Fn(usize, String) -> ConfigError,
+) -> Result<CheckSettings, ConfigError> {
+    let mut hosts = Vec::new();
+    for h in &raw.hosts {
+        let host = Host::parse(h.get_ref())
+            .map_err(|e| at(h.span().start, format!("[check] hosts: {e}")))?;
+        hosts.push(host);
+    }
+    let ports = match raw.ports {
+        None => Vec::new(),
+        Some(p) if p.get_ref().is_empty() || p.get_ref().contains(&0) => {
+            return Err(at(
+                p.span().start,
+                "[check] ports must list port numbers from 1 to 65535".into(),
+            ));
+        }
+        Some(p) => crate::commands::unique(p.get_ref()),
+    };
+    let mut allow = Vec::new();
+    for a in &raw.allow {
+        let code = Code::parse(a.get_ref()).ok_or_else(|| {
+            at(
+                a.span().start,
+                format!(
+                    "[check] allow: '{}' is not a finding code",
+                    crate::sanitize::escape(a.get_ref())
+                ),
+            )
+        })?;
+        allow.push(code);
+    }
+    Ok(CheckSettings {
+        hosts,
+        ports,
+        mx: raw.mx,
+        live: raw.live,
+        all_ns: raw.all_ns,
+        days: raw.days,
+        allow: crate::commands::unique(&allow),
+        strict: raw.strict,
     })
 }
 
@@ -354,6 +441,61 @@ mod tests {
         assert_eq!(
             mx.reload.as_deref(),
             Some("systemctl reload postfix dovecot")
+        );
+        assert!(c.check.live && c.check.all_ns && c.check.hosts.is_empty());
+        assert_eq!(c.check.days, Some(14));
+    }
+
+    #[test]
+    fn check_settings_are_read() {
+        let c = parsed("[check]\nhosts = [\"example.com\", \"MX.example.net.\"]\nports = [25, 465, 25]\nmx = true\nlive = true\nall_ns = true\ndays = 30\nallow = [\"single-record\", \"no-tlsa\"]\nstrict = true\n").unwrap();
+        let k = &c.check;
+        assert_eq!(
+            k.hosts,
+            vec![
+                Host::parse("example.com").unwrap(),
+                Host::parse("mx.example.net").unwrap()
+            ]
+        );
+        assert_eq!(k.ports, vec![25, 465]);
+        assert!(k.mx && k.live && k.all_ns && k.strict);
+        assert_eq!(k.days, Some(30));
+        assert_eq!(
+            k.allow,
+            vec![
+                Code::parse("single-record").unwrap(),
+                Code::parse("no-tlsa").unwrap()
+            ]
+        );
+        assert_eq!(parsed("").unwrap().check, CheckSettings::default());
+    }
+
+    #[test]
+    fn bad_check_settings_name_their_line() {
+        let e = parsed("[check]\nhosts = [\"mx.example.com\"]\nallow = [\"no-such-code\"]\n")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: [check] allow: 'no-such-code' is not a finding code"
+        );
+        let e = parsed("[check]\n\nhosts = [\"*.example.com\"]\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::At { line: 3, message } if message.contains("wildcard")),
+            "{e}"
+        );
+        let e = parsed("[check]\nports = []\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: [check] ports must list port numbers from 1 to 65535"
+        );
+        let e = parsed("[check]\nports = [70000]\n").unwrap_err();
+        assert!(matches!(e, ConfigError::At { line: 2, .. }), "{e}");
+        let e = parsed("[check]\ndays = -1\n").unwrap_err();
+        assert!(matches!(e, ConfigError::At { line: 2, .. }), "{e}");
+        let e = parsed("[check]\nhosts = []\nformat = \"json\"\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::At { line: 3, message } if message.contains("unknown field `format`")),
+            "{e}"
         );
     }
 

@@ -59,12 +59,28 @@ const CHECK: &[Example] = &[
         "From cron: print only when something is wrong",
         "daneguard check --mx example.com --live --quiet",
     ),
+    ex(
+        "The hosts, ports, chains and resolvers of /etc/daneguard/daneguard.toml",
+        "daneguard check --format nagios",
+    ),
+    ex(
+        "The same file's settings for one other host",
+        "daneguard check --config /etc/daneguard/daneguard.toml smtp.example.net",
+    ),
 ];
 
 const RENEW_CHECK: &[Example] = &[
     ex(
         "Will certbot's next renewal of this lineage keep DANE working?",
         "daneguard renew-check mx.example.com --current /etc/letsencrypt/live/mx.example.com",
+    ),
+    ex(
+        "The same, with the hosts and ports of the [[certificate]] with that lineage",
+        "daneguard renew-check --config /etc/daneguard/daneguard.toml --current /etc/letsencrypt/live/mx.example.com",
+    ),
+    ex(
+        "The next renewal of every [[certificate]] with a lineage, on its hosts and ports",
+        "daneguard renew-check --config /etc/daneguard/daneguard.toml",
     ),
     ex(
         "A staged chain against the records in a zone file",

@@ -182,6 +182,11 @@ const FILES: &[(&str, &str, Option<&[&str]>)] = &[
         Some(RESOLVES),
     ),
     (
+        "/etc/daneguard/daneguard.toml",
+        "The configuration file (contrib/daneguard.toml.example lists every key): the default --config of stage, deploy and config check; read by certbot-hook if it exists, and by check if it exists and no NAME, --from or --config is given.",
+        Some(&["check", "stage", "deploy", "certbot-hook", "config"]),
+    ),
+    (
         "/etc/daneguard/daneguard.toml.example",
         "An example configuration file, installed by the Debian package.",
         None,

@@ -4,6 +4,7 @@ mod acme;
 mod allns;
 mod bad_input;
 mod check;
+mod configfile;
 mod conformance;
 mod contrib;
 mod corpus;
