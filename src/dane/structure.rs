@@ -186,27 +186,33 @@ fn target_problem(index: &Index<'_>, target: &str) -> Option<String> {
     Some("has no A or AAAA record in the zone".to_string())
 }
 
+/// Every record below a DNAME, grouped by the nearest DNAME above it.
+fn hidden_by_dname<'z>(index: &Index<'z>) -> BTreeMap<&'z str, Vec<&'z ZoneRecord>> {
+    let mut hidden_by: BTreeMap<&str, Vec<&ZoneRecord>> = BTreeMap::new();
+    if index.dnames.is_empty() {
+        return hidden_by;
+    }
+    // NSEC3 records (and their signatures) sit at hashed names below the apex that
+    // are not part of the name space a DNAME hides.
+    let nsec3 = |r: &&ZoneRecord| matches!(r.rtype, RecordType::NSEC3 | RecordType::RRSIG);
+    for (owner, records) in &index.by_owner {
+        if records.iter().all(nsec3) {
+            continue;
+        }
+        if let Some(d) = index.dname_above(owner) {
+            hidden_by
+                .entry(d)
+                .or_default()
+                .extend(records.iter().copied());
+        }
+    }
+    hidden_by
+}
+
 /// A DNAME hides everything below its owner; at one owner there is at most one
 /// DNAME, and no NS except at the apex (RFC 6672 §2.4; Knot refuses these zones).
 fn dname_rules(index: &Index<'_>, out: &mut Vec<Located>) {
-    // Every owner below a DNAME, grouped by the nearest DNAME above it.
-    let mut hidden_by: BTreeMap<&str, Vec<&ZoneRecord>> = BTreeMap::new();
-    if !index.dnames.is_empty() {
-        for (owner, records) in &index.by_owner {
-            // NSEC3 records (and their signatures) sit at hashed names below the
-            // apex that are not part of the name space a DNAME hides.
-            let nsec3 = |r: &&ZoneRecord| matches!(r.rtype, RecordType::NSEC3 | RecordType::RRSIG);
-            if records.iter().all(nsec3) {
-                continue;
-            }
-            if let Some(d) = index.dname_above(owner) {
-                hidden_by
-                    .entry(d)
-                    .or_default()
-                    .extend(records.iter().copied());
-            }
-        }
-    }
+    let hidden_by = hidden_by_dname(index);
     for d in &index.dnames {
         let here = &index.by_owner[d];
         let dname = here.iter().find(|r| r.rtype == RecordType::DNAME);
