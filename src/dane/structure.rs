@@ -1,6 +1,7 @@
 //! Rules on the shape of a whole zone that the name servers enforce when they load
-//! it (pure): every in-zone name server target has an address in the zone, and
-//! nothing sits below or beside a DNAME that the DNAME hides (RFC 6672 §2.3, §2.4).
+//! it (pure): every in-zone name server target has an address in the zone,
+//! nothing sits below or beside a DNAME that the DNAME hides (RFC 6672 §2.3, §2.4),
+//! and the CDS/CDNSKEY records for the parent are well formed and name a key.
 //! A zone that breaks them is refused by Knot (and, for the zone's own NS, by BIND
 //! too); TLSA records below a DNAME are never served at all.
 //!
@@ -34,6 +35,7 @@ pub fn check(zone: &Zone) -> Vec<Located> {
     let mut out = Vec::new();
     ns_addresses(&index, &mut out);
     dname_rules(&index, &mut out);
+    child_ds_rules(&index, &mut out);
     out
 }
 
@@ -242,6 +244,59 @@ fn dname_rules(index: &Index<'_>, out: &mut Vec<Located>) {
             );
             out.push(located(first, m));
         }
+    }
+}
+
+/// The wire form of the one CDS and the one CDNSKEY record that ask the parent to
+/// delete the DS records: `0 0 0 00` and `0 3 0 AA==` (RFC 8078 §4).
+const CDS_DELETE: &[u8] = &[0, 0, 0, 0, 0];
+const CDNSKEY_DELETE: &[u8] = &[0, 0, 3, 0, 0];
+
+/// The CDS and CDNSKEY records at the apex (RFC 7344, RFC 8078): the delete forms
+/// exactly as written in RFC 8078, and each CDS naming a DNSKEY of the zone by key
+/// tag and algorithm (BIND and Knot refuse the zone otherwise).
+fn child_ds_rules(index: &Index<'_>, out: &mut Vec<Located>) {
+    use hickory_proto::dnssec::Verifier;
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    use hickory_proto::serialize::binary::BinEncodable;
+    let Some(apex) = index.by_owner.get(index.apex) else {
+        return;
+    };
+    let mut keys = Vec::new();
+    let mut all_keys_read = true;
+    for r in apex.iter().filter(|r| r.rtype == RecordType::DNSKEY) {
+        match &r.data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => match k.calculate_key_tag() {
+                Ok(tag) => keys.push((tag, k.algorithm())),
+                Err(_) => all_keys_read = false,
+            },
+            _ => all_keys_read = false,
+        }
+    }
+    for r in apex {
+        let wire = r.data.to_bytes().unwrap_or_default();
+        let m = match &r.data {
+            RData::DNSSEC(DNSSECRData::CDS(cds)) if cds.is_delete() && wire != CDS_DELETE => {
+                "a CDS record with algorithm 0 asks for the DS records' deletion and must be exactly `0 0 0 00` (RFC 8078 §4)".to_string()
+            }
+            RData::DNSSEC(DNSSECRData::CDNSKEY(key)) if key.is_delete() && wire != CDNSKEY_DELETE => {
+                "a CDNSKEY record with algorithm 0 asks for the DS records' deletion and must be exactly `0 3 0 AA==` (RFC 8078 §4)".to_string()
+            }
+            RData::DNSSEC(DNSSECRData::CDS(cds))
+                if !cds.is_delete()
+                    && all_keys_read
+                    && !keys.iter().any(|(tag, alg)| {
+                        *tag == cds.key_tag() && Some(*alg) == cds.algorithm()
+                    }) =>
+            {
+                format!(
+                    "CDS record for key tag {} matches no DNSKEY of the zone with that tag and algorithm (RFC 7344 §4.1)",
+                    cds.key_tag()
+                )
+            }
+            _ => continue,
+        };
+        out.push(located(r, format!("{m}: BIND and Knot refuse the zone")));
     }
 }
 

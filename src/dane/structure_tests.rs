@@ -163,3 +163,40 @@ fn a_wildcard_outside_the_zone_does_not_answer_for_an_ns_target() {
     let z = zone(&format!("{HEAD}@ NS ns2\n*. A 192.0.2.9\n"));
     assert_eq!(check(&z).len(), 1);
 }
+
+/// An ECDSA P-256 DNSKEY (from Knot's semantic-check zones) and its key tag.
+const KSK: &str = "@ DNSKEY 257 3 13 7fs6TMYYlkkxI1PCunVT9dxcxWVGXu1N7xVv2EUyVYMXSn/Z04URNTaxXcoWuDafy99G8rcToPycl2oOhc+s0w==\n";
+const DIGEST: &str = "6F8129D687EC387C948E6F4B0AC9AA01481CCEBF7570AFEC582897E7725122D6";
+
+fn ksk_tag() -> u16 {
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    let z = zone(&format!("{HEAD}{KSK}"));
+    z.records
+        .iter()
+        .find_map(|r| match &r.data {
+            hickory_proto::rr::RData::DNSSEC(DNSSECRData::DNSKEY(k)) => k.calculate_key_tag().ok(),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn cds_must_name_a_dnskey_of_the_zone_by_tag_and_algorithm() {
+    let tag = ksk_tag();
+    assert!(found(&format!("{KSK}@ CDS {tag} 13 2 {DIGEST}\n")).is_empty());
+    let f = found(&format!("{KSK}@ CDS {tag} 8 2 {DIGEST}\n"));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].1
+            .contains(&format!("CDS record for key tag {tag} matches no DNSKEY"))
+    );
+}
+
+#[test]
+fn delete_cds_and_cdnskey_must_be_exactly_the_rfc_8078_forms() {
+    assert!(found("@ CDS 0 0 0 00\n@ CDNSKEY 0 3 0 AA==\n").is_empty());
+    let f = found("@ CDS 0 0 0 01\n@ CDNSKEY 0 3 0 BA==\n");
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(f[0].1.contains("must be exactly `0 0 0 00`"), "{f:?}");
+    assert!(f[1].1.contains("must be exactly `0 3 0 AA==`"), "{f:?}");
+}
