@@ -135,6 +135,8 @@ codes! {
         "a TLSA record that does not parse, or whose data has the wrong length for its matching type";
     ZoneSyntax = "zone-syntax", Fail,
         "a line of the zone file that does not parse: the zone will not load";
+    ZoneStructure = "zone-structure", Fail,
+        "the zone breaks a rule the name servers enforce when loading it (an in-zone NS target without an address, data below or beside a DNAME, a CDS naming no DNSKEY): the zone will not load, or the data is never served";
     ZoneNote = "zone-note", Info,
         "a zone-file line read with a remark: no $TTL (the SOA minimum is used), or a record type daneguard skips";
     BadOwner = "bad-owner", Fail,

@@ -8,6 +8,7 @@
 //! - [`live`]: the chains servers present, per address
 //! - [`allns`]: the TLSA RRset as every authoritative server serves it
 //! - [`renewal`], [`zone`], [`recordset`], [`sanity`]: `renew-check`, `zone`, `generate`
+//! - [`structure`]: the whole zone's shape as the name servers check it when loading
 
 pub mod allns;
 pub mod gate;
@@ -17,5 +18,6 @@ pub mod recordset;
 pub mod renewal;
 pub mod rrset;
 pub mod sanity;
+pub mod structure;
 pub mod verdict;
 pub mod zone;

@@ -51,6 +51,7 @@ struct RrSet<'z> {
 pub fn check(zone: &Zone, cx: &ZoneContext<'_>) -> Vec<Located> {
     let mut out = Vec::new();
     problems(zone, &mut out);
+    out.extend(crate::dane::structure::check(zone));
     let sets = tlsa_sets(zone);
     for set in sets.values() {
         check_set(zone, set, cx, &mut out);

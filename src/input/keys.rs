@@ -141,6 +141,11 @@ fn pkcs8(der: &[u8]) -> Result<Vec<u8>, String> {
         o if o == EC_PUBLIC_KEY_OID => ec_sec1(info.private_key, Some(info.algorithm)),
         o if o == ED25519_OID => ed25519(der),
         o if o == DSA_OID => dsa_pkcs8(der),
+        // No well-kept crate derives it (2026-11): `ed448-goldilocks` has EdDSA keys
+        // only in 0.14 pre-releases (on pre-release elliptic-curve 0.14, a second copy
+        // beside our 0.13, and marked "not audited"); its stable 0.9 has no EdDSA key
+        // type, and deriving the key by hand (SHAKE256, clamping, scalar multiple) is
+        // crypto we must not write. openssl derives it: the message says how.
         o if o == ED448_OID => Err(
             "the public half of an Ed448 private key cannot be derived here; give the certificate, the CSR or the public key (openssl pkey -pubout)".to_string(),
         ),

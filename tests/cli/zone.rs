@@ -1585,3 +1585,34 @@ fn a_panic_of_the_zone_scanner_is_a_syntax_finding_without_a_panic_message() {
         "{r:?}"
     );
 }
+
+/// The README's `zone-structure` example, run as it is shown there: the zone file
+/// and the output are taken from the README, so the two cannot drift apart.
+#[test]
+fn readme_zone_structure_example_is_what_zone_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("$ cat zones/example.net.zone\n")
+        .expect("README example");
+    let rest = &readme[start..];
+    let (text, rest) = rest["$ cat zones/example.net.zone\n".len()..]
+        .split_once("$ daneguard zone zones/example.net.zone\n")
+        .unwrap();
+    let (shown, _) = rest.split_once("$ echo $?\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("zones")).unwrap();
+    let path = dir.path().join("zones/example.net.zone");
+    std::fs::write(&path, text).unwrap();
+    let r = zone(&[path.to_str().unwrap()]);
+    r.code(1);
+    let out = r
+        .stdout
+        .replace(path.to_str().unwrap(), "zones/example.net.zone");
+    assert_eq!(
+        out, shown,
+        "README zone-structure example differs from this run"
+    );
+    assert!(
+        out.contains("zones/example.net.zone:5: fail zone-structure: NS target ns2.example.net.")
+    );
+}

@@ -73,3 +73,27 @@ fn decode(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
     }
     Ok(data)
 }
+
+/// `domain` 0.12 reads a lone `@` in RDATA as a label "@" below the origin (its
+/// scanner treats `@` as the origin only in the owner field); the name servers
+/// read it as the origin. Puts right the names the rules look at.
+pub(super) fn at_is_origin(data: &mut RData, origin: &Name) {
+    let fix = |n: &mut Name| {
+        let first_is_at = n.iter().next() == Some(&b"@"[..]);
+        if first_is_at && n.num_labels() == origin.num_labels() + 1 && n.base_name() == *origin {
+            *n = origin.clone();
+        }
+    };
+    match data {
+        RData::NS(ns) => fix(&mut ns.0),
+        RData::CNAME(c) => fix(&mut c.0),
+        RData::PTR(p) => fix(&mut p.0),
+        RData::MX(mx) => fix(&mut mx.exchange),
+        RData::SRV(srv) => fix(&mut srv.target),
+        RData::SOA(soa) => {
+            fix(&mut soa.mname);
+            fix(&mut soa.rname);
+        }
+        _ => {}
+    }
+}

@@ -108,6 +108,19 @@ pub(crate) fn entry_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// The words of the entry that starts on the first of `lines` (parentheses joined,
+/// comments and quotes respected).
+pub(crate) fn entry_words<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let all = entries(lines);
+    let Some(first) = all.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|t| &lines[t.line][t.start..t.end])
+        .collect()
+}
+
 /// The tokens of each entry (parentheses joined), comments and quotes respected.
 fn entries(lines: &[&str]) -> Vec<Vec<Tok>> {
     entries_and_depth(lines).0
@@ -340,6 +353,13 @@ fn modifier(spec: &str, i: u64) -> Result<String, String> {
     if value < 0 {
         return Err(bad());
     }
+    // BIND computes the value in a C int and refuses the zone when it overflows.
+    if value > i64::from(i32::MAX) {
+        return Err(format!(
+            "$GENERATE modifier '${{{}}}' makes {value}, more than 2147483647: BIND refuses the zone",
+            crate::sanitize::escape(spec)
+        ));
+    }
     Ok(match parts.get(2).copied().unwrap_or("d") {
         "d" => format!("{value:0width$}"),
         "o" => format!("{value:0width$o}"),
@@ -408,6 +428,15 @@ mod tests {
         assert_eq!(ttl_seconds("IN"), None);
         assert_eq!(ttl_seconds("12x"), None);
         assert_eq!(ttl_seconds("99999999999w"), None);
+    }
+
+    #[test]
+    fn generate_offset_beyond_a_c_int_is_refused_as_bind_does() {
+        let p = prepare("$GENERATE 1-1 host$ TXT foo${2147483647}\n");
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(p.problems[0].1.contains("more than 2147483647"));
+        let p = prepare("$GENERATE 1-1 host$ TXT foo${2147483646}\n");
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use domain::base::iana::Class;
 use domain::zonefile::inplace::{Entry, Zonefile};
 use hickory_proto::rr::{Name, RecordType};
 
-use super::prepare::{Prepared, entry_starts, prepare, ttl_seconds};
+use super::prepare::{Prepared, entry_starts, entry_words, prepare, ttl_seconds};
 use super::{State, Zone, ZoneProblem, ZoneRecord, convert};
 
 /// The TTL of a record that had none (and no `$TTL` or earlier TTL applied).
@@ -220,7 +220,7 @@ fn run(
                 if zone.first_origin.is_none() && cx.original_line(chunk, line).is_some() {
                     zone.first_origin = Some(origin.to_ascii().to_ascii_lowercase());
                 }
-                record(&r, chunk, line, cx, zone);
+                record(&r, chunk, line, origin, cx, zone);
             }
             Ok(Ok(Some(Entry::Include { path, origin: o }))) => {
                 let given = o.as_ref().and_then(convert::name_from_domain);
@@ -271,6 +271,7 @@ fn record(
     r: &domain::zonefile::inplace::ScannedRecord,
     chunk: &Chunk,
     line: usize,
+    origin: &Name,
     cx: &mut FileCx<'_>,
     zone: &mut Zone,
 ) {
@@ -289,7 +290,7 @@ fn record(
         zone.problems.push(cx.problem(place, None, m));
         return;
     }
-    let (rtype, class, data) = match convert::record_data(r) {
+    let (rtype, class, mut data) = match convert::record_data(r) {
         Ok(x) => x,
         Err(m) => {
             let t = r.rtype().to_string();
@@ -302,6 +303,7 @@ fn record(
         zone.problems.push(cx.problem(place, None, m));
         return;
     }
+    convert::at_is_origin(&mut data, origin);
     zone.signed |= matches!(rtype, RecordType::DNSKEY | RecordType::RRSIG);
     zone.records.push(ZoneRecord {
         file: Arc::clone(&cx.name),
@@ -357,6 +359,12 @@ fn failed(
         .as_deref()
         .filter(|t| limitation || (no_parser && super::unread_type(t)))
     {
+        if no_parser && lacks_data(cx, chunk, line, t) {
+            let t = t.to_ascii_uppercase();
+            let m = format!("{t} record without data: BIND and Knot refuse the zone");
+            zone.problems.push(cx.problem(place, Some(t), m));
+            return false;
+        }
         zone.skipped += 1;
         if cx.noted.insert(t.to_ascii_uppercase()) {
             let m = format!(
@@ -390,6 +398,35 @@ fn failed(
     }
     zone.problems.push(cx.problem(place, upper, m));
     false
+}
+
+/// Whether the entry at chunk line `line`, of type `rtype`, has nothing after its
+/// type. Every type has data in presentation form except APL (RFC 3123 §4), and
+/// empty data of any type is written `\# 0` (RFC 3597 §5): the servers refuse the
+/// rest, and so the check needs no knowledge of the type's syntax.
+fn lacks_data(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> bool {
+    let upper = rtype.to_ascii_uppercase();
+    if upper == "APL" || upper == "TYPE42" {
+        return false;
+    }
+    let (Some(start), Some(end)) = (
+        cx.original_line(chunk, line),
+        cx.original_line(chunk, chunk.entry_end(line)),
+    ) else {
+        return false;
+    };
+    let lines: Vec<&str> = (start..=end.max(start))
+        .filter_map(|l| cx.original.get(l - 1).copied())
+        .collect();
+    let words = entry_words(&lines);
+    // The type is the first word after the owner (if the line starts with one),
+    // TTL and class, as `entry_type` finds it.
+    let skip = usize::from(!lines.first().is_some_and(|l| l.starts_with([' ', '\t'])));
+    let at = words
+        .iter()
+        .skip(skip)
+        .position(|w| w.eq_ignore_ascii_case(rtype));
+    at.is_some_and(|i| skip + i + 1 == words.len())
 }
 
 /// A skipped entry as a record without data, so that its owner still counts

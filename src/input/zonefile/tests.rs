@@ -170,3 +170,57 @@ fn apex_needs_ns_and_a_given_origin_needs_the_soa_on_top() {
         z.problems
     );
 }
+
+#[test]
+fn skipped_type_without_any_data_is_a_problem_not_a_skip() {
+    let z = zone(
+        "$TTL 300\n@ EID\n@ 3600 IN DHCID ; nothing\n@ TYPE65000 (\n )\nx APL\nx LOC 1 N 1 E 0\ny EID \\# 0\n",
+    );
+    let lines: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (2, "EID record without data: BIND and Knot refuse the zone"),
+            (
+                3,
+                "DHCID record without data: BIND and Knot refuse the zone"
+            ),
+            (
+                4,
+                "TYPE65000 record without data: BIND and Knot refuse the zone"
+            ),
+        ]
+    );
+    // APL may be empty and LOC with data is skipped (not judged); `\# 0` is generic
+    // data that the scanner reads for any type.
+    assert_eq!(z.skipped, 2, "{:?}", z.notes);
+    assert!(z.records.iter().any(|r| r.line == 8));
+}
+
+#[test]
+fn at_in_rdata_is_the_origin_as_the_servers_read_it() {
+    let z = zone("$TTL 300\n@ NS @\n@ MX 10 @\nwww CNAME @\n$ORIGIN sub.example.com.\n@ MX 5 @\n");
+    let targets: Vec<String> = z
+        .records
+        .iter()
+        .map(|r| match &r.data {
+            RData::NS(ns) => ns.0.to_ascii(),
+            RData::MX(mx) => mx.exchange.to_ascii(),
+            RData::CNAME(c) => c.0.to_ascii(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            "example.com.",
+            "example.com.",
+            "example.com.",
+            "sub.example.com."
+        ]
+    );
+}
