@@ -16,6 +16,7 @@ pub mod completions;
 pub mod config;
 pub mod deploy;
 pub mod generate;
+pub mod publish;
 pub mod renew;
 pub mod stage;
 pub mod zone;

@@ -27,6 +27,8 @@ pub struct Config {
     pub certificates: Vec<Certificate>,
     /// `[hosts."HOST[:PORT]"] chain = …` entries, shared with `zone --config`.
     pub host_chains: Vec<(String, PathBuf)>,
+    /// `[publish]`: where `publish`, `stage` and `deploy` send DNS UPDATEs.
+    pub publish: Option<PublishSettings>,
 }
 
 /// `[dns]`: how deployments reach DNS (flags override these).
@@ -85,6 +87,7 @@ struct Raw {
     hosts: BTreeMap<String, RawHost>,
     #[serde(default)]
     certificate: Vec<toml::Spanned<RawCertificate>>,
+    publish: Option<toml::Spanned<RawPublish>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -169,6 +172,13 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
             .into_iter()
             .map(|(k, h)| (k, base.join(h.chain)))
             .collect(),
+        publish: raw
+            .publish
+            .map(|p| {
+                let start = p.span().start;
+                publish_settings(p.into_inner(), base).map_err(|m| at(start, m))
+            })
+            .transpose()?,
     })
 }
 
@@ -259,6 +269,60 @@ impl Config {
     pub fn certificate(&self, name: &str) -> Option<&Certificate> {
         self.certificates.iter().find(|c| c.name == name)
     }
+}
+
+/// `[publish]`: the primary server, zone, TSIG key file and TTL of DNS UPDATEs
+/// (RFC 2136). Each may also be given as a flag, which wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishSettings {
+    pub server: Option<SocketAddr>,
+    pub zone: Option<String>,
+    pub key: Option<PathBuf>,
+    pub ttl: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublish {
+    server: Option<String>,
+    zone: Option<String>,
+    key: Option<PathBuf>,
+    ttl: Option<u32>,
+}
+
+fn publish_settings(raw: RawPublish, base: &Path) -> Result<PublishSettings, String> {
+    let server = raw
+        .server
+        .map(|s| {
+            parse_server(&s).ok_or_else(|| {
+                format!(
+                    "[publish] server '{}' is not an IP address or IP:PORT",
+                    crate::sanitize::escape(&s)
+                )
+            })
+        })
+        .transpose()?;
+    if raw.ttl.is_some_and(|t| t > 2_147_483_647) {
+        return Err("[publish] ttl must be at most 2147483647 (RFC 2181 §8)".into());
+    }
+    if raw.zone.as_deref().is_some_and(|z| z.trim().is_empty()) {
+        return Err("[publish] zone is empty".into());
+    }
+    Ok(PublishSettings {
+        server,
+        zone: raw.zone,
+        key: raw.key.map(|k| base.join(k)),
+        ttl: raw.ttl,
+    })
+}
+
+/// `ADDR`, `ADDR:PORT` or `[V6]:PORT`; port 53 when none is given.
+pub fn parse_server(text: &str) -> Option<SocketAddr> {
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 53))
+    })
 }
 
 #[cfg(test)]
@@ -355,6 +419,24 @@ mod tests {
             mx.reload.as_deref(),
             Some("systemctl reload postfix dovecot")
         );
+    }
+
+    #[test]
+    fn a_publish_table_is_read_and_checked() {
+        let c = parsed("[publish]\nserver = \"127.0.0.1:5300\"\nzone = \"example.com\"\nkey = \"update.key\"\nttl = 300\n").unwrap();
+        let p = c.publish.unwrap();
+        assert_eq!(p.server, Some("127.0.0.1:5300".parse().unwrap()));
+        assert_eq!(p.zone.as_deref(), Some("example.com"));
+        assert_eq!(p.key, Some(PathBuf::from("/etc/daneguard/update.key")));
+        assert_eq!(p.ttl, Some(300));
+        assert_eq!(parsed("").unwrap().publish, None);
+        let e = parsed("\n[publish]\nserver = \"primary\"\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::At { line: 2, message } if message.contains("'primary'")),
+            "{e}"
+        );
+        let e = parsed("[publish]\nsecret = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("secret"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,283 @@
+//! `daneguard publish`: the records `generate` makes, sent to the zone's primary as one
+//! TSIG-signed DNS UPDATE (RFC 2136), or printed as an nsupdate script (`--dry-run`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::PublishArgs;
+use crate::commands::generate::{self, Config};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::input::config::{self as config_file, PublishSettings};
+use crate::input::material::Material;
+use crate::owner::Host;
+use crate::publish::tsig::{self, TsigKey};
+use crate::publish::wire::{self, Target};
+use crate::publish::{self, Owner, Plan};
+use crate::render::nsupdate::{self, DEFAULT_TTL, Script};
+use crate::sanitize::escape;
+
+/// Where and how to send, flags over `[publish]`.
+pub struct Destination {
+    pub server: Option<SocketAddr>,
+    pub zone: String,
+    pub key: Option<PathBuf>,
+    pub ttl: u32,
+    pub timeout: Duration,
+}
+
+pub fn execute(args: &PublishArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
+    let from_file = match &args.config {
+        Some(path) => crate::commands::deploy::load_config(path, env)?.0.publish,
+        None => None,
+    };
+    let dest = destination(args, from_file.as_ref())?;
+    let config = record_config(args)?;
+    let prepared = generate::prepare(&config, &args.inputs, env)?;
+    let applied = prepared.applied(&config);
+    generate::note_skipped(&prepared.inputs, &applied, env)?;
+    let mut owners: Vec<Owner> = Vec::new();
+    for (a, names) in applied.iter().zip(&prepared.owners) {
+        let records: Vec<_> = a.blocks.iter().flat_map(|b| b.records.iter()).collect();
+        for name in names {
+            let at = match owners.iter_mut().position(|o| &o.name == name) {
+                Some(i) => i,
+                None => {
+                    owners.push(Owner {
+                        name: name.clone(),
+                        wanted: Vec::new(),
+                        published: None,
+                    });
+                    owners.len() - 1
+                }
+            };
+            owners[at]
+                .wanted
+                .extend(records.iter().map(|t| (*t).clone()));
+        }
+    }
+    let keeps = args
+        .keep
+        .iter()
+        .map(|k| crate::input::load(k, env))
+        .collect::<Result<Vec<_>>>()?;
+    let mut materials: Vec<&Material> = prepared.inputs.iter().map(|i| &i.material).collect();
+    materials.extend(keeps.iter().map(|i| &i.material));
+    run(&dest, &mut owners, &materials, args, env)
+}
+
+/// Checks the owners, asks what is published (--delete-stale), then sends or prints.
+fn run(
+    dest: &Destination,
+    owners: &mut [Owner],
+    keep: &[&Material],
+    args: &PublishArgs,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    for o in owners.iter() {
+        check_in_zone(&o.name, &dest.zone)?;
+    }
+    let key = match &dest.key {
+        Some(path) => Some(load_key(path, env)?),
+        None if args.dry_run => None,
+        None => {
+            return Err(Error::Usage(
+                "give --key FILE (a TSIG key) or key in the [publish] table of --config".into(),
+            ));
+        }
+    };
+    if args.delete_stale {
+        let target = target(dest)?;
+        for o in owners.iter_mut() {
+            let found =
+                wire::published(&target, &o.name).map_err(|e| Error::Lookup(e.to_string()))?;
+            o.published = Some(found);
+        }
+    }
+    let plan = publish::plan(&dest.zone, dest.ttl, owners, keep);
+    if args.dry_run {
+        print_script(&plan, dest, key.as_ref(), args.show_secret, env)?;
+        return Ok(ExitStatus::Ok);
+    }
+    let key = key.expect("checked above: only --dry-run goes without a key");
+    send(&plan, dest, &key, env)
+}
+
+/// Sends the plan (when it changes anything) and says what was done.
+pub fn send(
+    plan: &Plan,
+    dest: &Destination,
+    key: &TsigKey,
+    env: &mut Env<'_>,
+) -> Result<ExitStatus> {
+    let target = target(dest)?;
+    if plan.adds.is_empty() && plan.deletes.is_empty() {
+        writeln!(
+            env.out,
+            "{}: nothing to change at {}",
+            plan.zone, target.server
+        )?;
+        return Ok(ExitStatus::Ok);
+    }
+    // TSIG is checked against the server's clock, so the real time, not a test's "now".
+    wire::send(&target, plan, key, crate::env::system_now())
+        .map_err(|e| Error::Lookup(format!("{}: {e}", plan.zone)))?;
+    for c in &plan.deletes {
+        writeln!(env.out, "deleted {} TLSA {}", c.owner, c.tlsa)?;
+    }
+    for c in &plan.adds {
+        writeln!(env.out, "added {} {} TLSA {}", c.owner, plan.ttl, c.tlsa)?;
+    }
+    writeln!(
+        env.out,
+        "{}: update accepted by {} (TSIG key {} verified the answer)",
+        plan.zone,
+        target.server,
+        escape(&key.name)
+    )?;
+    Ok(ExitStatus::Ok)
+}
+
+fn target(dest: &Destination) -> Result<Target> {
+    let server = dest.server.ok_or_else(|| {
+        Error::Usage("give --server ADDR[:PORT] (the zone's primary) or server in [publish]".into())
+    })?;
+    Ok(Target {
+        server,
+        timeout: dest.timeout,
+    })
+}
+
+fn print_script(
+    plan: &Plan,
+    dest: &Destination,
+    key: Option<&TsigKey>,
+    show_secret: bool,
+    env: &mut Env<'_>,
+) -> Result<()> {
+    let secret = key.filter(|_| show_secret).map(TsigKey::secret_base64);
+    let mut comments = vec!["daneguard publish --dry-run: nothing was sent".to_string()];
+    match (&dest.key, &secret) {
+        (Some(path), None) => comments.push(format!(
+            "send with: nsupdate -k {} < THIS-FILE (nsupdate reads BIND-format key files)",
+            escape(&path.display().to_string())
+        )),
+        (None, _) => comments.push("send with: nsupdate -k KEYFILE < THIS-FILE".to_string()),
+        (Some(_), Some(_)) => comments.push("send with: nsupdate < THIS-FILE".to_string()),
+    }
+    let script = Script {
+        comments,
+        server: dest.server,
+        zone: Some(&plan.zone),
+        key: match (key, &secret) {
+            (Some(k), Some(s)) => Some((k.algorithm.name(), k.name.as_str(), s.as_str())),
+            _ => None,
+        },
+        zone_exists: true,
+        deletes: plan
+            .deletes
+            .iter()
+            .map(|c| (c.owner.as_str(), &c.tlsa))
+            .collect(),
+        adds: plan
+            .adds
+            .iter()
+            .map(|c| (c.owner.as_str(), plan.ttl, &c.tlsa))
+            .collect(),
+    };
+    nsupdate::script(env.out, &script)?;
+    env.out.flush()?;
+    Ok(())
+}
+
+/// Reads a TSIG key file; any problem is one message naming the file, never the secret.
+pub fn load_key(path: &std::path::Path, env: &mut Env<'_>) -> Result<TsigKey> {
+    let shown = path.display().to_string();
+    let (name, bytes) = crate::input::read(&shown, env)?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not a text TSIG key file"))?;
+    let text = zeroize::Zeroizing::new(text);
+    tsig::parse(&text).map_err(|e| Error::input(&name, e.to_string()))
+}
+
+/// Flags over the `[publish]` table; the zone is required (it is never looked up, so
+/// that nothing but --server is ever contacted).
+fn destination(args: &PublishArgs, file: Option<&PublishSettings>) -> Result<Destination> {
+    let server = match &args.server {
+        Some(s) => Some(config_file::parse_server(s).ok_or_else(|| {
+            Error::Usage(format!(
+                "--server: '{}' is not an IP address or IP:PORT",
+                escape(s)
+            ))
+        })?),
+        None => file.and_then(|f| f.server),
+    };
+    let zone = args
+        .zone
+        .clone()
+        .or_else(|| file.and_then(|f| f.zone.clone()))
+        .ok_or_else(|| {
+            Error::Usage("give --zone ZONE or zone in the [publish] table of --config".into())
+        })?;
+    let zone = crate::dns::fqdn(
+        &Host::parse(&zone)
+            .map_err(|e| Error::Usage(format!("--zone: {e}")))?
+            .to_string(),
+    );
+    Ok(Destination {
+        server,
+        zone,
+        key: args
+            .key
+            .as_ref()
+            .map(PathBuf::from)
+            .or_else(|| file.and_then(|f| f.key.clone())),
+        ttl: args
+            .ttl
+            .or_else(|| file.and_then(|f| f.ttl))
+            .unwrap_or(DEFAULT_TTL),
+        timeout: Duration::from_secs(args.timeout),
+    })
+}
+
+/// generate's record set and owners, with `--host HOST:PORT` pinned to its port.
+fn record_config(args: &PublishArgs) -> Result<Config> {
+    let mut config = Config::records(args.records.as_deref(), args.set, &args.ports, args.proto)?;
+    for text in &args.hosts {
+        let (name, port) = match text.rsplit_once(':') {
+            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                let port = p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    Error::Usage(format!("--host {}: port must be 1 to 65535", escape(text)))
+                })?;
+                (h, Some(port))
+            }
+            _ => (text.as_str(), None),
+        };
+        let host = Host::parse(name).map_err(|e| Error::Usage(format!("--host: {e}")))?;
+        match port {
+            Some(p) if !config.fixed.contains(&(host.clone(), p)) => config.fixed.push((host, p)),
+            None if !config.hosts.contains(&host) => config.hosts.push(host),
+            _ => {}
+        }
+    }
+    Ok(config)
+}
+
+fn check_in_zone(owner: &str, zone: &str) -> Result<()> {
+    use hickory_proto::rr::Name;
+    let inside = match (Name::from_ascii(zone), Name::from_ascii(owner)) {
+        (Ok(z), Ok(o)) => z.zone_of(&o),
+        _ => false,
+    };
+    if inside {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{} is not in zone {}: give the zone the host is in with --zone",
+            escape(owner),
+            escape(zone)
+        )))
+    }
+}
