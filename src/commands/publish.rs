@@ -34,6 +34,15 @@ pub fn execute(args: &PublishArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         None => None,
     };
     let dest = destination(args, from_file.as_ref())?;
+    let key = match &dest.key {
+        Some(path) => Some(load_key(path, env)?),
+        None if args.dry_run => None,
+        None => {
+            return Err(Error::Usage(
+                "give --key FILE (a TSIG key) or key in the [publish] table of --config".into(),
+            ));
+        }
+    };
     let config = record_config(args)?;
     let prepared = generate::prepare(&config, &args.inputs, env)?;
     let applied = prepared.applied(&config);
@@ -65,12 +74,13 @@ pub fn execute(args: &PublishArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         .collect::<Result<Vec<_>>>()?;
     let mut materials: Vec<&Material> = prepared.inputs.iter().map(|i| &i.material).collect();
     materials.extend(keeps.iter().map(|i| &i.material));
-    run(&dest, &mut owners, &materials, args, env)
+    run(&dest, key.as_ref(), &mut owners, &materials, args, env)
 }
 
 /// Checks the owners, asks what is published (--delete-stale), then sends or prints.
 fn run(
     dest: &Destination,
+    key: Option<&TsigKey>,
     owners: &mut [Owner],
     keep: &[&Material],
     args: &PublishArgs,
@@ -79,15 +89,6 @@ fn run(
     for o in owners.iter() {
         check_in_zone(&o.name, &dest.zone)?;
     }
-    let key = match &dest.key {
-        Some(path) => Some(load_key(path, env)?),
-        None if args.dry_run => None,
-        None => {
-            return Err(Error::Usage(
-                "give --key FILE (a TSIG key) or key in the [publish] table of --config".into(),
-            ));
-        }
-    };
     if args.delete_stale {
         let target = target(dest)?;
         for o in owners.iter_mut() {
@@ -98,11 +99,11 @@ fn run(
     }
     let plan = publish::plan(&dest.zone, dest.ttl, owners, keep);
     if args.dry_run {
-        print_script(&plan, dest, key.as_ref(), args.show_secret, env)?;
+        print_script(&plan, dest, key, args.show_secret, env)?;
         return Ok(ExitStatus::Ok);
     }
-    let key = key.expect("checked above: only --dry-run goes without a key");
-    send(&plan, dest, &key, env)
+    let key = key.expect("checked by execute: only --dry-run goes without a key");
+    send(&plan, dest, key, env)
 }
 
 /// Sends the plan (when it changes anything) and says what was done.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Knot DNS primary for `daneguard publish` tests: zone pub.test., signed by Knot
+# A Knot DNS primary for `daneguard publish` tests: zone dane.test., signed by Knot
 # itself (dnssec-signing: on, so every dynamic update gets signed), dynamic updates
 # allowed only with the TSIG key DIR/update.key (keymgr -t), listening on 127.0.0.1.
 #
@@ -39,8 +39,8 @@ start() {
     # a key Knot does not know, and the known name with another secret
     keymgr -t dg-stranger hmac-sha256 >"$dir/stranger.key"
     keymgr -t dg-update hmac-sha256 >"$dir/wrong-secret.key"
-    cat >"$dir/zones/pub.test.zone" <<ZONE
-\$ORIGIN pub.test.
+    cat >"$dir/zones/dane.test.zone" <<ZONE
+\$ORIGIN dane.test.
 \$TTL 300
 @   SOA ns1 hostmaster 1 3600 900 604800 300
 @   NS  ns1
@@ -81,9 +81,9 @@ policy:
     nsec3: off
 
 zone:
-  - domain: pub.test.
+  - domain: dane.test.
     storage: "$dir/zones"
-    file: "pub.test.zone"
+    file: "dane.test.zone"
     zonefile-sync: -1
     journal-content: changes
     dnssec-signing: on
@@ -94,19 +94,19 @@ CONF
     knotc -c "$dir/knot.conf" conf-check >/dev/null
     knotd -c "$dir/knot.conf" -d </dev/null >"$dir/knotd.out" 2>&1
     local deadline=$((SECONDS + 20))
-    until kdig @127.0.0.1 -p "$port" +dnssec +short +time=1 +retry=0 SOA pub.test. 2>/dev/null | grep -q '^SOA '; do
+    until kdig @127.0.0.1 -p "$port" +dnssec +short +time=1 +retry=0 SOA dane.test. 2>/dev/null | grep -q '^SOA '; do
         if ((SECONDS > deadline)); then
             cat "$dir/knot.log" "$dir/knotd.out" >&2 || true
-            echo "knotd did not serve pub.test. signed on port $port" >&2
+            echo "knotd did not serve dane.test. signed on port $port" >&2
             exit 1
         fi
         sleep 0.2
     done
-    # delv's anchor: the zone's KSK (a CSK here), as a static key for pub.test.
+    # delv's anchor: the zone's KSK (a CSK here), as a static key for dane.test.
     local flags proto alg b64
-    read -r _ _ flags proto alg b64 < <(keymgr -c "$dir/knot.conf" pub.test. dnskey | head -1)
-    printf 'trust-anchors {\n    "pub.test." static-key %s %s %s "%s";\n};\n' "$flags" "$proto" "$alg" "$b64" >"$dir/delv-anchor.conf"
-    printf 'pub.test. 3600 IN DNSKEY %s %s %s %s\n' "$flags" "$proto" "$alg" "$b64" >"$dir/anchor.dnskey"
+    read -r _ _ flags proto alg b64 < <(keymgr -c "$dir/knot.conf" dane.test. dnskey | head -1)
+    printf 'trust-anchors {\n    "dane.test." static-key %s %s %s "%s";\n};\n' "$flags" "$proto" "$alg" "$b64" >"$dir/delv-anchor.conf"
+    printf 'dane.test. 3600 IN DNSKEY %s %s %s %s\n' "$flags" "$proto" "$alg" "$b64" >"$dir/anchor.dnskey"
     {
         echo "KNOT_PORT=$port"
         echo "KEY_KNOT=$dir/update.key"

@@ -1,0 +1,365 @@
+//! `publish` against a real Knot DNS primary (`tests/publish/knot.sh`): zone dane.test.
+//! signed by Knot itself, dynamic updates allowed only with one TSIG key. The zone is
+//! read back with `kdig`, the signed answer validated by `delv` with the zone's key as
+//! its trust anchor, the `--dry-run` script fed to BIND's `nsupdate`, and the TLSA data
+//! computed independently by openssl.
+//!
+//! `.ci/test` sets DANEGUARD_INTEROP=1 and installs Knot and BIND's tools; then this
+//! test fails, never skips, when any of them is missing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{openssl_tlsa, root, run, td};
+
+const TOOLS: &[&str] = &["knotd", "knotc", "keymgr", "kdig", "delv", "nsupdate"];
+
+/// A running Knot primary; stopped on drop.
+struct Primary {
+    dir: tempfile::TempDir,
+    vars: HashMap<String, String>,
+}
+
+impl Primary {
+    fn start() -> Option<Primary> {
+        let missing: Vec<&str> = TOOLS
+            .iter()
+            .copied()
+            .filter(|t| {
+                !Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("command -v {t}"))
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+            .collect();
+        if !missing.is_empty() {
+            assert!(
+                std::env::var_os("DANEGUARD_INTEROP").is_none(),
+                "DANEGUARD_INTEROP is set but {missing:?} are missing; run .ci/test"
+            );
+            eprintln!("note: publish interop needs Knot and BIND's delv/nsupdate; nothing checked");
+            return None;
+        }
+        // short: the Knot control socket path must fit in sun_path
+        let dir = tempfile::Builder::new()
+            .prefix("dgp")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let out = Command::new("timeout")
+            .args(["-k", "5", "60", "bash"])
+            .arg(root().join("tests/publish/knot.sh"))
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .expect("knot.sh runs");
+        let mut primary = Primary {
+            vars: HashMap::new(),
+            dir,
+        };
+        assert!(
+            out.status.success(),
+            "knot.sh start failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(primary.dir.path().join("env")).unwrap();
+        primary.vars = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Some(primary)
+    }
+
+    fn var(&self, name: &str) -> &str {
+        &self.vars[name]
+    }
+
+    fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.var("KNOT_PORT"))
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `daneguard publish` for mx.dane.test port 25 with these extra arguments.
+    fn publish(&self, key: &Path, extra: &[&str]) -> crate::util::Run {
+        let server = self.server();
+        let key = key.to_str().unwrap();
+        let mut args = vec![
+            "publish",
+            "--server",
+            &server,
+            "--zone",
+            "dane.test",
+            "--key",
+            key,
+            "--host",
+            "mx.dane.test:25",
+            "--ttl",
+            "300",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    }
+
+    /// The TLSA records at _25._tcp.mx.dane.test. as Knot serves them, sorted
+    /// ("3 1 1 hex", lower case), and whether an RRSIG came with them.
+    fn served(&self) -> (Vec<String>, bool) {
+        let out = Command::new("kdig")
+            .args(["@127.0.0.1", "-p", self.var("KNOT_PORT")])
+            .args(["+dnssec", "+short", "TLSA", "_25._tcp.mx.dane.test."])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut records: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with("TLSA "))
+            .map(|l| l.replace(' ', "").to_ascii_lowercase())
+            .map(|l| format!("{} {} {} {}", &l[..1], &l[1..2], &l[2..3], &l[3..]))
+            .collect();
+        records.sort();
+        (records, text.lines().any(|l| l.starts_with("TLSA 13 ")))
+    }
+
+    /// delv, with dane.test.'s key as its only trust anchor, validates the TLSA RRset;
+    /// returns the validated records ("3 1 1 hex"), sorted.
+    fn validated(&self) -> Vec<String> {
+        let out = Command::new("delv")
+            .args(["-a", self.var("DELV_ANCHOR"), "+root=dane.test."])
+            .args(["@127.0.0.1", "-p", self.var("KNOT_PORT")])
+            .args(["+nomultiline", "TLSA", "_25._tcp.mx.dane.test."])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("; fully validated"), "delv:\n{text}");
+        let mut records: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains("\tTLSA\t"))
+            .map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                format!(
+                    "{} {} {} {}",
+                    f[4],
+                    f[5],
+                    f[6],
+                    f[7..].concat().to_ascii_lowercase()
+                )
+            })
+            .collect();
+        records.sort();
+        records
+    }
+}
+
+impl Drop for Primary {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(root().join("tests/publish/knot.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// `3 1 1` of a leaf and `2 1 1` of its issuer, computed by openssl.
+fn records_of(dir: &str) -> (String, String) {
+    (
+        format!(
+            "3 1 1 {}",
+            openssl_tlsa(&td(&format!("pki/{dir}/cert.pem")), 1, 1)
+        ),
+        format!(
+            "2 1 1 {}",
+            openssl_tlsa(&td(&format!("pki/{dir}/chain.pem")), 1, 1)
+        ),
+    )
+}
+
+#[test]
+fn publish_round_trip_through_knot() {
+    let Some(p) = Primary::start() else {
+        return;
+    };
+    let knot_key = PathBuf::from(p.var("KEY_KNOT"));
+    let bind_key = PathBuf::from(p.var("KEY_BIND"));
+    let (leaf, ca) = records_of("mx-p256");
+    let chain = td("pki/mx-p256/fullchain.pem");
+    let chain = chain.to_str().unwrap();
+
+    // --dry-run: the exact script, nothing sent
+    let dry = p.publish(&bind_key, &["--dry-run", chain]);
+    dry.code(0);
+    assert_eq!(
+        dry.stdout,
+        format!(
+            "; daneguard publish --dry-run: nothing was sent\n\
+             ; send with: nsupdate -k {} < THIS-FILE (nsupdate reads BIND-format key files)\n\
+             server 127.0.0.1 {}\n\
+             zone dane.test.\n\
+             prereq yxrrset dane.test. IN SOA\n\
+             update add _25._tcp.mx.dane.test. 300 IN TLSA {leaf}\n\
+             update add _25._tcp.mx.dane.test. 300 IN TLSA {ca}\n\
+             send\n",
+            bind_key.display(),
+            p.var("KNOT_PORT")
+        )
+    );
+    let secret = std::fs::read_to_string(p.file("update.key")).unwrap();
+    let secret = secret
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("secret: "))
+        .unwrap()
+        .to_string();
+    assert!(!dry.stdout.contains(&secret) && !dry.stderr.contains(&secret));
+    assert_eq!(
+        p.served().0,
+        Vec::<String>::new(),
+        "a dry run sends nothing"
+    );
+    let shown = p.publish(&bind_key, &["--dry-run", "--show-secret", chain]);
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("key hmac-sha256:dg-update {secret}\n")),
+        "{shown:?}"
+    );
+
+    // the real update, signed with the key as keymgr -t wrote it
+    let sent = p.publish(&knot_key, &[chain]);
+    sent.code(0);
+    assert!(
+        sent.stdout.ends_with(&format!(
+            "dane.test.: update accepted by {} (TSIG key dg-update verified the answer)\n",
+            p.server()
+        )),
+        "{sent:?}"
+    );
+    let (served, signed) = p.served();
+    assert_eq!(served, sorted(vec![leaf.clone(), ca.clone()]));
+    assert!(signed, "Knot signs the updated RRset");
+    assert_eq!(p.validated(), sorted(vec![leaf.clone(), ca.clone()]));
+
+    wrong_keys_are_refused(&p, chain, &secret);
+    rollover(&p, &knot_key, &leaf, &ca);
+    dry_run_script_is_what_nsupdate_sends(&p, &bind_key);
+}
+
+/// BADKEY and BADSIG end with exit 2, one message, no secret, nothing changed.
+fn wrong_keys_are_refused(p: &Primary, chain: &str, secret: &str) {
+    let before = p.served().0;
+    let other = td("pki/mx-p384/fullchain.pem");
+    let other = other.to_str().unwrap();
+    for (key, words) in [
+        (
+            "stranger.key",
+            [
+                "NOTAUTH",
+                "BADKEY: the server does not know key 'dg-stranger'",
+            ],
+        ),
+        (
+            "wrong-secret.key",
+            [
+                "NOTAUTH",
+                "BADSIG: the server knows key 'dg-update' with another secret",
+            ],
+        ),
+    ] {
+        let r = p.publish(&p.file(key), &[other]);
+        r.code(2);
+        assert_eq!(r.stdout, "", "{r:?}");
+        let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(errors.len(), 1, "{r:?}");
+        for w in words {
+            assert!(errors[0].contains(w), "{key}: {r:?}");
+        }
+        assert!(!r.stderr.contains(secret));
+    }
+    assert_eq!(p.served().0, before);
+    // a key file that is not one: one message naming the file
+    let bad = p.file("not-a-key");
+    std::fs::write(&bad, "secret: c2VjcmV0\n").unwrap();
+    let r = p.publish(&bad, &[chain]);
+    r.fails_with(&format!(
+        "daneguard: error: {}: is not a TSIG key file (expected BIND's key \"NAME\" {{ algorithm hmac-sha256; secret \"…\"; }}; or Knot's key: list from keymgr -t)",
+        bad.display()
+    ));
+    assert!(!r.stderr.contains("c2VjcmV0"));
+}
+
+/// A new key: published next to the deployed chain's records (--keep), then the
+/// old leaf's record deleted as stale once the new chain is deployed.
+fn rollover(p: &Primary, key: &Path, old_leaf: &str, ca: &str) {
+    let (new_leaf, new_ca) = records_of("mx-p256-newkey");
+    assert_eq!(&new_ca, ca, "same issuer");
+    let old = td("pki/mx-p256/fullchain.pem");
+    let new = td("pki/mx-p256-newkey/fullchain.pem");
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let r = p.publish(key, &["--delete-stale", "--keep", old, new]);
+    r.code(0);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "added _25._tcp.mx.dane.test. 300 TLSA {new_leaf}\n"
+        )),
+        "{r:?}"
+    );
+    assert_eq!(
+        p.validated(),
+        sorted(vec![old_leaf.into(), ca.into(), new_leaf.clone()])
+    );
+    let r = p.publish(key, &["--delete-stale", new]);
+    r.code(0);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "deleted _25._tcp.mx.dane.test. TLSA {old_leaf}\ndane.test.: update accepted"
+        )),
+        "{r:?}"
+    );
+    assert_eq!(p.validated(), sorted(vec![ca.into(), new_leaf.clone()]));
+    let again = p.publish(key, &["--delete-stale", new]);
+    again.code(0);
+    assert!(
+        again.stdout.starts_with("dane.test.: nothing to change"),
+        "{again:?}"
+    );
+}
+
+/// The --dry-run script, run by nsupdate with the BIND key file, does what publish does.
+fn dry_run_script_is_what_nsupdate_sends(p: &Primary, bind_key: &Path) {
+    let (leaf, ca) = records_of("mx-p384");
+    let chain = td("pki/mx-p384/fullchain.pem");
+    let dry = p.publish(
+        bind_key,
+        &["--dry-run", "--delete-stale", chain.to_str().unwrap()],
+    );
+    dry.code(0);
+    assert!(
+        dry.stdout
+            .contains("update delete _25._tcp.mx.dane.test. IN TLSA 3 1 1 "),
+        "{dry:?}"
+    );
+    let script = p.file("script.txt");
+    std::fs::write(&script, &dry.stdout).unwrap();
+    let out = Command::new("nsupdate")
+        .arg("-k")
+        .arg(bind_key)
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "nsupdate: {out:?}");
+    let mut want = vec![leaf];
+    if ca != want[0] {
+        want.push(ca);
+    }
+    assert_eq!(p.validated(), sorted(want));
+}
