@@ -182,6 +182,7 @@ pub fn process(
     if decisions.iter().all(|d| d.readiness == Readiness::Ready) {
         deploy(cert, &bundle, state, env)?;
         report_stale(cert, &decisions, env)?;
+        crate::commands::publish::after_deploy(setup, &decisions, env)?;
         return Ok(Outcome::Deployed);
     }
     report_waiting(cert, &decisions, env)
@@ -243,7 +244,7 @@ fn observe(
 }
 
 /// The configured hosts, or the leaf's host names (no wildcards, no IP addresses).
-fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
+pub(crate) fn hosts_of(cert: &Certificate, bundle: &Bundle) -> Result<Vec<Host>> {
     if !cert.hosts.is_empty() {
         return Ok(cert.hosts.clone());
     }

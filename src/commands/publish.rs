@@ -6,13 +6,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::PublishArgs;
+use crate::commands::deploy::Setup;
 use crate::commands::generate::{self, Config};
+use crate::dane::recordset::{self, RecordSet};
+use crate::deploy::bundle::Bundle;
+use crate::deploy::decide::{self, OwnerDecision};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
+use crate::input::config::Certificate;
 use crate::input::config::{self as config_file, PublishSettings};
 use crate::input::material::Material;
-use crate::owner::Host;
+use crate::owner::{Host, Proto};
 use crate::publish::tsig::{self, TsigKey};
 use crate::publish::wire::{self, Target};
 use crate::publish::{self, Owner, Plan};
@@ -281,4 +286,110 @@ fn check_in_zone(owner: &str, zone: &str) -> Result<()> {
             escape(zone)
         )))
     }
+}
+
+/// The `[publish]` table as a destination for `stage` and `deploy`; `None` when the
+/// configuration has none (then they only print the records, as before).
+fn configured(
+    settings: Option<&PublishSettings>,
+    config_name: &str,
+) -> Result<Option<Destination>> {
+    let Some(s) = settings else {
+        return Ok(None);
+    };
+    let missing = |what: &str| {
+        Error::input(
+            config_name,
+            format!("[publish] has no {what}; nothing was published"),
+        )
+    };
+    let zone = s.zone.as_deref().ok_or_else(|| missing("zone"))?;
+    Ok(Some(Destination {
+        server: Some(s.server.ok_or_else(|| missing("server"))?),
+        zone: crate::dns::fqdn(zone),
+        key: Some(s.key.clone().ok_or_else(|| missing("key"))?),
+        ttl: s.ttl.unwrap_or(DEFAULT_TTL),
+        timeout: Duration::from_secs(10),
+    }))
+}
+
+/// After `stage` keeps a certificate waiting: adds the recommended records (3 1 1 for
+/// the leaf, 2 1 1 for each CA) of the staged chain at the certificate's owners, so
+/// that `deploy` finds them published. Nothing is deleted: the deployed certificate's
+/// records must stay until it is replaced.
+pub fn after_stage(
+    setup: &Setup,
+    cert: &Certificate,
+    bundle: &Bundle,
+    env: &mut Env<'_>,
+) -> Result<()> {
+    let Some(dest) = configured(setup.config.publish.as_ref(), &setup.config_name)? else {
+        return Ok(());
+    };
+    let material = Material::Chain(bundle.chain.clone());
+    let applied = recordset::apply(&RecordSet::Recommended, &material);
+    let wanted: Vec<_> = applied
+        .blocks
+        .iter()
+        .flat_map(|b| b.records.iter().cloned())
+        .collect();
+    let owners: Vec<Owner> = crate::commands::deploy::hosts_of(cert, bundle)?
+        .iter()
+        .flat_map(|h| cert.ports.iter().map(|p| h.tlsa_owner(*p, Proto::Tcp)))
+        .map(|name| Owner {
+            name,
+            wanted: wanted.clone(),
+            published: None,
+        })
+        .collect();
+    let plan = publish::plan(&dest.zone, dest.ttl, &owners, &[&material]);
+    deliver(&plan, &dest, env).map_err(|e| {
+        Error::Lookup(format!(
+            "{}: staged, but publishing its records failed: {e}",
+            cert.name
+        ))
+    })
+}
+
+/// After `deploy` replaced a certificate: deletes the records it reported as matching
+/// nothing deployed any more, through the `[publish]` server.
+pub fn after_deploy(setup: &Setup, decisions: &[OwnerDecision], env: &mut Env<'_>) -> Result<()> {
+    let Some(dest) = configured(setup.config.publish.as_ref(), &setup.config_name)? else {
+        return Ok(());
+    };
+    let deletes: Vec<publish::Change> = decisions
+        .iter()
+        .flat_map(|d| {
+            decide::stale_after(d).into_iter().map(|t| publish::Change {
+                owner: d.owner.clone(),
+                tlsa: t.clone(),
+            })
+        })
+        .collect();
+    let plan = Plan {
+        zone: dest.zone.clone(),
+        ttl: dest.ttl,
+        deletes,
+        adds: Vec::new(),
+    };
+    deliver(&plan, &dest, env).map_err(|e| {
+        Error::Lookup(format!(
+            "deployed, but deleting the stale records failed: {e}"
+        ))
+    })
+}
+
+/// Checks the owners against the zone, reads the key and sends.
+fn deliver(plan: &Plan, dest: &Destination, env: &mut Env<'_>) -> Result<()> {
+    if plan.adds.is_empty() && plan.deletes.is_empty() {
+        return Ok(());
+    }
+    for c in plan.adds.iter().chain(&plan.deletes) {
+        check_in_zone(&c.owner, &dest.zone)?;
+    }
+    let key = load_key(
+        dest.key.as_deref().expect("configured() requires a key"),
+        env,
+    )?;
+    send(plan, dest, &key, env).map(|_| ())
 }

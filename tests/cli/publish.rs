@@ -363,3 +363,95 @@ fn dry_run_script_is_what_nsupdate_sends(p: &Primary, bind_key: &Path) {
     }
     assert_eq!(p.validated(), sorted(want));
 }
+
+/// A signed `dane.test.` from the in-process test server (what `stage` and `deploy`
+/// observe through their resolver), `mx` publishing these `3 1 1` data, TTL 1.
+fn observed_zone(ee_records: &[&str]) -> crate::dnsserver::TestDns {
+    let mut text = String::from(
+        "$ORIGIN dane.test.\n$TTL 1\n@ IN SOA ns.dane.test. hostmaster.dane.test. 1 60 60 86400 1\n@ IN NS ns.dane.test.\nns IN A 127.0.0.1\nmx IN A 127.0.0.1\n",
+    );
+    for data in ee_records {
+        text.push_str(&format!("_25._tcp.mx 1 IN TLSA 3 1 1 {data}\n"));
+    }
+    crate::dnsserver::start_zone(&text)
+}
+
+/// With a `[publish]` table, `stage` publishes the staged chain's records through the
+/// primary and `deploy` deletes the ones it reports stale. The resolver `stage` and
+/// `deploy` observe is the in-process test server (fed by hand, as a secondary would be
+/// after the primary's update); the primary is Knot, read back with delv.
+#[test]
+fn stage_publishes_and_deploy_deletes_through_the_configured_primary() {
+    let Some(p) = Primary::start() else {
+        return;
+    };
+    let (old, ca) = records_of("mx-p256");
+    let (new, _) = records_of("mx-p256-newkey");
+    let knot_key = PathBuf::from(p.var("KEY_KNOT"));
+    let old_chain = td("pki/mx-p256/fullchain.pem");
+    p.publish(&knot_key, &[old_chain.to_str().unwrap()]).code(0);
+    let d = p.dir.path().display().to_string();
+    let config = p.file("daneguard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = \"{d}/state\"\n\n[dns]\nevery_server = false\n\n[[certificate]]\nname = \"mx\"\nhosts = [\"mx.dane.test\"]\ndeploy = \"{d}/mx.pem\"\n\n[publish]\nserver = \"{}\"\nzone = \"dane.test\"\nkey = \"{}\"\nttl = 300\n",
+            p.server(),
+            knot_key.display()
+        ),
+    )
+    .unwrap();
+    let pki = |f: &str| std::fs::read_to_string(td(&format!("pki/{f}"))).unwrap();
+    std::fs::write(
+        p.file("mx.pem"),
+        pki("mx-p256/privkey.pem") + &pki("mx-p256/fullchain.pem"),
+    )
+    .unwrap();
+    let run = |args: &[&str], dns: &crate::dnsserver::TestDns| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--config".into(), config.display().to_string()]);
+        all.extend(dns.args());
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        run(&refs)
+    };
+    let hex = |r: &str| r.rsplit(' ').next().unwrap().to_string();
+
+    let dns = observed_zone(&[&hex(&old)]);
+    let chain = td("pki/mx-p256-newkey/fullchain.pem");
+    let key = td("pki/mx-p256-newkey/privkey.pem");
+    let r = run(
+        &[
+            "stage",
+            "mx",
+            "--chain",
+            chain.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        &dns,
+    );
+    r.code(1);
+    assert!(
+        r.stdout
+            .contains(&format!("added _25._tcp.mx.dane.test. 300 TLSA {new}\n")),
+        "{r:?}"
+    );
+    assert_eq!(
+        p.validated(),
+        sorted(vec![old.clone(), ca.clone(), new.clone()])
+    );
+    drop(dns);
+
+    let dns = observed_zone(&[&hex(&old), &hex(&new)]);
+    run(&["deploy"], &dns).code(0);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let r = run(&["deploy"], &dns);
+    r.code(0);
+    assert!(
+        r.stdout.contains(&format!(
+            "mx: _25._tcp.mx.dane.test. {old} matches nothing deployed: remove\ndeleted _25._tcp.mx.dane.test. TLSA {old}\n"
+        )),
+        "{r:?}"
+    );
+    assert_eq!(p.validated(), sorted(vec![ca, new]));
+}
