@@ -165,14 +165,20 @@ fn print_script(
 ) -> Result<()> {
     let secret = key.filter(|_| show_secret).map(TsigKey::secret_base64);
     let mut comments = vec!["daneguard publish --dry-run: nothing was sent".to_string()];
-    match (&dest.key, &secret) {
-        (Some(path), None) => comments.push(format!(
-            "send with: nsupdate -k {} < THIS-FILE (nsupdate reads BIND-format key files)",
-            escape(&path.display().to_string())
-        )),
-        (None, _) => comments.push("send with: nsupdate -k KEYFILE < THIS-FILE".to_string()),
-        (Some(_), Some(_)) => comments.push("send with: nsupdate < THIS-FILE".to_string()),
-    }
+    let path = dest
+        .key
+        .as_ref()
+        .map(|p| escape(&p.display().to_string()).into_owned());
+    comments.push(match (key, path, &secret) {
+        (Some(_), _, Some(_)) => "send with: nsupdate < THIS-FILE".to_string(),
+        (Some(k), Some(path), None) if k.format == tsig::Format::Bind => {
+            format!("send with: nsupdate -k {path} < THIS-FILE")
+        }
+        (Some(_), Some(path), None) => format!(
+            "send with: nsupdate -k KEYFILE < THIS-FILE, KEYFILE holding the key of {path} in BIND's key \"NAME\" {{ … }}; form (nsupdate does not read Knot's)"
+        ),
+        _ => "send with: nsupdate -k KEYFILE < THIS-FILE".to_string(),
+    });
     let script = Script {
         comments,
         server: dest.server,

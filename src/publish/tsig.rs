@@ -36,11 +36,21 @@ impl Algorithm {
     }
 }
 
+/// Which syntax a key file used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `key "NAME" { … };`: what `nsupdate -k` reads too.
+    Bind,
+    /// Knot's `key:` list.
+    Knot,
+}
+
 /// One TSIG key.
 pub struct TsigKey {
     /// The key's name as the server knows it.
     pub name: String,
     pub algorithm: Algorithm,
+    pub format: Format,
     secret: Zeroizing<Vec<u8>>,
 }
 
@@ -49,6 +59,7 @@ impl fmt::Debug for TsigKey {
         f.debug_struct("TsigKey")
             .field("name", &self.name)
             .field("algorithm", &self.algorithm)
+            .field("format", &self.format)
             .finish_non_exhaustive()
     }
 }
@@ -109,7 +120,7 @@ struct Fields {
 }
 
 impl Fields {
-    fn finish(self) -> Result<TsigKey, KeyError> {
+    fn finish(self, format: Format) -> Result<TsigKey, KeyError> {
         let name = self.name.ok_or(KeyError::Missing("name"))?;
         if hickory_proto::rr::Name::from_ascii(&name).is_err() || name.is_empty() {
             return Err(KeyError::Name(crate::sanitize::escape(&name).into_owned()));
@@ -125,6 +136,7 @@ impl Fields {
         Ok(TsigKey {
             name,
             algorithm,
+            format,
             secret: Zeroizing::new(bytes),
         })
     }
@@ -171,12 +183,12 @@ fn parse_knot(text: &str) -> Result<TsigKey, KeyError> {
             }
         }
     }
-    one(keys)
+    one(keys, Format::Knot)
 }
 
-fn one(mut keys: Vec<Fields>) -> Result<TsigKey, KeyError> {
+fn one(mut keys: Vec<Fields>, format: Format) -> Result<TsigKey, KeyError> {
     match keys.len() {
-        1 => keys.remove(0).finish(),
+        1 => keys.remove(0).finish(format),
         n => Err(KeyError::Count(n)),
     }
 }
@@ -192,7 +204,7 @@ fn parse_bind(text: &str) -> Result<TsigKey, KeyError> {
         keys.push(fields);
         rest = after;
     }
-    one(keys)
+    one(keys, Format::Bind)
 }
 
 /// A token and the line it starts on.
@@ -315,6 +327,7 @@ mod tests {
         let k = parse(&text).unwrap();
         assert_eq!(k.name, "dg-test");
         assert_eq!(k.algorithm, Algorithm::HmacSha256);
+        assert_eq!(k.format, Format::Knot);
         assert_eq!(k.secret().len(), 32);
         assert_eq!(k.secret_base64().as_str(), SECRET);
     }
@@ -327,6 +340,7 @@ mod tests {
         let k = parse(&text).unwrap();
         assert_eq!(k.name, "update.example.");
         assert_eq!(k.algorithm, Algorithm::HmacSha512);
+        assert_eq!(k.format, Format::Bind);
         assert_eq!(k.secret().len(), 32);
     }
 

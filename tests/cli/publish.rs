@@ -203,7 +203,7 @@ fn publish_round_trip_through_knot() {
         dry.stdout,
         format!(
             "; daneguard publish --dry-run: nothing was sent\n\
-             ; send with: nsupdate -k {} < THIS-FILE (nsupdate reads BIND-format key files)\n\
+             ; send with: nsupdate -k {} < THIS-FILE\n\
              server 127.0.0.1 {}\n\
              zone dane.test.\n\
              prereq yxrrset dane.test. IN SOA\n\
