@@ -422,6 +422,20 @@ mod tests {
     }
 
     #[test]
+    fn the_examples_publish_table_parses_once_uncommented() {
+        let text = include_str!("../../contrib/daneguard.toml.example");
+        let (before, table) = text.split_once("# [publish]").unwrap();
+        let table: Vec<&str> = table
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect();
+        let text = format!("{before}[publish]{}", table.join("\n"));
+        let p = parsed(&text).unwrap().publish.unwrap();
+        assert_eq!(p.zone.as_deref(), Some("example.com"));
+        assert_eq!(p.ttl, Some(3600));
+    }
+
+    #[test]
     fn a_publish_table_is_read_and_checked() {
         let c = parsed("[publish]\nserver = \"127.0.0.1:5300\"\nzone = \"example.com\"\nkey = \"update.key\"\nttl = 300\n").unwrap();
         let p = c.publish.unwrap();
