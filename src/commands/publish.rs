@@ -211,8 +211,33 @@ pub fn load_key(path: &std::path::Path, env: &mut Env<'_>) -> Result<TsigKey> {
     let text =
         String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not a text TSIG key file"))?;
     let text = zeroize::Zeroizing::new(text);
-    tsig::parse(&text).map_err(|e| Error::input(&name, e.to_string()))
+    let key = tsig::parse(&text).map_err(|e| Error::input(&name, e.to_string()))?;
+    warn_if_readable(path, env);
+    Ok(key)
 }
+
+/// Whoever reads the key file may change the zone: it should be its owner's alone.
+#[cfg(unix)]
+fn warn_if_readable(path: &std::path::Path, env: &mut Env<'_>) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        crate::render::diag::warning(
+            env,
+            &format!(
+                "{}: holds a TSIG secret but is readable by group or others (mode {:03o}); consider chmod 600",
+                escape(&path.display().to_string()),
+                mode & 0o777
+            ),
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable(_path: &std::path::Path, _env: &mut Env<'_>) {}
 
 /// Flags over the `[publish]` table; the zone is required (it is never looked up, so
 /// that nothing but --server is ever contacted).

@@ -286,6 +286,41 @@ fn wrong_keys_are_refused(p: &Primary, chain: &str, secret: &str) {
         assert!(!r.stderr.contains(secret));
     }
     assert_eq!(p.served().0, before);
+    // a zone the server is not primary for
+    let server = p.server();
+    let key = p.var("KEY_KNOT");
+    let r = run(&[
+        "publish",
+        "--server",
+        &server,
+        "--zone",
+        "other.test",
+        "--key",
+        key,
+        "--host",
+        "mx.other.test",
+        chain,
+    ]);
+    r.code(2);
+    assert!(
+        r.stderr.contains(&format!(
+            "daneguard: error: other.test.: {server} refused the update: NOTAUTH (the key may not update this zone, or the server is not its primary)\n"
+        )),
+        "{r:?}"
+    );
+    // a key file others may read: a warning, never the secret
+    let open = p.file("open.key");
+    std::fs::copy(key, &open).unwrap();
+    std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let r = p.publish(&open, &["--dry-run", chain]);
+    r.code(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "daneguard: warning: {}: holds a TSIG secret but is readable by group or others (mode 644); consider chmod 600\n",
+            open.display()
+        )
+    );
     // a key file that is not one: one message naming the file
     let bad = p.file("not-a-key");
     std::fs::write(&bad, "secret: c2VjcmV0\n").unwrap();

@@ -31,6 +31,7 @@ start() {
     local port user
     port=${KNOT_PORT:-$(free_port)}
     user="$(id -un):$(id -gn)"
+    umask 077   # key files: their owner's alone (daneguard warns otherwise)
     keymgr -t dg-update hmac-sha256 >"$dir/update.key"
     # the same key in BIND's format, for nsupdate -k and for daneguard's BIND reader
     local secret
@@ -39,6 +40,7 @@ start() {
     # a key Knot does not know, and the known name with another secret
     keymgr -t dg-stranger hmac-sha256 >"$dir/stranger.key"
     keymgr -t dg-update hmac-sha256 >"$dir/wrong-secret.key"
+    umask 022
     cat >"$dir/zones/dane.test.zone" <<ZONE
 \$ORIGIN dane.test.
 \$TTL 300
