@@ -93,6 +93,15 @@ pub struct GenerateArgs {
     /// Leave out the comment block before each certificate's records (zone format).
     #[arg(long)]
     pub no_comments: bool,
+
+    /// --format nsupdate: a `server` line for the zone's primary, ADDR or ADDR:PORT
+    /// (or let 'daneguard publish' send the update itself).
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub server: Option<String>,
+
+    /// --format nsupdate: a `zone` line; every owner must be in this zone.
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
 }
 
 /// Named record sets.

@@ -151,16 +151,54 @@ pub fn execute(args: &GenerateArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             blocks: &a.blocks,
         })
         .collect();
+    let (server, zone) = nsupdate_target(args, &prepared.owners)?;
     let out = &mut *env.out;
     match config.format {
         GenerateFormat::Zone => render::zone::generated(out, &views)?,
         GenerateFormat::Table => render::table::generated(out, &views)?,
         GenerateFormat::Json => render::json::generated(out, &views)?,
-        GenerateFormat::Nsupdate => render::nsupdate::generated(out, &views)?,
+        GenerateFormat::Nsupdate => {
+            render::nsupdate::generated_for(out, &views, server, zone.as_deref())?;
+        }
         GenerateFormat::Generic => render::generic::generated(out, &views)?,
     }
     out.flush()?;
     Ok(ExitStatus::Ok)
+}
+
+/// `--server` and `--zone` for `--format nsupdate` (refused with other formats).
+fn nsupdate_target(
+    args: &GenerateArgs,
+    owners: &[Vec<String>],
+) -> Result<(Option<std::net::SocketAddr>, Option<String>)> {
+    if args.format != GenerateFormat::Nsupdate && (args.server.is_some() || args.zone.is_some()) {
+        return Err(Error::Usage(
+            "--server and --zone go with --format nsupdate".into(),
+        ));
+    }
+    let server = args
+        .server
+        .as_deref()
+        .map(|s| {
+            crate::input::config::parse_server(s).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--server: '{}' is not an IP address or IP:PORT",
+                    escape(s)
+                ))
+            })
+        })
+        .transpose()?;
+    let zone = args
+        .zone
+        .as_deref()
+        .map(crate::commands::publish::zone_name)
+        .transpose()?;
+    if let Some(zone) = &zone {
+        for owner in owners.iter().flatten() {
+            crate::commands::publish::check_in_zone(owner, zone)?;
+        }
+    }
+    Ok((server, zone))
 }
 
 /// Puts a chain in issuance order (the host comes from the leaf, wherever the file had

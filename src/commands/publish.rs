@@ -258,11 +258,7 @@ fn destination(args: &PublishArgs, file: Option<&PublishSettings>) -> Result<Des
         .ok_or_else(|| {
             Error::Usage("give --zone ZONE or zone in the [publish] table of --config".into())
         })?;
-    let zone = crate::dns::fqdn(
-        &Host::parse(&zone)
-            .map_err(|e| Error::Usage(format!("--zone: {e}")))?
-            .to_string(),
-    );
+    let zone = zone_name(&zone)?;
     Ok(Destination {
         server,
         zone,
@@ -277,6 +273,12 @@ fn destination(args: &PublishArgs, file: Option<&PublishSettings>) -> Result<Des
             .unwrap_or(DEFAULT_TTL),
         timeout: Duration::from_secs(args.timeout),
     })
+}
+
+/// `--zone`'s value, checked and fully qualified.
+pub(crate) fn zone_name(text: &str) -> Result<String> {
+    let host = Host::parse(text).map_err(|e| Error::Usage(format!("--zone: {e}")))?;
+    Ok(crate::dns::fqdn(host.as_str()))
 }
 
 /// generate's record set and owners, with `--host HOST:PORT` pinned to its port.
@@ -302,7 +304,7 @@ fn record_config(args: &PublishArgs) -> Result<Config> {
     Ok(config)
 }
 
-fn check_in_zone(owner: &str, zone: &str) -> Result<()> {
+pub(crate) fn check_in_zone(owner: &str, zone: &str) -> Result<()> {
     use hickory_proto::rr::Name;
     let inside = match (Name::from_ascii(zone), Name::from_ascii(owner)) {
         (Ok(z), Ok(o)) => z.zone_of(&o),

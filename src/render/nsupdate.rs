@@ -50,8 +50,23 @@ pub fn script(out: &mut dyn Write, s: &Script<'_>) -> io::Result<()> {
     writeln!(out, "send")
 }
 
+/// `generate --format nsupdate`: the additions and `send`.
 pub fn generated(out: &mut dyn Write, all: &[Generated<'_>]) -> io::Result<()> {
-    let mut s = Script::default();
+    generated_for(out, all, None, None)
+}
+
+/// `generate --format nsupdate`: additions, with `server` and `zone` lines when given.
+pub fn generated_for(
+    out: &mut dyn Write,
+    all: &[Generated<'_>],
+    server: Option<SocketAddr>,
+    zone: Option<&str>,
+) -> io::Result<()> {
+    let mut s = Script {
+        server,
+        zone,
+        ..Script::default()
+    };
     for g in all {
         let ttl = g.ttl.unwrap_or(DEFAULT_TTL);
         for owner in g.owners {

@@ -490,3 +490,45 @@ fn stage_publishes_and_deploy_deletes_through_the_configured_primary() {
     );
     assert_eq!(p.validated(), sorted(vec![ca, new]));
 }
+
+/// `generate --format nsupdate` writes `server` and `zone` lines when given, through the
+/// same script writer; the owners must be in the zone.
+#[test]
+fn generate_nsupdate_has_server_and_zone_lines_when_given() {
+    let chain = td("pki/mx-p256/fullchain.pem");
+    let chain = chain.to_str().unwrap();
+    let (leaf, ca) = records_of("mx-p256");
+    let args = [
+        "generate",
+        "--format",
+        "nsupdate",
+        "--host",
+        "mx.dane.test",
+        "--ttl",
+        "300",
+    ];
+    let r = run(&[
+        &args[..],
+        &["--server", "[::1]:5300", "--zone", "dane.test", chain],
+    ]
+    .concat());
+    r.exact(
+        0,
+        &format!(
+            "server ::1 5300\nzone dane.test.\nupdate add _25._tcp.mx.dane.test. 300 IN TLSA {leaf}\nupdate add _25._tcp.mx.dane.test. 300 IN TLSA {ca}\nsend\n"
+        ),
+        "",
+    );
+    run(&[&args[..], &["--zone", "example.org", chain]].concat()).fails_with(
+        "daneguard: error: _25._tcp.mx.dane.test. is not in zone example.org.: give the zone the host is in with --zone",
+    );
+    run(&[
+        "generate",
+        "--host",
+        "mx.dane.test",
+        "--server",
+        "192.0.2.1",
+        chain,
+    ])
+    .fails_with("daneguard: error: --server and --zone go with --format nsupdate");
+}
