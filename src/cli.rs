@@ -577,7 +577,7 @@ pub struct CompletionsArgs {
 /// hmac-sha256, hmac-sha384 or hmac-sha512). The UPDATE requires that the zone exists
 /// (RFC 2136 §2.4.1) and adds the records; with --delete-stale it also deletes the TLSA
 /// records at those owners that match nothing in the chains (nor in any --keep chain),
-/// after asking the server which are published. The answer must carry a valid TSIG;
+/// after asking the server which are published (a TSIG-signed query). The answer must carry a valid TSIG;
 /// a refusal (NOTAUTH, REFUSED, BADSIG, BADKEY, BADTIME) ends with exit 2. --dry-run
 /// prints the equivalent nsupdate script instead: `server`, `zone`, `prereq`, `update`
 /// lines and `send`, with the key file named in a comment for `nsupdate -k FILE`; the

@@ -97,8 +97,8 @@ fn run(
     if args.delete_stale {
         let target = target(dest)?;
         for o in owners.iter_mut() {
-            let found =
-                wire::published(&target, &o.name).map_err(|e| Error::Lookup(e.to_string()))?;
+            let found = wire::published(&target, &o.name, key, crate::env::system_now())
+                .map_err(|e| Error::Lookup(e.to_string()))?;
             o.published = Some(found);
         }
     }

@@ -64,17 +64,30 @@ impl Target {
     }
 }
 
-/// The TLSA records the server publishes at `owner` (none for NXDOMAIN).
-pub fn published(target: &Target, owner: &str) -> Result<Vec<Tlsa>, WireError> {
+/// The TLSA records the server publishes at `owner` (none for NXDOMAIN). With a key
+/// the query is TSIG-signed and the answer's TSIG verified, so that only the primary
+/// itself decides which records `--delete-stale` deletes.
+pub fn published(
+    target: &Target,
+    owner: &str,
+    key: Option<&TsigKey>,
+    now: i64,
+) -> Result<Vec<Tlsa>, WireError> {
     let name = Name::from_ascii(owner).map_err(|e| target.proto(e))?;
     let mut query = Message::query();
     query.metadata.recursion_desired = false;
     query.add_query(Query::query(name.clone(), RecordType::TLSA));
-    let answer = target.exchange(&query.to_vec().map_err(|e| target.proto(e))?)?;
-    let answer = Message::from_vec(&answer).map_err(|e| target.proto(e))?;
-    if answer.metadata.id != query.metadata.id {
-        return Err(target.proto("the answer's ID does not match the query"));
-    }
+    let answer = match key {
+        Some(key) => signed_exchange(target, query, key, now)?,
+        None => {
+            let bytes = target.exchange(&query.to_vec().map_err(|e| target.proto(e))?)?;
+            let answer = Message::from_vec(&bytes).map_err(|e| target.proto(e))?;
+            if answer.metadata.id != query.metadata.id {
+                return Err(target.proto("the answer's ID does not match the query"));
+            }
+            answer
+        }
+    };
     match answer.metadata.response_code {
         ResponseCode::NoError | ResponseCode::NXDomain => {}
         rcode => return Err(WireError::Query(target.server, owner.to_string(), rcode)),
@@ -162,7 +175,25 @@ fn signer(key: &TsigKey) -> Result<TSigner, String> {
 
 /// Signs and sends the UPDATE; Ok only for a NOERROR answer whose TSIG verifies.
 pub fn send(target: &Target, plan: &Plan, key: &TsigKey, now: i64) -> Result<(), WireError> {
-    let mut message = update_message(plan).map_err(|e| target.proto(e))?;
+    let message = update_message(plan).map_err(|e| target.proto(e))?;
+    let answer = signed_exchange(target, message, key, now)?;
+    match answer.metadata.response_code {
+        ResponseCode::NoError => Ok(()),
+        rcode => Err(WireError::Refused {
+            server: target.server,
+            what: rcode_text(rcode),
+        }),
+    }
+}
+
+/// Signs `message` with TSIG, sends it, and returns the answer once its TSIG verifies
+/// (RFC 8945 §5.3); a TSIG error or an unsigned refusal is `Refused`.
+fn signed_exchange(
+    target: &Target,
+    mut message: Message,
+    key: &TsigKey,
+    now: i64,
+) -> Result<Message, WireError> {
     let signer = signer(key).map_err(|e| target.proto(e))?;
     let now = u64::try_from(now).map_err(|_| target.proto("the clock is before 1970"))?;
     let mut verifier = message
@@ -172,21 +203,18 @@ pub fn send(target: &Target, plan: &Plan, key: &TsigKey, now: i64) -> Result<(),
     let bytes = target.exchange(&message.to_vec().map_err(|e| target.proto(e))?)?;
     let answer = Message::from_vec(&bytes).map_err(|e| target.proto(e))?;
     if answer.metadata.id != message.metadata.id {
-        return Err(target.proto("the answer's ID does not match the update"));
+        return Err(target.proto("the answer's ID does not match the request"));
     }
     let refused = |what: String| WireError::Refused {
         server: target.server,
         what,
     };
+    let rcode = answer.metadata.response_code;
     if let Some(error) = answer.signature.as_ref().and_then(|s| s.data.error) {
-        return Err(refused(tsig_error(
-            error,
-            answer.metadata.response_code,
-            key,
-        )));
+        return Err(refused(tsig_error(error, rcode, key)));
     }
     if answer.signature.is_none() {
-        return Err(match answer.metadata.response_code {
+        return Err(match rcode {
             ResponseCode::NoError => target.proto("the answer carries no TSIG; not trusted"),
             rcode => refused(rcode_text(rcode)),
         });
@@ -194,10 +222,7 @@ pub fn send(target: &Target, plan: &Plan, key: &TsigKey, now: i64) -> Result<(),
     verifier
         .verify(&bytes)
         .map_err(|e| target.proto(format!("the answer's TSIG does not verify ({e})")))?;
-    match answer.metadata.response_code {
-        ResponseCode::NoError => Ok(()),
-        rcode => Err(refused(rcode_text(rcode))),
-    }
+    Ok(answer)
 }
 
 fn tsig_error(error: TsigError, rcode: ResponseCode, key: &TsigKey) -> String {
@@ -278,6 +303,22 @@ mod tests {
         // round trip through the wire form
         let back = Message::from_vec(&m.to_vec().unwrap()).unwrap();
         assert_eq!(back.updates().len(), 2);
+    }
+
+    #[test]
+    fn refusals_are_named_with_their_reason() {
+        let key = super::super::tsig::parse(
+            "key \"k.\" { algorithm hmac-sha256; secret \"MRuuQoNIDitPB1MHLeUuCLfG7MWtu9wB/r5P52DKUM4=\"; };",
+        )
+        .unwrap();
+        assert_eq!(
+            tsig_error(TsigError::BadTime, ResponseCode::NotAuth, &key),
+            "NOTAUTH (the key may not update this zone, or the server is not its primary); BADTIME: this machine's clock and the server's differ by more than 5 minutes"
+        );
+        assert_eq!(
+            rcode_text(ResponseCode::Refused),
+            "REFUSED (the server's policy does not allow this update)"
+        );
     }
 
     #[test]
