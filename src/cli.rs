@@ -634,7 +634,7 @@ pub struct PublishArgs {
 
     /// A chain whose records stay published with --delete-stale (the one deployed now,
     /// during a rollover; repeatable).
-    #[arg(long = "keep", value_name = "CHAIN")]
+    #[arg(long = "keep", value_name = "CHAIN", requires = "delete_stale")]
     pub keep: Vec<String>,
 
     /// Print the equivalent nsupdate script instead of sending (with --delete-stale,

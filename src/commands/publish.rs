@@ -25,7 +25,7 @@ use crate::render::nsupdate::{self, DEFAULT_TTL, Script};
 use crate::sanitize::escape;
 
 /// Where and how to send, flags over `[publish]`.
-pub struct Destination {
+pub(crate) struct Destination {
     pub server: Option<SocketAddr>,
     pub zone: String,
     pub key: Option<PathBuf>,
@@ -52,26 +52,7 @@ pub fn execute(args: &PublishArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let prepared = generate::prepare(&config, &args.inputs, env)?;
     let applied = prepared.applied(&config);
     generate::note_skipped(&prepared.inputs, &applied, env)?;
-    let mut owners: Vec<Owner> = Vec::new();
-    for (a, names) in applied.iter().zip(&prepared.owners) {
-        let records: Vec<_> = a.blocks.iter().flat_map(|b| b.records.iter()).collect();
-        for name in names {
-            let at = match owners.iter_mut().position(|o| &o.name == name) {
-                Some(i) => i,
-                None => {
-                    owners.push(Owner {
-                        name: name.clone(),
-                        wanted: Vec::new(),
-                        published: None,
-                    });
-                    owners.len() - 1
-                }
-            };
-            owners[at]
-                .wanted
-                .extend(records.iter().map(|t| (*t).clone()));
-        }
-    }
+    let mut owners = wanted_at_owners(&applied, &prepared.owners);
     let keeps = args
         .keep
         .iter()
@@ -80,6 +61,33 @@ pub fn execute(args: &PublishArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let mut materials: Vec<&Material> = prepared.inputs.iter().map(|i| &i.material).collect();
     materials.extend(keeps.iter().map(|i| &i.material));
     run(&dest, key.as_ref(), &mut owners, &materials, args, env)
+}
+
+/// Every owner once, with the records of every input that goes there.
+fn wanted_at_owners(applied: &[recordset::Applied<'_>], owners: &[Vec<String>]) -> Vec<Owner> {
+    let mut out: Vec<Owner> = Vec::new();
+    for (a, names) in applied.iter().zip(owners) {
+        let records = a.blocks.iter().flat_map(|b| b.records.iter());
+        for name in names {
+            let at = match out.iter().position(|o| &o.name == name) {
+                Some(i) => i,
+                None => {
+                    out.push(Owner {
+                        name: name.clone(),
+                        wanted: Vec::new(),
+                        published: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            for t in records.clone() {
+                if !out[at].wanted.contains(t) {
+                    out[at].wanted.push(t.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Checks the owners, asks what is published (--delete-stale), then sends or prints.
@@ -112,12 +120,7 @@ fn run(
 }
 
 /// Sends the plan (when it changes anything) and says what was done.
-pub fn send(
-    plan: &Plan,
-    dest: &Destination,
-    key: &TsigKey,
-    env: &mut Env<'_>,
-) -> Result<ExitStatus> {
+fn send(plan: &Plan, dest: &Destination, key: &TsigKey, env: &mut Env<'_>) -> Result<ExitStatus> {
     let target = target(dest)?;
     if plan.adds.is_empty() && plan.deletes.is_empty() {
         writeln!(
@@ -205,7 +208,7 @@ fn print_script(
 }
 
 /// Reads a TSIG key file; any problem is one message naming the file, never the secret.
-pub fn load_key(path: &std::path::Path, env: &mut Env<'_>) -> Result<TsigKey> {
+fn load_key(path: &std::path::Path, env: &mut Env<'_>) -> Result<TsigKey> {
     let shown = path.display().to_string();
     let (name, bytes) = crate::input::read(&shown, env)?;
     let text =
@@ -350,7 +353,7 @@ fn configured(
 /// the leaf, 2 1 1 for each CA) of the staged chain at the certificate's owners, so
 /// that `deploy` finds them published. Nothing is deleted: the deployed certificate's
 /// records must stay until it is replaced.
-pub fn after_stage(
+pub(crate) fn after_stage(
     setup: &Setup,
     cert: &Certificate,
     bundle: &Bundle,
@@ -386,7 +389,11 @@ pub fn after_stage(
 
 /// After `deploy` replaced a certificate: deletes the records it reported as matching
 /// nothing deployed any more, through the `[publish]` server.
-pub fn after_deploy(setup: &Setup, decisions: &[OwnerDecision], env: &mut Env<'_>) -> Result<()> {
+pub(crate) fn after_deploy(
+    setup: &Setup,
+    decisions: &[OwnerDecision],
+    env: &mut Env<'_>,
+) -> Result<()> {
     let Some(dest) = configured(setup.config.publish.as_ref(), &setup.config_name)? else {
         return Ok(());
     };
