@@ -532,3 +532,45 @@ fn generate_nsupdate_has_server_and_zone_lines_when_given() {
     ])
     .fails_with("daneguard: error: --server and --zone go with --format nsupdate");
 }
+
+/// Without a server to talk to, or without the zone or key: one message, exit 2.
+#[test]
+fn unreachable_server_and_missing_settings_are_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("update.key");
+    std::fs::write(
+        &key,
+        "key \"dg-update\" {\n\talgorithm hmac-sha256;\n\tsecret \"MRuuQoNIDitPB1MHLeUuCLfG7MWtu9wB/r5P52DKUM4=\";\n};\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let key = key.to_str().unwrap();
+    let chain = td("pki/mx-p256/fullchain.pem");
+    let chain = chain.to_str().unwrap();
+    // a port nothing listens on
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = format!("127.0.0.1:{port}");
+    let base = ["publish", "--host", "mx.dane.test", "--zone", "dane.test"];
+    let r = run(&[&base[..], &["--server", &server, "--key", key, chain]].concat());
+    r.code(2);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "daneguard: error: dane.test.: cannot reach {server}: "
+        )),
+        "{r:?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+    run(&[&base[..], &["--server", &server, chain]].concat()).fails_with(
+        "daneguard: error: give --key FILE (a TSIG key) or key in the [publish] table of --config",
+    );
+    run(&["publish", "--server", &server, "--key", key, chain]).fails_with(
+        "daneguard: error: give --zone ZONE or zone in the [publish] table of --config",
+    );
+    run(&[&base[..], &["--key", key, chain]].concat()).fails_with(
+        "daneguard: error: give --server ADDR[:PORT] (the zone's primary) or server in [publish]",
+    );
+}
