@@ -574,3 +574,88 @@ fn unreachable_server_and_missing_settings_are_exit_2() {
         "daneguard: error: give --server ADDR[:PORT] (the zone's primary) or server in [publish]",
     );
 }
+
+/// A fake primary on 127.0.0.1 that answers one TCP request with NOERROR, either
+/// unsigned or signed with another secret; returns its address.
+fn fake_primary(sign_with: Option<&'static [u8]>) -> std::net::SocketAddr {
+    use hickory_proto::op::{Message, MessageType, ResponseCode};
+    use hickory_proto::rr::rdata::tsig::TsigAlgorithm;
+    use hickory_proto::rr::{Name, TSigner};
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else {
+            return;
+        };
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).unwrap();
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).unwrap();
+        let request = Message::from_vec(&buf).unwrap();
+        let mut answer = Message::new(
+            request.metadata.id,
+            MessageType::Response,
+            request.metadata.op_code,
+        );
+        answer.metadata.response_code = ResponseCode::NoError;
+        if let Some(secret) = sign_with {
+            let name = Name::from_ascii("dg-update.").unwrap();
+            let signer =
+                TSigner::new(secret.to_vec(), TsigAlgorithm::HmacSha256, name, 300).unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            answer.finalize(&signer, now).unwrap();
+        }
+        let bytes = answer.to_vec().unwrap();
+        let mut framed = u16::try_from(bytes.len()).unwrap().to_be_bytes().to_vec();
+        framed.extend(bytes);
+        let _ = s.write_all(&framed);
+    });
+    addr
+}
+
+/// An answer without TSIG, or with a MAC made with another secret, is not trusted:
+/// exit 2, even though its RCODE says NOERROR.
+#[test]
+fn an_unsigned_or_forged_answer_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("update.key");
+    std::fs::write(
+        &key,
+        "key \"dg-update\" { algorithm hmac-sha256; secret \"MRuuQoNIDitPB1MHLeUuCLfG7MWtu9wB/r5P52DKUM4=\"; };\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let chain = td("pki/mx-p256/fullchain.pem");
+    for (sign_with, why) in [
+        (None, "the answer carries no TSIG; not trusted"),
+        (
+            Some(&b"another secret"[..]),
+            "the answer's TSIG does not verify",
+        ),
+    ] {
+        let server = fake_primary(sign_with).to_string();
+        let r = run(&[
+            "publish",
+            "--server",
+            &server,
+            "--zone",
+            "dane.test",
+            "--key",
+            key.to_str().unwrap(),
+            "--host",
+            "mx.dane.test",
+            chain.to_str().unwrap(),
+        ]);
+        r.code(2);
+        assert!(
+            r.stderr
+                .starts_with(&format!("daneguard: error: dane.test.: {server}: {why}")),
+            "{r:?}"
+        );
+        assert_eq!(r.stdout, "", "{r:?}");
+    }
+}
