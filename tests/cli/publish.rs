@@ -248,6 +248,27 @@ fn publish_round_trip_through_knot() {
     assert_eq!(served, sorted(vec![leaf.clone(), ca.clone()]));
     assert!(signed, "Knot signs the updated RRset");
     assert_eq!(p.validated(), sorted(vec![leaf.clone(), ca.clone()]));
+    // and daneguard's own check, validating from the zone's key, finds DANE working
+    let anchor = p.file("anchor.dnskey");
+    let server = p.server();
+    let chain_arg = format!("mx.dane.test:25={chain}");
+    let check = run(&[
+        "check",
+        "--format",
+        "json",
+        "--resolver",
+        &server,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--chain",
+        &chain_arg,
+        "mx.dane.test",
+    ]);
+    check.code(0);
+    let doc: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let host = &doc["hosts"][0];
+    assert_eq!(host["lookups"]["tlsa"]["dnssec"], "secure", "{check:?}");
+    assert_eq!(host["verdict"], "ok", "{check:?}");
 
     wrong_keys_are_refused(&p, chain, &secret);
     rollover(&p, &knot_key, &leaf, &ca);
