@@ -116,6 +116,7 @@ pub fn execute(args: &DeployArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         let cert = setup.certificate(name)?;
         let state = setup.open_state()?;
         rollback(cert, &state, env)?;
+        crate::commands::publish::after_rollback(&setup, cert, env)?;
         return Ok(ExitStatus::Ok);
     }
     let certs: Vec<&Certificate> = if args.names.is_empty() {

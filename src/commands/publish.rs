@@ -359,6 +359,39 @@ pub(crate) fn after_stage(
     bundle: &Bundle,
     env: &mut Env<'_>,
 ) -> Result<()> {
+    add_records(setup, cert, bundle, env).map_err(|e| {
+        Error::Lookup(format!(
+            "{}: staged, but publishing its records failed: {e}",
+            cert.name
+        ))
+    })
+}
+
+/// After `deploy --rollback`: the restored certificate's records may have been deleted
+/// as stale when it was replaced, so they are added again.
+pub(crate) fn after_rollback(setup: &Setup, cert: &Certificate, env: &mut Env<'_>) -> Result<()> {
+    if setup.config.publish.is_none() {
+        return Ok(());
+    }
+    let shown = cert.deploy.display().to_string();
+    let bytes = std::fs::read(&cert.deploy).map_err(|e| Error::input(&shown, e.to_string()))?;
+    let bundle =
+        Bundle::from_parts(&bytes, None).map_err(|e| Error::input(&shown, e.to_string()))?;
+    add_records(setup, cert, &bundle, env).map_err(|e| {
+        Error::Lookup(format!(
+            "{}: rolled back, but publishing its records again failed: {e}",
+            cert.name
+        ))
+    })
+}
+
+/// Adds the recommended records of `bundle` at the certificate's owners.
+fn add_records(
+    setup: &Setup,
+    cert: &Certificate,
+    bundle: &Bundle,
+    env: &mut Env<'_>,
+) -> Result<()> {
     let Some(dest) = configured(setup.config.publish.as_ref(), &setup.config_name)? else {
         return Ok(());
     };
@@ -379,12 +412,7 @@ pub(crate) fn after_stage(
         })
         .collect();
     let plan = publish::plan(&dest.zone, dest.ttl, &owners, &[&material]);
-    deliver(&plan, &dest, env).map_err(|e| {
-        Error::Lookup(format!(
-            "{}: staged, but publishing its records failed: {e}",
-            cert.name
-        ))
-    })
+    deliver(&plan, &dest, env)
 }
 
 /// After `deploy` replaced a certificate: deletes the records it reported as matching

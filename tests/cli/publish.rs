@@ -509,7 +509,16 @@ fn stage_publishes_and_deploy_deletes_through_the_configured_primary() {
         )),
         "{r:?}"
     );
-    assert_eq!(p.validated(), sorted(vec![ca, new]));
+    assert_eq!(p.validated(), sorted(vec![ca.clone(), new.clone()]));
+    // a rollback publishes the restored certificate's records again
+    let r = run(&["deploy", "--rollback", "mx"], &dns);
+    r.code(0);
+    assert!(
+        r.stdout
+            .contains(&format!("added _25._tcp.mx.dane.test. 300 TLSA {old}\n")),
+        "{r:?}"
+    );
+    assert_eq!(p.validated(), sorted(vec![old, ca, new]));
 }
 
 /// `generate --format nsupdate` writes `server` and `zone` lines when given, through the
