@@ -41,6 +41,7 @@ pub enum Command {
     Deploy(DeployArgs),
     Config(ConfigArgs),
     Completions(CompletionsArgs),
+    Publish(PublishArgs),
 }
 
 /// Print TLSA records for a certificate chain, key or CSR.
@@ -92,6 +93,15 @@ pub struct GenerateArgs {
     /// Leave out the comment block before each certificate's records (zone format).
     #[arg(long)]
     pub no_comments: bool,
+
+    /// --format nsupdate: a `server` line for the zone's primary, ADDR or ADDR:PORT
+    /// (or let 'daneguard publish' send the update itself).
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub server: Option<String>,
+
+    /// --format nsupdate: a `zone` line; every owner must be in this zone.
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
 }
 
 /// Named record sets.
@@ -586,4 +596,92 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Publish TLSA records through a DNS UPDATE (RFC 2136) signed with TSIG.
+///
+/// Computes the records `generate` would print for each chain (same --set and
+/// --records) at each owner, and sends one UPDATE to the zone's primary (--server),
+/// signed with the TSIG key in --key (BIND `key "NAME" { algorithm hmac-sha256; secret
+/// "…"; };` as tsig-keygen writes it, or Knot's `key:` list as `keymgr -t` writes it;
+/// hmac-sha256, hmac-sha384 or hmac-sha512). The UPDATE requires that the zone exists
+/// (RFC 2136 §2.4.1) and adds the records; with --delete-stale it also deletes the TLSA
+/// records at those owners that match nothing in the chains (nor in any --keep chain),
+/// after asking the server which are published (a TSIG-signed query). The answer must carry a valid TSIG;
+/// a refusal (NOTAUTH, REFUSED, BADSIG, BADKEY, BADTIME) ends with exit 2. --dry-run
+/// prints the equivalent nsupdate script instead: `server`, `zone`, `prereq`, `update`
+/// lines and `send`, with the key file named in a comment for `nsupdate -k FILE`; the
+/// secret itself is printed only with --show-secret.
+#[derive(Debug, Args)]
+#[command(after_long_help = crate::render::examples::help("publish"))]
+pub struct PublishArgs {
+    /// Certificate chain, lineage directory, key or CSR to publish records for (as
+    /// for 'generate').
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Which records to make.
+    #[arg(long, value_enum, default_value_t = SetName::Recommended, conflicts_with = "records")]
+    pub set: SetName,
+
+    /// Explicit records, comma-separated, as for 'generate'.
+    #[arg(long, value_name = "LIST")]
+    pub records: Option<String>,
+
+    /// TLSA owner host, with an optional port (repeatable; default: the leaf's first
+    /// DNS name; a host without a port gets every --port).
+    #[arg(long = "host", value_name = "HOST[:PORT]")]
+    pub hosts: Vec<String>,
+
+    /// Port for hosts given without one (repeatable).
+    #[arg(long = "port", allow_negative_numbers = true, value_name = "PORT", default_values_t = [25u16], value_parser = clap::value_parser!(u16).range(1..))]
+    pub ports: Vec<u16>,
+
+    /// Transport protocol of the TLSA owner.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+
+    /// The zone's primary server: ADDR or ADDR:PORT (port 53 by default; IPv6 as
+    /// [ADDR]:PORT).
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub server: Option<String>,
+
+    /// The zone the owners are in (its apex, e.g. example.com).
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
+
+    /// TSIG key file (BIND or Knot format).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+
+    /// TTL of the added records (default 3600).
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
+    pub ttl: Option<u32>,
+
+    /// Also delete TLSA records at these owners that match nothing in the chains.
+    #[arg(long)]
+    pub delete_stale: bool,
+
+    /// A chain whose records stay published with --delete-stale (the one deployed now,
+    /// during a rollover; repeatable).
+    #[arg(long = "keep", value_name = "CHAIN", requires = "delete_stale")]
+    pub keep: Vec<String>,
+
+    /// Print the equivalent nsupdate script instead of sending (with --delete-stale,
+    /// the server is still asked which records are published).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// With --dry-run: write the secret into a `key` line (the script then holds the
+    /// secret; keep it out of logs).
+    #[arg(long, requires = "dry_run")]
+    pub show_secret: bool,
+
+    /// Configuration file with a [publish] table (server, zone, key, ttl); flags win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// Seconds to wait for the server's answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
 }

@@ -17,6 +17,7 @@ pub mod input;
 pub mod live;
 pub mod lookup;
 pub mod owner;
+pub mod publish;
 pub mod render;
 pub mod report;
 pub mod sanitize;
@@ -63,6 +64,7 @@ fn execute(command: &Command, env: &mut Env<'_>) -> ExitStatus {
         Command::Deploy(a) => commands::deploy::execute(a, env),
         Command::Config(a) => commands::config::execute(a, env),
         Command::Completions(a) => commands::completions::execute(a, env),
+        Command::Publish(a) => commands::publish::execute(a, env),
     };
     match result {
         Ok(status) => status,

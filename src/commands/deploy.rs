@@ -17,6 +17,7 @@ use crate::input::material::{self, Material};
 use crate::owner::{Host, Proto};
 use crate::render::diag;
 use crate::sanitize::escape;
+use crate::tlsa::Tlsa;
 
 /// What one certificate came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,7 @@ pub fn execute(args: &DeployArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         let cert = setup.certificate(name)?;
         let state = setup.open_state()?;
         rollback(cert, &state, env)?;
+        crate::commands::publish::after_rollback(&setup, cert, env)?;
         return Ok(ExitStatus::Ok);
     }
     let certs: Vec<&Certificate> = if args.names.is_empty() {
@@ -196,7 +198,10 @@ pub fn process(
         }
         // Old records go only once the server has the new certificate.
         reload(cert, first, env)?;
-        report_stale(cert, &decisions, env)?;
+        let next_key = crate::commands::next_key::pending_spki(cert, state);
+        let stale = decide::stale_records(&decisions, next_key.as_deref());
+        report_stale(cert, &stale, env)?;
+        crate::commands::publish::after_deploy(setup, &stale, env)?;
         return Ok(Outcome::Deployed);
     }
     report_waiting(cert, &decisions, env)
@@ -283,7 +288,10 @@ fn observe(
 }
 
 /// The configured hosts, or the leaf's host names (no wildcards, no IP addresses).
-pub fn hosts_of(cert: &Certificate, leaf: Option<&crate::chain::Certificate>) -> Result<Vec<Host>> {
+pub(crate) fn hosts_of(
+    cert: &Certificate,
+    leaf: Option<&crate::chain::Certificate>,
+) -> Result<Vec<Host>> {
     if !cert.hosts.is_empty() {
         return Ok(cert.hosts.clone());
     }
@@ -387,15 +395,13 @@ fn reload(cert: &Certificate, first: bool, env: &mut Env<'_>) -> Result<()> {
     )))
 }
 
-fn report_stale(cert: &Certificate, decisions: &[OwnerDecision], env: &mut Env<'_>) -> Result<()> {
-    for d in decisions {
-        for t in decide::stale_after(d) {
-            writeln!(
-                env.out,
-                "{}: {} {t} matches nothing deployed: remove",
-                cert.name, d.owner
-            )?;
-        }
+fn report_stale(cert: &Certificate, stale: &[(&str, &Tlsa)], env: &mut Env<'_>) -> Result<()> {
+    for (owner, t) in stale {
+        writeln!(
+            env.out,
+            "{}: {owner} {t} matches nothing deployed: remove",
+            cert.name
+        )?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod configured;
 pub mod deploy;
 pub mod generate;
 pub mod next_key;
+pub mod publish;
 pub mod renew;
 pub mod stage;
 pub mod zone;

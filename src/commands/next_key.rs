@@ -195,6 +195,12 @@ fn waiting(
     Ok(outcome)
 }
 
+/// The public key of the next key staged for `cert`, if any (unreadable: none).
+pub fn pending_spki(cert: &Certificate, state: &StateDir) -> Option<Vec<u8>> {
+    let bytes = StateDir::read(&state.next_key_path(&cert.name)).ok()??;
+    NextKey::read(&bytes).ok().map(|k| k.spki)
+}
+
 /// After a deployment: a certificate for the next key ends the rollover.
 pub fn finish(
     cert: &Certificate,

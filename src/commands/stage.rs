@@ -44,6 +44,7 @@ pub fn stage(
         Outcome::NothingStaged => unreachable!("staged just above, under the lock"),
         Outcome::Waiting | Outcome::Missing => {
             note_kept(cert, env);
+            crate::commands::publish::after_stage(setup, cert, &bundle, env)?;
             Ok(ExitStatus::Findings)
         }
     }

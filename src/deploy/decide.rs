@@ -145,6 +145,20 @@ pub fn stale_after(d: &OwnerDecision) -> Vec<&Tlsa> {
         .collect()
 }
 
+/// The records to remove after a deployment, by owner: [`stale_after`], except those
+/// matching a pending next key (`stage --next-key`), which are published ahead of the
+/// rollover on purpose (RFC 7671 §8.1).
+pub fn stale_records<'d>(
+    decisions: &'d [OwnerDecision],
+    next_key_spki: Option<&[u8]>,
+) -> Vec<(&'d str, &'d Tlsa)> {
+    decisions
+        .iter()
+        .flat_map(|d| stale_after(d).into_iter().map(|t| (d.owner.as_str(), t)))
+        .filter(|(_, t)| next_key_spki.is_none_or(|spki| !t.matches(None, spki)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +337,36 @@ mod tests {
         };
         let d = decide(&o, &Seen::new(), &s);
         assert_eq!(stale_after(&d), vec![&ee(&old)]);
+    }
+
+    /// A renewal with the same key while a next key waits: the next key's record,
+    /// published ahead, matches nothing deployed but is not stale.
+    #[test]
+    fn a_pending_next_keys_record_is_never_stale() {
+        let old = chain("mx-p256");
+        let renewed = chain("mx-p256-samekey");
+        let next = chain("mx-p384");
+        let staged = Material::Chain(renewed);
+        let o = obs(
+            vec![ee(&old), ee(&next), ee(&chain("other-host"))],
+            300,
+            Security::Secure,
+        );
+        let s = Switch {
+            staged: &staged,
+            deployed: Some(&old),
+            now: NOW,
+            days: 14,
+        };
+        let d = decide(&o, &Seen::new(), &s);
+        let owner = d.owner.as_str();
+        let all = stale_records(std::slice::from_ref(&d), None);
+        assert_eq!(
+            all,
+            vec![(owner, &ee(&next)), (owner, &ee(&chain("other-host")))]
+        );
+        let kept = stale_records(std::slice::from_ref(&d), Some(&next[0].spki));
+        assert_eq!(kept, vec![(owner, &ee(&chain("other-host")))]);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Config {
     pub certificates: Vec<Certificate>,
     /// `[hosts."HOST[:PORT]"] chain = …` entries, shared with `zone --config`.
     pub host_chains: Vec<(String, PathBuf)>,
+    /// `[publish]`: where `publish`, `stage` and `deploy` send DNS UPDATEs.
+    pub publish: Option<PublishSettings>,
     pub check: CheckSettings,
 }
 
@@ -103,6 +105,7 @@ struct Raw {
     hosts: BTreeMap<String, RawHost>,
     #[serde(default)]
     certificate: Vec<toml::Spanned<RawCertificate>>,
+    publish: Option<toml::Spanned<RawPublish>>,
     #[serde(default)]
     check: RawCheck,
 }
@@ -209,6 +212,13 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
             .into_iter()
             .map(|(k, h)| (k, base.join(h.chain)))
             .collect(),
+        publish: raw
+            .publish
+            .map(|p| {
+                let start = p.span().start;
+                publish_settings(p.into_inner(), base).map_err(|m| at(start, m))
+            })
+            .transpose()?,
         check,
     })
 }
@@ -346,6 +356,60 @@ impl Config {
     pub fn certificate(&self, name: &str) -> Option<&Certificate> {
         self.certificates.iter().find(|c| c.name == name)
     }
+}
+
+/// `[publish]`: the primary server, zone, TSIG key file and TTL of DNS UPDATEs
+/// (RFC 2136). Each may also be given as a flag, which wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishSettings {
+    pub server: Option<SocketAddr>,
+    pub zone: Option<String>,
+    pub key: Option<PathBuf>,
+    pub ttl: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublish {
+    server: Option<String>,
+    zone: Option<String>,
+    key: Option<PathBuf>,
+    ttl: Option<u32>,
+}
+
+fn publish_settings(raw: RawPublish, base: &Path) -> Result<PublishSettings, String> {
+    let server = raw
+        .server
+        .map(|s| {
+            parse_server(&s).ok_or_else(|| {
+                format!(
+                    "[publish] server '{}' is not an IP address or IP:PORT",
+                    crate::sanitize::escape(&s)
+                )
+            })
+        })
+        .transpose()?;
+    if raw.ttl.is_some_and(|t| t > 2_147_483_647) {
+        return Err("[publish] ttl must be at most 2147483647 (RFC 2181 §8)".into());
+    }
+    if raw.zone.as_deref().is_some_and(|z| z.trim().is_empty()) {
+        return Err("[publish] zone is empty".into());
+    }
+    Ok(PublishSettings {
+        server,
+        zone: raw.zone,
+        key: raw.key.map(|k| base.join(k)),
+        ttl: raw.ttl,
+    })
+}
+
+/// `ADDR`, `ADDR:PORT` or `[V6]:PORT`; port 53 when none is given.
+pub fn parse_server(text: &str) -> Option<SocketAddr> {
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 53))
+    })
 }
 
 #[cfg(test)]
@@ -497,6 +561,38 @@ mod tests {
             matches!(&e, ConfigError::At { line: 3, message } if message.contains("unknown field `format`")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_examples_publish_table_parses_once_uncommented() {
+        let text = include_str!("../../contrib/daneguard.toml.example");
+        let (before, table) = text.split_once("# [publish]").unwrap();
+        let table: Vec<&str> = table
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect();
+        let text = format!("{before}[publish]{}", table.join("\n"));
+        let p = parsed(&text).unwrap().publish.unwrap();
+        assert_eq!(p.zone.as_deref(), Some("example.com"));
+        assert_eq!(p.ttl, Some(3600));
+    }
+
+    #[test]
+    fn a_publish_table_is_read_and_checked() {
+        let c = parsed("[publish]\nserver = \"127.0.0.1:5300\"\nzone = \"example.com\"\nkey = \"update.key\"\nttl = 300\n").unwrap();
+        let p = c.publish.unwrap();
+        assert_eq!(p.server, Some("127.0.0.1:5300".parse().unwrap()));
+        assert_eq!(p.zone.as_deref(), Some("example.com"));
+        assert_eq!(p.key, Some(PathBuf::from("/etc/daneguard/update.key")));
+        assert_eq!(p.ttl, Some(300));
+        assert_eq!(parsed("").unwrap().publish, None);
+        let e = parsed("\n[publish]\nserver = \"primary\"\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::At { line: 2, message } if message.contains("'primary'")),
+            "{e}"
+        );
+        let e = parsed("[publish]\nsecret = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("secret"), "{e}");
     }
 
     #[test]

@@ -156,6 +156,21 @@ const DEPLOY: &[Example] = &[
     ),
 ];
 
+const PUBLISH: &[Example] = &[
+    ex(
+        "Add the records of a new chain through the primary, TSIG key from tsig-keygen or keymgr -t",
+        "daneguard publish --server 192.0.2.53 --zone example.com --key /etc/daneguard/update.key --ttl 3600 /etc/letsencrypt/live/mx.example.com/fullchain.pem",
+    ),
+    ex(
+        "After a rollover: keep the deployed chain's records, delete every other stale one",
+        "daneguard publish --config /etc/daneguard/daneguard.toml --delete-stale --keep /etc/daneguard/mx.pem new/fullchain.pem",
+    ),
+    ex(
+        "Print the nsupdate script instead of sending",
+        "daneguard publish --dry-run --server 192.0.2.53 --zone example.com --key update.key fullchain.pem",
+    ),
+];
+
 const CONFIG: &[Example] = &[ex(
     "Validate the configuration file",
     "daneguard config check --config /etc/daneguard/daneguard.toml",
@@ -163,7 +178,7 @@ const CONFIG: &[Example] = &[ex(
 
 /// The examples of a subcommand (`generate`, `check`, …); every example for `None`.
 pub fn of(subcommand: Option<&str>) -> Vec<&'static Example> {
-    let all: [(&str, &[Example]); 9] = [
+    let all: [(&str, &[Example]); 10] = [
         ("generate", GENERATE),
         ("check", CHECK),
         ("renew-check", RENEW_CHECK),
@@ -173,6 +188,7 @@ pub fn of(subcommand: Option<&str>) -> Vec<&'static Example> {
         ("deploy", DEPLOY),
         ("config", CONFIG),
         ("completions", COMPLETIONS),
+        ("publish", PUBLISH),
     ];
     all.iter()
         .filter(|(name, _)| subcommand.is_none_or(|s| s == *name))

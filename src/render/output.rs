@@ -79,7 +79,11 @@ pub fn quiet_mode(command: &Command) -> Quiet {
         Command::CertbotHook(a) => renew_monitoring(a.common.format),
         Command::Completions(_) => true,
         Command::Generate(_) => return Quiet::Notes,
-        Command::Zone(_) | Command::Stage(_) | Command::Deploy(_) | Command::Config(_) => false,
+        Command::Zone(_)
+        | Command::Stage(_)
+        | Command::Deploy(_)
+        | Command::Config(_)
+        | Command::Publish(_) => false,
     };
     if machine { Quiet::Nothing } else { Quiet::All }
 }

@@ -23,6 +23,7 @@ mod names;
 mod pipes;
 mod postfix;
 mod prediction;
+mod publish;
 mod renew;
 mod tlsserver;
 mod util;

@@ -913,7 +913,7 @@ fn the_deployment_configuration_file_serves_zone_config() {
 fn config_with_an_unknown_top_level_key_fails() {
     let (_dir, config) = config_dir("verbose = true\n");
     zone(&[CLEAN, "--config", &config]).fails_with(&format!(
-        "daneguard: error: {config}: not a valid config: line 1: unknown field `verbose`, expected one of `state_dir`, `dns`, `hosts`, `certificate`, `check`"
+        "daneguard: error: {config}: not a valid config: line 1: unknown field `verbose`, expected one of `state_dir`, `dns`, `hosts`, `certificate`, `publish`, `check`"
     ));
 }
 
