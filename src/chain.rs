@@ -394,6 +394,22 @@ mod tests {
         assert_eq!(bit_length(&[]), 0);
     }
 
+    /// The remembered answer of a signature check is the answer itself: asked
+    /// twice, a good signature stays good and a wrong key stays wrong.
+    #[test]
+    fn remembered_signature_checks_give_the_same_answers() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let read = |f: &str| std::fs::read(format!("{root}/testdata/pki/{f}")).unwrap();
+        let parsed = crate::input::material::parse(&read("mx-p256/fullchain.pem")).unwrap();
+        let chain = parsed.material.certs().unwrap();
+        let (leaf, ca) = (&chain[0], &chain[1]);
+        for _ in 0..2 {
+            assert!(leaf.signed_by(ca));
+            assert!(!leaf.signed_by(leaf));
+            assert!(!ca.signed_by_key(&leaf.spki));
+        }
+    }
+
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(Certificate::from_der(vec![]).is_err());
