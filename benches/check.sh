@@ -2,7 +2,8 @@
 # Throughput and peak memory of `daneguard check --format jsonl --from FILE`
 # against the local DNS lab (tests/dnslab/lab.sh), with the bench zone
 # bench.test. holding N hosts (hI A 127.0.0.1, _25._tcp.hI TLSA 3 1 1 <SPKI
-# SHA-256 of testdata/pki/mx-p256/cert.pem>), signed by Knot; side by side with
+# SHA-256 of testdata/pki/mx-p256/cert.pem> and 2 1 1 <SPKI SHA-256 of its
+# issuing CA, testdata/pki/ca/int-ec.pem>), signed by Knot; side by side with
 # ldns-dane (ldnsutils) verifying the same names one process per name.
 #
 #   benches/check.sh N [N ...]          e.g. benches/check.sh 1000 10000
@@ -10,7 +11,7 @@
 # Environment:
 #   DANEGUARD    binary to measure (default: target/release/daneguard, built
 #                with `cargo build --release` first)
-#   CONCURRENCY  --concurrency values to try (default "8 32")
+#   CONCURRENCY  --concurrency values to try (default 64)
 #   RUNS         runs per daneguard configuration (default 3; the table shows
 #                the median wall time and the largest peak RSS)
 #   LDNS         1 (default): also run ldns-dane; 0: skip it
@@ -21,6 +22,10 @@
 # SSL_CERT_FILE=/dev/null (OpenSSL then skips loading the system CA bundle,
 # which is most of ldns-dane's per-process cost; DANE-EE does not need it).
 #   OUT          directory for the results (default: benches/results)
+#   LOAD_MAX     if set, wait before each run (at most LOAD_WAIT seconds, default
+#                600) until the 1-min load average is below it. The machine is
+#                shared: every row records the load average before and after
+#                each run (/proc/loadavg, what `uptime` shows).
 #
 # daneguard asks Knot directly (--resolver 127.0.0.1:KNOT_PORT) and validates
 # everything itself from the lab's trust anchor (--trust-anchor).
@@ -43,12 +48,14 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$BENCH_DIR/.." && pwd -P)
 LAB_SH=$REPO/tests/dnslab/lab.sh
 CERT_DIR=$REPO/testdata/pki/mx-p256
-CONCURRENCY=${CONCURRENCY:-8 32}
+CONCURRENCY=${CONCURRENCY:-64}
 RUNS=${RUNS:-3}
 LDNS=${LDNS:-1}
 LDNS_MAX=${LDNS_MAX:-}
 LDNS_AD_MAX=${LDNS_AD_MAX:-1000}
 OUT=${OUT:-$BENCH_DIR/results}
+LOAD_MAX=${LOAD_MAX:-}
+LOAD_WAIT=${LOAD_WAIT:-600}
 
 log() { printf 'check.sh: %s\n' "$*" >&2; }
 die() { printf 'check.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -71,6 +78,18 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 now() { echo "$EPOCHREALTIME"; }
 
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# With LOAD_MAX set: waits (at most LOAD_WAIT s) for the 1-min load to drop below it.
+wait_load() {
+    [[ -n $LOAD_MAX ]] || return 0
+    local waited=0
+    while awk -v l="$(load1)" -v m="$LOAD_MAX" 'BEGIN { exit !(l >= m) }' && ((waited < LOAD_WAIT)); do
+        sleep 10
+        waited=$((waited + 10))
+    done
+}
+
 names_file() { # N FILE
     awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.test\n", i }' >"$2"
 }
@@ -88,15 +107,18 @@ check_jsonl() { # FILE N
 # Runs daneguard RUNS times; appends a table row to $ROWS.
 # dg_runs LABEL N C NAMES RESOLVER TRUST_ANCHOR
 dg_runs() {
-    local label=$1 n=$2 c=$3 names=$4 resolver=$5 anchor=$6 r tf walls=() rsss=() w m t0 t1 rc
+    local label=$1 n=$2 c=$3 names=$4 resolver=$5 anchor=$6 r tf walls=() rsss=() loads=() w m t0 t1 rc l0
     for ((r = 1; r <= RUNS; r++)); do
         tf=$WORK/time.txt
+        wait_load
+        l0=$(load1)
         t0=$(now)
         rc=0
         /usr/bin/time -v -o "$tf" "$DANEGUARD" check --format jsonl --from "$names" \
             --concurrency "$c" --resolver "$resolver" --trust-anchor "$anchor" \
             --chain "$CERT_DIR" >"$WORK/out.jsonl" 2>"$WORK/err.txt" || rc=$?
         t1=$(now)
+        loads+=("$l0→$(load1)")
         # 0, or 1 when findings break DANE (not expected here; check_jsonl decides)
         ((rc <= 1)) || { cat "$WORK/err.txt" >&2; die "daneguard failed (exit status $rc)"; }
         check_jsonl "$WORK/out.jsonl" "$n"
@@ -104,13 +126,13 @@ dg_runs() {
         w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
         walls+=("$w")
         rsss+=("$m")
-        log "$label N=$n C=$c run $r: ${w}s, peak RSS ${m} KiB"
+        log "$label N=$n C=$c run $r: ${w}s, peak RSS ${m} KiB, load ${loads[-1]}"
     done
     w=$(printf '%s\n' "${walls[@]}" | median)
     m=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
-    printf '| %s | %d | %d | %s | %s | %.0f | %.1f |\n' "$label" "$n" "$c" "$w" \
+    printf '| %s | %d | %d | %s | %s | %.0f | %.1f | %s |\n' "$label" "$n" "$c" "$w" \
         "$(printf '%s ' "${walls[@]}" | sed 's/ $//')" "$(awk -v n="$n" -v w="$w" 'BEGIN { print n / w }')" \
-        "$(awk -v k="$m" 'BEGIN { print k / 1024 }')" >>"$ROWS"
+        "$(awk -v k="$m" 'BEGIN { print k / 1024 }')" "${loads[*]}" >>"$ROWS"
 }
 
 start_lab() { # DIR N [VAR=VALUE ...]
@@ -127,7 +149,7 @@ start_lab() { # DIR N [VAR=VALUE ...]
 # "dane-validated successfully". Appends a row to $ROWS_LDNS; the peak RSS is
 # that of one process (/usr/bin/time -v on h1).
 ldns_loop() {
-    local label=$1 count=$2 prefix=$3 t0 t1 i ok rss
+    local label=$1 count=$2 prefix=$3 t0 t1 i ok rss l0
     shift 3
     /usr/bin/time -v -o "$prefix.time" "$@" h1.bench.test 25 >"$prefix.one" 2>&1 ||
         { cat "$prefix.one" >&2; die "$label: failed on h1.bench.test"; }
@@ -135,6 +157,8 @@ ldns_loop() {
         { cat "$prefix.one" >&2; die "$label: h1.bench.test did not validate"; }
     read -r _ rss < <(time_fields "$prefix.time")
     log "$label: $count names, one process each"
+    wait_load
+    l0=$(load1)
     t0=$(now)
     for ((i = 1; i <= count; i++)); do
         "$@" "h$i.bench.test" 25 || true
@@ -142,9 +166,9 @@ ldns_loop() {
     t1=$(now)
     ok=$(grep -c 'dane-validated successfully' "$prefix.out" || true)
     ((ok == count)) || { head "$prefix.err" >&2; die "$label: $ok of $count names validated"; }
-    awk -v l="$label" -v m="$count" -v t0="$t0" -v t1="$t1" -v rss="$rss" 'BEGIN {
+    awk -v l="$label" -v m="$count" -v t0="$t0" -v t1="$t1" -v rss="$rss" -v ld="$l0→$(load1)" 'BEGIN {
         w = t1 - t0
-        printf "| %s | %d | %.3f | %.1f | %.1f ms | %.1f |\n", l, m, w, m / w, 1000 * w / m, rss / 1024
+        printf "| %s | %d | %.3f | %.1f | %.1f ms | %.1f | %s |\n", l, m, w, m / w, 1000 * w / m, rss / 1024, ld
     }' >>"$ROWS_LDNS"
     log "$label: $(tail -1 "$ROWS_LDNS")"
 }
@@ -200,7 +224,7 @@ if [[ -z ${DANEGUARD:-} ]]; then
     DANEGUARD=$REPO/target/release/daneguard
 fi
 [[ -x $DANEGUARD ]] || die "not executable: $DANEGUARD"
-export DANEGUARD RUNS CONCURRENCY LDNS_AD_MAX
+export DANEGUARD RUNS CONCURRENCY LDNS_AD_MAX LOAD_MAX LOAD_WAIT
 
 mkdir -p "$OUT"
 # short path: Knot's control socket must fit in a Unix socket name
@@ -260,13 +284,15 @@ for n in "$@"; do
     {
         echo "### check, N = $n"
         echo
-        echo "| tool | names | concurrency | wall s (median of $RUNS) | all runs, s | names/s | peak RSS MiB (max) |"
-        echo "| --- | ---: | ---: | ---: | --- | ---: | ---: |"
+        echo "finished $(date -u '+%Y-%m-%d %H:%M UTC'); uptime then:$(uptime | sed 's/.*load/ load/')"
+        echo
+        echo "| tool | names | concurrency | wall s (median of $RUNS) | all runs, s | names/s | peak RSS MiB (max) | 1-min load before→after each run |"
+        echo "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |"
         cat "$ROWS" "$ROWS_DG_UNBOUND"
         if [[ -s $ROWS_LDNS ]]; then
             echo
-            echo "| ldns-dane, one process per name, sequential, via Unbound on :53 | names | wall s | names/s | per name | peak RSS MiB (one process) |"
-            echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+            echo "| ldns-dane, one process per name, sequential, via Unbound on :53 | names | wall s | names/s | per name | peak RSS MiB (one process) | 1-min load before→after |"
+            echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
             cat "$ROWS_LDNS"
         fi
     } >"$OUT/check-$n.md"

@@ -1,7 +1,9 @@
 //! Certificates as daneguard needs them: DER, SubjectPublicKeyInfo, names, dates and
 //! key type, extracted once from X.509 (no I/O).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, OnceLock};
 
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
@@ -12,6 +14,22 @@ use x509_parser::x509::{SubjectPublicKeyInfo, X509Name};
 
 /// Most subjectAltName entries accepted in one certificate.
 pub const MAX_SAN_NAMES: usize = 1000;
+
+/// Signature checks already made: (certificate DER, issuer SPKI DER) -> verified.
+/// `check --from` asks the same question of the same chain for every name (a DANE-TA
+/// record), and one P-384 verification costs more than all the rest of a name's work.
+type Verified = HashMap<(Vec<u8>, Vec<u8>), bool>;
+
+/// Most remembered signature checks; beyond it, checks are simply made again.
+const MAX_VERIFIED: usize = 256;
+
+fn lock_verified() -> std::sync::MutexGuard<'static, Verified> {
+    static VERIFIED: OnceLock<Mutex<Verified>> = OnceLock::new();
+    let memo = VERIFIED.get_or_init(|| Mutex::new(HashMap::new()));
+    // a panic while holding the lock leaves a valid map; keep using it
+    memo.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// One parsed certificate, owned, with everything the generators and checks use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,24 +210,27 @@ impl Certificate {
 
     /// Whether `issuer`'s key verifies this certificate's signature.
     pub fn signed_by(&self, issuer: &Certificate) -> bool {
-        let (Ok((_, me)), Ok((_, spki))) = (
-            X509Certificate::from_der(&self.der),
-            SubjectPublicKeyInfo::from_der(&issuer.spki),
-        ) else {
-            return false;
-        };
-        me.verify_signature(Some(&spki)).is_ok()
+        self.signed_by_key(&issuer.spki)
     }
 
     /// Whether the key `spki` (DER SubjectPublicKeyInfo) verifies this certificate's signature.
     pub fn signed_by_key(&self, spki_der: &[u8]) -> bool {
+        let key = (self.der.clone(), spki_der.to_vec());
+        if let Some(&known) = lock_verified().get(&key) {
+            return known;
+        }
         let (Ok((_, me)), Ok((_, spki))) = (
             X509Certificate::from_der(&self.der),
             SubjectPublicKeyInfo::from_der(spki_der),
         ) else {
             return false;
         };
-        me.verify_signature(Some(&spki)).is_ok()
+        let ok = me.verify_signature(Some(&spki)).is_ok();
+        let mut memo = lock_verified();
+        if memo.len() < MAX_VERIFIED {
+            memo.insert(key, ok);
+        }
+        ok
     }
 
     /// The names a DANE client checks against (RFC 7672 §3.2.3 with RFC 6125 rules):
@@ -384,6 +405,22 @@ mod tests {
         assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
         assert_eq!(bit_length(&[0x01, 0x00]), 9);
         assert_eq!(bit_length(&[]), 0);
+    }
+
+    /// The remembered answer of a signature check is the answer itself: asked
+    /// twice, a good signature stays good and a wrong key stays wrong.
+    #[test]
+    fn remembered_signature_checks_give_the_same_answers() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let read = |f: &str| std::fs::read(format!("{root}/testdata/pki/{f}")).unwrap();
+        let parsed = crate::input::material::parse(&read("mx-p256/fullchain.pem")).unwrap();
+        let chain = parsed.material.certs().unwrap();
+        let (leaf, ca) = (&chain[0], &chain[1]);
+        for _ in 0..2 {
+            assert!(leaf.signed_by(ca));
+            assert!(!leaf.signed_by(leaf));
+            assert!(!ca.signed_by_key(&leaf.spki));
+        }
     }
 
     #[test]

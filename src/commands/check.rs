@@ -284,33 +284,27 @@ fn name_lines<'a>(
     })
 }
 
-/// Names checked with one resolver. A fresh resolver (and libunbound cache) per batch
-/// bounds what the caches can hold however long the list; kept from the hickory
-/// validator, whose cache could not be shrunk, and not re-measured since (README).
-const NAMES_PER_RESOLVER: usize = 2000;
-
+/// One resolver for the whole list, names streamed through it: memory stays flat
+/// because libunbound's caches are capped (`crate::dns`), not by restarting it.
 async fn run(
     config: &Config,
     world: &World<'_>,
-    mut names: impl Iterator<Item = Result<Named, String>>,
+    names: impl Iterator<Item = Result<Named, String>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
-    let mut status = ExitStatus::Ok;
-    loop {
-        let batch: Vec<Result<Named, String>> = names.by_ref().take(NAMES_PER_RESOLVER).collect();
-        if batch.is_empty() {
-            return Ok(status);
-        }
-        let dns = world.dns.connect(&config.dns).await?;
-        status = status.worst(run_batch(config, world, dns.as_ref(), batch, sink).await?);
+    let mut names = names.peekable();
+    if names.peek().is_none() {
+        return Ok(ExitStatus::Ok);
     }
+    let dns = world.dns.connect(&config.dns).await?;
+    run_batch(config, world, dns.as_ref(), names, sink).await
 }
 
 async fn run_batch(
     config: &Config,
     world: &World<'_>,
     dns: &dyn Resolve,
-    batch: Vec<Result<Named, String>>,
+    batch: impl Iterator<Item = Result<Named, String>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
     let jobs = stream::iter(batch).map(|name| async move {

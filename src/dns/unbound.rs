@@ -4,7 +4,7 @@
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -111,6 +111,32 @@ pub(crate) struct Context {
     ctx: CtxPtr,
     stop: Arc<AtomicBool>,
     deliverer: Option<JoinHandle<()>>,
+    /// Queries whose boxed [`Slot`] is not freed yet: what a leak would show as.
+    live: Arc<AtomicUsize>,
+}
+
+/// What libunbound carries for one query (its `mydata`): the way back to the
+/// waiting future, and the count of slots alive, so that a leak can be seen.
+struct Slot {
+    tx: oneshot::Sender<Reply>,
+    live: Arc<AtomicUsize>,
+}
+
+impl Slot {
+    /// Boxes a slot for libunbound and counts it as alive.
+    fn into_raw(tx: oneshot::Sender<Reply>, live: &Arc<AtomicUsize>) -> *mut c_void {
+        live.fetch_add(1, Ordering::Relaxed);
+        let live = Arc::clone(live);
+        Box::into_raw(Box::new(Slot { tx, live })).cast::<c_void>()
+    }
+
+    /// # Safety
+    /// `raw` must come from [`Slot::into_raw`] and be taken back exactly once.
+    unsafe fn from_raw(raw: *mut c_void) -> oneshot::Sender<Reply> {
+        let slot = unsafe { Box::from_raw(raw.cast::<Slot>()) };
+        slot.live.fetch_sub(1, Ordering::Relaxed);
+        slot.tx
+    }
 }
 
 /// How to set up a context.
@@ -135,6 +161,7 @@ impl Context {
             ctx: CtxPtr(raw),
             stop: Arc::new(AtomicBool::new(false)),
             deliverer: None,
+            live: Arc::new(AtomicUsize::new(0)),
         };
         context.configure(setup)?;
         let fd = context.call(|c| unsafe { ub_fd(c) });
@@ -224,7 +251,7 @@ impl Context {
     ) -> Result<(Pending, oneshot::Receiver<Reply>), Failure> {
         let qname = cstring(name).map_err(Failure::Library)?;
         let (tx, rx) = oneshot::channel::<Reply>();
-        let slot = Box::into_raw(Box::new(tx)).cast::<c_void>();
+        let slot = Slot::into_raw(tx, &self.live);
         let mut id: c_int = 0;
         let code = self.call(|c| unsafe {
             ub_resolve_async(
@@ -239,7 +266,7 @@ impl Context {
         });
         if code != 0 {
             // SAFETY: the query was not accepted, so the callback never owns `slot`.
-            drop(unsafe { Box::from_raw(slot.cast::<oneshot::Sender<Reply>>()) });
+            drop(unsafe { Slot::from_raw(slot) });
             return Err(Failure::Library(strerror(code)));
         }
         let pending = Pending {
@@ -256,7 +283,7 @@ impl Context {
 struct Pending {
     ctx: CtxPtr,
     id: c_int,
-    /// The boxed sender, as an address so that the future stays `Send`.
+    /// The boxed [`Slot`], as an address so that the future stays `Send`.
     slot: usize,
     done: bool,
 }
@@ -269,7 +296,7 @@ impl Drop for Pending {
         // A successful ub_cancel guarantees the callback will not run, so the sender
         // is ours to free; otherwise the callback has it (or already freed it).
         if unsafe { ub_cancel(self.ctx.0.as_ptr(), self.id) } == 0 {
-            drop(unsafe { Box::from_raw(self.slot as *mut oneshot::Sender<Reply>) });
+            drop(unsafe { Slot::from_raw(self.slot as *mut c_void) });
         }
     }
 }
@@ -307,8 +334,8 @@ fn deliver(ctx: CtxPtr, fd: c_int, stop: &AtomicBool) {
 
 /// libunbound's callback: copies the result out and wakes the waiting future.
 extern "C" fn on_result(mydata: *mut c_void, err: c_int, result: *mut UbResult) {
-    // SAFETY: `mydata` is the sender boxed in `resolve`; this callback runs at most once.
-    let tx = unsafe { Box::from_raw(mydata.cast::<oneshot::Sender<Reply>>()) };
+    // SAFETY: `mydata` is the slot boxed in `submit`; this callback runs at most once.
+    let tx = unsafe { Slot::from_raw(mydata) };
     if err != 0 || result.is_null() {
         let reply = Reply {
             rcode: 2,
@@ -348,5 +375,89 @@ unsafe fn copy_result(r: &UbResult) -> Reply {
         bogus: r.bogus != 0,
         why_bogus: text(r.why_bogus),
         packet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context that forwards to a UDP socket that never answers, so every query
+    /// stays in flight until it is cancelled.
+    fn silent_context() -> (Context, std::net::UdpSocket) {
+        let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = sink.local_addr().unwrap().port();
+        let options = super::super::options();
+        let setup = Setup {
+            options: &options,
+            forwarders: &[format!("127.0.0.1@{port}")],
+            anchors: &[],
+            stubs: &[],
+        };
+        (Context::new(&setup).unwrap(), sink)
+    }
+
+    /// Cancelled queries (a time-out, and a future dropped while it waits) free
+    /// their boxed senders at once, and dropping the context leaves none behind.
+    #[test]
+    fn cancelled_queries_free_their_slots() {
+        let (context, _sink) = silent_context();
+        let live = Arc::clone(&context.live);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let short = Duration::from_millis(50);
+            let got = context.resolve("a.example.", 1, short).await;
+            assert!(matches!(got, Err(Failure::Timeout)), "{got:?}");
+            // the outer time-out drops the inner future mid-wait
+            let long = Duration::from_secs(30);
+            let dropped = tokio::time::timeout(short, async {
+                tokio::join!(
+                    context.resolve("b.example.", 1, long),
+                    context.resolve("c.example.", 28, long)
+                )
+            })
+            .await;
+            assert!(dropped.is_err());
+        });
+        assert_eq!(live.load(Ordering::SeqCst), 0, "slots leaked by cancel");
+        drop(context);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "slots leaked by drop");
+    }
+
+    /// Many queries dropped at once while in flight, then the context dropped:
+    /// nothing stays behind.
+    #[test]
+    fn dropping_the_context_after_many_cancels_leaves_nothing() {
+        let (context, _sink) = silent_context();
+        let live = Arc::clone(&context.live);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let long = Duration::from_secs(30);
+            let names: Vec<String> = (0..200).map(|i| format!("h{i}.example.")).collect();
+            let all =
+                futures_util::future::join_all(names.iter().map(|n| context.resolve(n, 52, long)));
+            let seen = std::cell::Cell::new(0);
+            let watch = async {
+                // wait until every query is in libunbound's hands
+                while live.load(Ordering::SeqCst) < 200 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                seen.set(live.load(Ordering::SeqCst));
+            };
+            tokio::select! {
+                _ = all => panic!("a silent server answered"),
+                () = watch => {}
+            }
+            assert_eq!(seen.get(), 200);
+        });
+        assert_eq!(live.load(Ordering::SeqCst), 0, "slots leaked by cancel");
+        drop(context);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "slots leaked by drop");
     }
 }

@@ -20,6 +20,7 @@
 #   BENCH_HOSTS  optional benchmark zone (benches/check.sh): with N > 0, `start`
 #              also serves bench.test. (Knot-signed, NSEC, DS in test.) holding
 #              hI A 127.0.0.1 and _25._tcp.hI TLSA 3 1 1 <LEAF_CERT SPKI SHA-256>
+#              plus 2 1 1 <CA_CERT SPKI SHA-256>
 #              for I = 1..N, and adds BENCH_ZONE/BENCH_HOSTS to lab.env. Unset,
 #              empty or 0: no bench zone, everything exactly as without it.
 #   EXTRA_ZONES  optional extra child zones of test. for other harnesses
@@ -198,7 +199,8 @@ EOF
     done
 }
 
-# bench.test.: h1..hN, each with an A record and a 3 1 1 TLSA for LEAF_CERT.
+# bench.test.: h1..hN, each with an A record, a 3 1 1 TLSA for LEAF_CERT and a
+# 2 1 1 TLSA for CA_CERT (the usual pair: current key plus issuing CA).
 write_bench_zone() {
     {
         cat <<EOF
@@ -208,9 +210,9 @@ write_bench_zone() {
 @            IN NS    ns
 ns           IN A     127.0.0.1
 EOF
-        awk -v n="$BENCH_HOSTS" -v hash="$LEAF_HASH" 'BEGIN {
+        awk -v n="$BENCH_HOSTS" -v hash="$LEAF_HASH" -v ca="$CA_HASH" 'BEGIN {
             for (i = 1; i <= n; i++)
-                printf "h%d\tIN A\t127.0.0.1\n_25._tcp.h%d\t300 IN TLSA\t3 1 1 %s\n", i, i, hash
+                printf "h%d\tIN A\t127.0.0.1\n_25._tcp.h%d\t300 IN TLSA\t3 1 1 %s\n_25._tcp.h%d\t300 IN TLSA\t2 1 1 %s\n", i, i, hash, i, ca
         }'
     } >"$(zonefile bench.test.)"
 }
