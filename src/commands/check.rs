@@ -155,10 +155,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         });
     }
     let config = Config::from_args(args, loaded.as_ref(), &plan, env)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Lookup(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::env::runtime()?;
     let from: Option<Box<dyn Read + '_>> = match args.from.as_deref() {
         None => None,
         Some("-") => Some(Box::new(&mut *env.stdin)),
