@@ -411,37 +411,66 @@ fn report_waiting(
     decisions: &[OwnerDecision],
     env: &mut Env<'_>,
 ) -> Result<Outcome> {
-    let mut outcome = Outcome::Waiting;
+    let words = Wording {
+        waiting: |owner, until, ttl| {
+            format!(
+                "staged, not deployed: {owner} publishes a matching record; deployable from {until} (first seen + 2 × TTL {ttl})"
+            )
+        },
+        missing: |owner, wait| {
+            format!(
+                "staged, not deployed: no published record at {owner} matches the new certificate; publish these, then 'daneguard deploy' switches {wait}:"
+            )
+        },
+    };
+    Ok(if report_decisions(cert, decisions, &words, env)? {
+        Outcome::Missing
+    } else {
+        Outcome::Waiting
+    })
+}
+
+/// What `deploy` and `stage --next-key` say about an owner that is not ready yet.
+pub(crate) struct Wording {
+    /// (owner, usable from, TTL): a matching record is published but young.
+    pub waiting: fn(&str, &str, u32) -> String,
+    /// (owner, how long it will wait): no published record matches; the records to
+    /// publish follow.
+    pub missing: fn(&str, &str) -> String,
+}
+
+/// Reports every owner that is not ready; true when some owner publishes nothing that
+/// matches (rather than a record that is only young).
+pub(crate) fn report_decisions(
+    cert: &Certificate,
+    decisions: &[OwnerDecision],
+    words: &Wording,
+    env: &mut Env<'_>,
+) -> Result<bool> {
+    let mut missing = false;
     for d in decisions {
         match &d.readiness {
             Readiness::Ready => {}
             Readiness::Wait { until } => writeln!(
                 env.out,
-                "{}: staged, not deployed: {} publishes a matching record; deployable from {} (first seen + 2 × TTL {})",
+                "{}: {}",
                 cert.name,
-                d.owner,
-                crate::render::iso_time(*until),
-                d.ttl
+                (words.waiting)(&d.owner, &crate::render::iso_time(*until), d.ttl)
             )?,
             Readiness::Missing { publish } => {
-                outcome = Outcome::Missing;
-                writeln!(
-                    env.out,
-                    "{}: staged, not deployed: no published record at {} matches the new certificate; publish these, then 'daneguard deploy' switches {}:",
-                    cert.name,
-                    d.owner,
-                    wait_text(d.ttl)
-                )?;
+                missing = true;
+                let line = (words.missing)(&d.owner, &wait_text(d.ttl));
+                writeln!(env.out, "{}: {line}", cert.name)?;
                 publish_lines(d, publish, env)?;
             }
         }
     }
-    Ok(outcome)
+    Ok(missing)
 }
 
 /// How long `deploy` waits once it sees a record. Without a published RRset there is
 /// no TTL to read yet, and none is invented: the zone's own TTL counts once it is seen.
-pub fn wait_text(ttl: u32) -> String {
+fn wait_text(ttl: u32) -> String {
     if ttl == 0 {
         "2 × the TTL the zone gives them after it first sees them".into()
     } else {
@@ -454,7 +483,7 @@ pub fn wait_text(ttl: u32) -> String {
 
 /// The records to add, in zone-file form; with the RRset's TTL when one is published
 /// (the records of one RRset share a TTL), else without one (the zone's default applies).
-pub fn publish_lines(
+fn publish_lines(
     d: &OwnerDecision,
     publish: &[crate::tlsa::Tlsa],
     env: &mut Env<'_>,

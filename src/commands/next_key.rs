@@ -167,32 +167,23 @@ fn waiting(
     decisions: &[OwnerDecision],
     env: &mut Env<'_>,
 ) -> Result<NextOutcome> {
-    let mut outcome = NextOutcome::Waiting;
-    for d in decisions {
-        match &d.readiness {
-            Readiness::Ready => {}
-            Readiness::Wait { until } => writeln!(
-                env.out,
-                "{}: next key staged: {} publishes its record; usable from {} (first seen + 2 × TTL {})",
-                cert.name,
-                d.owner,
-                crate::render::iso_time(*until),
-                d.ttl
-            )?,
-            Readiness::Missing { publish } => {
-                outcome = NextOutcome::Missing;
-                writeln!(
-                    env.out,
-                    "{}: next key staged: no published record at {} matches it; publish these next to the current records (keep those until the new certificate is deployed); 'daneguard deploy' reports it usable {}:",
-                    cert.name,
-                    d.owner,
-                    deploy::wait_text(d.ttl)
-                )?;
-                deploy::publish_lines(d, publish, env)?;
-            }
-        }
-    }
-    Ok(outcome)
+    let words = deploy::Wording {
+        waiting: |owner, until, ttl| {
+            format!(
+                "next key staged: {owner} publishes its record; usable from {until} (first seen + 2 × TTL {ttl})"
+            )
+        },
+        missing: |owner, wait| {
+            format!(
+                "next key staged: no published record at {owner} matches it; publish these next to the current records (keep those until the new certificate is deployed); 'daneguard deploy' reports it usable {wait}:"
+            )
+        },
+    };
+    Ok(if deploy::report_decisions(cert, decisions, &words, env)? {
+        NextOutcome::Missing
+    } else {
+        NextOutcome::Waiting
+    })
 }
 
 /// The public key of the next key staged for `cert`, if any (unreadable: none).
