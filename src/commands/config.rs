@@ -42,16 +42,22 @@ fn check_paths(config: &Config, name: &str) -> Result<()> {
         }
     }
     for c in &config.certificates {
-        let dir = c.deploy.parent().unwrap_or(Path::new("/"));
-        if !dir.is_dir() {
-            return Err(Error::input(
-                name,
-                format!(
-                    "certificate '{}': the directory of deploy = '{}' does not exist",
-                    c.name,
-                    escape(&c.deploy.display().to_string())
-                ),
-            ));
+        let mut targets = vec![("deploy", &c.deploy)];
+        if let Some(sep) = &c.separate {
+            targets.extend([("key_file", &sep.key), ("chain_file", &sep.chain)]);
+        }
+        for (key, path) in targets {
+            let dir = path.parent().unwrap_or(Path::new("/"));
+            if !dir.is_dir() {
+                return Err(Error::input(
+                    name,
+                    format!(
+                        "certificate '{}': the directory of {key} = '{}' does not exist",
+                        c.name,
+                        escape(&path.display().to_string())
+                    ),
+                ));
+            }
         }
         if let Some(l) = &c.lineage
             && !l.join("fullchain.pem").exists()
@@ -87,9 +93,14 @@ fn summary(config: &Config, name: &str, env: &mut Env<'_>) -> Result<()> {
         let ports: Vec<String> = c.ports.iter().map(u16::to_string).collect();
         writeln!(
             env.out,
-            "certificate {}: deploy {}, hosts {hosts}, ports {}, reload {}",
+            "certificate {}: deploy {}{}, hosts {hosts}, ports {}, reload {}",
             c.name,
             escape(&c.deploy.display().to_string()),
+            c.separate.as_ref().map_or_else(String::new, |sep| format!(
+                ", key_file {}, chain_file {}",
+                escape(&sep.key.display().to_string()),
+                escape(&sep.chain.display().to_string())
+            )),
             ports.join(", "),
             c.reload
                 .as_deref()

@@ -322,26 +322,76 @@ fn deploy(
             .store(&state.previous_path(&cert.name), old)
             .map_err(state_error)?;
     }
-    files::replace(&cert.deploy, &bundle.to_pem(), 0o600, fault(env)).map_err(|e| {
-        Error::input(
-            &target,
-            format!(
-                "cannot write: {e}; the old file is unchanged and the certificate stays staged"
-            ),
-        )
-    })?;
+    let unchanged = if cert.separate.is_some() {
+        "the old files are unchanged and the certificate stays staged"
+    } else {
+        "the old file is unchanged and the certificate stays staged"
+    };
+    write_files(cert, bundle, fault(env), unchanged)?;
     state.remove_staged(&cert.name).map_err(state_error)?;
     let leaf = bundle.leaf().expect("checked before deploying");
     writeln!(
         env.out,
-        "{}: deployed {} ({}, {}, expires {})",
+        "{}: deployed {}{} ({}, {}, expires {})",
         cert.name,
         escape(&target),
+        also_separate(cert),
         escape(&leaf.subject),
         leaf.key,
         crate::render::iso_time(leaf.not_after)
     )?;
     Ok(old.is_none())
+}
+
+/// Writes the bundle to the combined file and, when configured, the separate key and
+/// chain files. Every temporary file is written and synced before the first rename, so a
+/// failure while writing changes nothing (`unchanged` says so); the renames then follow
+/// one another (combined file, chain, key), and the separate pair is mismatched only for
+/// the moment between two renames (see "Safe renewals" in the README).
+fn write_files(cert: &Certificate, bundle: &Bundle, fault: Fault, unchanged: &str) -> Result<()> {
+    let mut files = vec![(&cert.deploy, bundle.to_pem(), 0o600)];
+    if let Some(sep) = &cert.separate {
+        files.push((
+            &sep.chain,
+            zeroize::Zeroizing::new(bundle.chain_to_pem()),
+            0o644,
+        ));
+        files.push((&sep.key, bundle.key_to_pem(), 0o600));
+    }
+    let mut prepared = Vec::new();
+    for (path, bytes, mode) in &files {
+        let ready = files::prepare(path, bytes, *mode, fault).map_err(|e| {
+            Error::input(
+                path.display().to_string(),
+                format!("cannot write: {e}; {unchanged}"),
+            )
+        })?;
+        prepared.push(ready);
+    }
+    for (i, ready) in prepared.into_iter().enumerate() {
+        let path = files[i].0.display().to_string();
+        ready.commit().map_err(|e| {
+            Error::input(
+                &path,
+                format!(
+                    "cannot rename into place: {e}; {i} of the {} files were replaced",
+                    files.len()
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// ` and KEY + CHAIN` when separate files are configured.
+fn also_separate(cert: &Certificate) -> String {
+    cert.separate.as_ref().map_or_else(String::new, |sep| {
+        format!(
+            " and {} + {}",
+            escape(&sep.key.display().to_string()),
+            escape(&sep.chain.display().to_string())
+        )
+    })
 }
 
 /// `DANEGUARD_FAULT=before-rename` stops a debug build between writing and renaming.
@@ -517,17 +567,22 @@ fn rollback(cert: &Certificate, state: &StateDir, env: &mut Env<'_>) -> Result<(
         .map_err(|e| Error::input(&shown, format!("{e}; not rolled back")))?;
     let target = cert.deploy.display().to_string();
     let current = StateDir::read(&cert.deploy).map_err(|e| Error::input(&target, e.to_string()))?;
-    files::replace(&cert.deploy, &bundle.to_pem(), 0o600, Fault::None)
-        .map_err(|e| Error::input(&target, format!("cannot write: {e}; the file is unchanged")))?;
+    let unchanged = if cert.separate.is_some() {
+        "the files are unchanged"
+    } else {
+        "the file is unchanged"
+    };
+    write_files(cert, &bundle, Fault::None, unchanged)?;
     if let Some(current) = &current {
         state.store(&previous_path, current).map_err(state_error)?;
     }
     let leaf = bundle.leaf().expect("checked before deploying");
     writeln!(
         env.out,
-        "{}: rolled back {} to the previous certificate ({}, expires {})",
+        "{}: rolled back {}{} to the previous certificate ({}, expires {})",
         cert.name,
         escape(&target),
+        also_separate(cert),
         leaf.key,
         crate::render::iso_time(leaf.not_after)
     )?;

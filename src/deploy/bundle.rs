@@ -85,7 +85,19 @@ impl Bundle {
     /// The combined file: private key first, then every certificate (postconf(5)
     /// `smtpd_tls_chain_files` order), so a reader never pairs a key with another chain.
     pub fn to_pem(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(self.key_pem.as_bytes().to_vec());
+        let mut out = self.key_to_pem();
+        out.extend_from_slice(&self.chain_to_pem());
+        out
+    }
+
+    /// The private key alone (for a separate key file).
+    pub fn key_to_pem(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.key_pem.as_bytes().to_vec())
+    }
+
+    /// The full chain alone, leaf first (for a separate chain file).
+    pub fn chain_to_pem(&self) -> Vec<u8> {
+        let mut out = Vec::new();
         for cert in &self.chain {
             let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &cert.der)
                 .expect("a parsed certificate re-encodes as PEM");

@@ -21,6 +21,19 @@ pub enum Fault {
 
 /// Replaces `path` with `bytes` atomically; the new file gets `mode`.
 pub fn replace(path: &Path, bytes: &[u8], mode: u32, fault: Fault) -> io::Result<()> {
+    prepare(path, bytes, mode, fault)?.commit()
+}
+
+/// A new file written and synced next to the one it replaces, not yet renamed over
+/// it; dropping it removes the temporary file.
+pub struct Prepared {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+/// Writes and syncs the temporary file for `path`, so that several files can be
+/// renamed into place one right after the other ([`Prepared::commit`]).
+pub fn prepare(path: &Path, bytes: &[u8], mode: u32, fault: Fault) -> io::Result<Prepared> {
     let dir = parent(path);
     let name = path
         .file_name()
@@ -40,8 +53,19 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32, fault: Fault) -> io::Result
         // Simulates a crash: no destructor runs, the temporary file stays behind.
         std::process::abort();
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    File::open(dir)?.sync_all()
+    Ok(Prepared {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
+impl Prepared {
+    /// Renames the file into place and syncs its directory.
+    pub fn commit(self) -> io::Result<()> {
+        let dir = parent(&self.path).to_path_buf();
+        self.tmp.persist(&self.path).map_err(|e| e.error)?;
+        File::open(dir)?.sync_all()
+    }
 }
 
 /// Temporary files of an earlier run that crashed before its rename.

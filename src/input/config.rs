@@ -82,8 +82,18 @@ pub struct Certificate {
     pub ports: Vec<u16>,
     /// The combined file (private key, then the full chain) the server reads.
     pub deploy: PathBuf,
+    /// `key_file` and `chain_file`: the same key and chain once more as two files, for
+    /// servers that cannot read the combined file.
+    pub separate: Option<SeparateFiles>,
     /// Shell command run after each deployment, e.g. `systemctl reload postfix`.
     pub reload: Option<String>,
+}
+
+/// A separate private key file (mode 0600) and full-chain file (mode 0644).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeparateFiles {
+    pub key: PathBuf,
+    pub chain: PathBuf,
 }
 
 /// Why a configuration cannot be used; the caller adds the file name.
@@ -154,6 +164,8 @@ struct RawCertificate {
     #[serde(default = "default_ports")]
     ports: Vec<u16>,
     deploy: PathBuf,
+    key_file: Option<PathBuf>,
+    chain_file: Option<PathBuf>,
     reload: Option<String>,
 }
 
@@ -323,14 +335,45 @@ fn certificate(raw: RawCertificate, base: &Path) -> Result<Certificate, String> 
     if raw.reload.as_deref().is_some_and(|r| r.trim().is_empty()) {
         return Err(format!("certificate '{}': reload is empty", raw.name));
     }
+    let separate = separate_files(&raw, base)?;
     Ok(Certificate {
         lineage: raw.lineage.map(|p| base.join(p)),
         hosts,
         ports: crate::commands::unique(&raw.ports),
+        separate,
         deploy: base.join(raw.deploy),
         reload: raw.reload,
         name: raw.name,
     })
+}
+
+/// `key_file` and `chain_file` come together, name files, and differ from `deploy` and
+/// from each other.
+fn separate_files(raw: &RawCertificate, base: &Path) -> Result<Option<SeparateFiles>, String> {
+    let (key, chain) = match (&raw.key_file, &raw.chain_file) {
+        (None, None) => return Ok(None),
+        (Some(k), Some(c)) => (base.join(k), base.join(c)),
+        _ => {
+            return Err(format!(
+                "certificate '{}': key_file and chain_file go together",
+                raw.name
+            ));
+        }
+    };
+    let deploy = base.join(&raw.deploy);
+    if key.file_name().is_none() || chain.file_name().is_none() {
+        return Err(format!(
+            "certificate '{}': key_file and chain_file must name files",
+            raw.name
+        ));
+    }
+    if key == chain || key == deploy || chain == deploy {
+        return Err(format!(
+            "certificate '{}': deploy, key_file and chain_file must be three different files",
+            raw.name
+        ));
+    }
+    Ok(Some(SeparateFiles { key, chain }))
 }
 
 /// Names become directory names in the state directory: keep them plain.
@@ -575,6 +618,30 @@ mod tests {
         let p = parsed(&text).unwrap().publish.unwrap();
         assert_eq!(p.zone.as_deref(), Some("example.com"));
         assert_eq!(p.ttl, Some(3600));
+    }
+
+    #[test]
+    fn separate_key_and_chain_files_are_read_relative_to_the_file() {
+        let text = include_str!("../../contrib/daneguard.toml.example")
+            .replace("# key_file = ", "key_file = ")
+            .replace("# chain_file = ", "chain_file = ");
+        let c = parsed(&text).unwrap();
+        let sep = c.certificates[0].separate.clone().unwrap();
+        assert_eq!(
+            sep.key,
+            Path::new("/etc/daneguard/certs/mx.example.com.key")
+        );
+        assert_eq!(
+            sep.chain,
+            Path::new("/etc/daneguard/certs/mx.example.com.crt")
+        );
+        let base = "[[certificate]]\nname = \"mx\"\ndeploy = \"mx.pem\"\n";
+        let c = parsed(&format!("{base}key_file = \"k\"\nchain_file = \"c\"\n")).unwrap();
+        let sep = c.certificates[0].separate.clone().unwrap();
+        assert_eq!(sep.key, Path::new("/etc/daneguard/k"));
+        assert!(parsed(&format!("{base}chain_file = \"c\"\n")).is_err());
+        assert!(parsed(&format!("{base}key_file = \"c\"\nchain_file = \"c\"\n")).is_err());
+        assert_eq!(parsed(base).unwrap().certificates[0].separate, None);
     }
 
     #[test]

@@ -124,6 +124,11 @@ fn wait_two_ttls() {
 /// The `3 1 1` data of the certificate an openssl TLS server presents when it is
 /// started now on the deployed file (a new server process, as a new smtpd is).
 pub fn presented(path: &Path) -> String {
+    presented_from(path, path)
+}
+
+/// As [`presented`], with the certificate chain and the key in two files.
+pub fn presented_from(chain: &Path, key: &Path) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -133,9 +138,9 @@ pub fn presented(path: &Path) -> String {
         .args(["s_server", "-quiet", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("-cert")
-        .arg(path)
+        .arg(chain)
         .arg("-key")
-        .arg(path)
+        .arg(key)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -890,4 +895,72 @@ fn a_next_key_already_deployed_ends_the_rollover_on_the_next_run() {
     );
     assert!(!lab.path("state/mx/next-key.pem").exists());
     lab.run(&["deploy"], Some(&dns), &[]).exact(0, "", "");
+}
+
+/// `key_file` and `chain_file`: the same deployment once more as two files (key 0600,
+/// chain 0644), renamed into place together with the combined file, and rolled back
+/// with it; a server started on the pair presents the new key, then the old one again.
+#[test]
+fn separate_key_and_chain_files_are_deployed_and_rolled_back_with_the_combined_file() {
+    let lab = Lab::with(
+        "\"mx.dane.test\"",
+        "key_file = \"mx.key\"\nchain_file = \"mx.crt\"\n",
+    );
+    lab.deployed("mx-p256");
+    let (old, new) = (pki_ee("mx-p256"), pki_ee("mx-p256-newkey"));
+    let dns = zone(&[&old, &new]);
+    lab.stage("mx-p256-newkey", &dns).code(1);
+    wait_two_ttls();
+    let r = lab.run(&["deploy"], Some(&dns), &[]);
+    r.code(0);
+    let (key, crt) = (lab.path("mx.key"), lab.path("mx.crt"));
+    assert!(
+        r.stdout.contains(&format!(
+            "mx: deployed {} and {} + {} (",
+            lab.target().display(),
+            key.display(),
+            crt.display()
+        )),
+        "{r:?}"
+    );
+    let mode = |p: &Path| sh(&format!("stat -c %a '{}'", p.display()));
+    assert_eq!((mode(&key), mode(&crt)), ("600".into(), "644".into()));
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let crt_text = std::fs::read_to_string(&crt).unwrap();
+    assert!(!key_text.contains("CERTIFICATE") && key_text.contains("PRIVATE KEY"));
+    assert!(!crt_text.contains("PRIVATE KEY"));
+    assert_eq!(crt_text.matches("BEGIN CERTIFICATE").count(), 2);
+    assert_eq!(ee(&crt), new);
+    assert_eq!(presented_from(&crt, &key), new);
+    assert_eq!(presented(&lab.target()), new);
+
+    let r = lab.run(&["deploy", "--rollback", "mx"], Some(&dns), &[]);
+    r.code(0);
+    assert!(r.stdout.contains(" and "), "{r:?}");
+    assert_eq!(presented_from(&crt, &key), old);
+    assert_eq!(ee(&lab.target()), old);
+}
+
+#[test]
+fn key_file_without_chain_file_is_a_config_error() {
+    let lab = Lab::with("\"mx.dane.test\"", "key_file = \"mx.key\"\n");
+    let r = lab.run(&["config", "check"], None, &[]);
+    r.code(2);
+    assert!(
+        r.stderr
+            .contains("certificate 'mx': key_file and chain_file go together"),
+        "{r:?}"
+    );
+    let lab = Lab::with(
+        "\"mx.dane.test\"",
+        "key_file = \"mx.pem\"\nchain_file = \"mx.crt\"\n",
+    );
+    let r = lab.run(&["config", "check"], None, &[]);
+    r.code(2);
+    assert!(
+        r.stderr.contains(
+            "certificate 'mx': deploy, key_file and chain_file must be three different files"
+        ),
+        "{r:?}"
+    );
 }
