@@ -217,7 +217,17 @@ pub fn decide_owners(
     state: &StateDir,
     env: &mut Env<'_>,
 ) -> Result<Vec<OwnerDecision>> {
-    let observations = observe(cert, hosts, setup, env.dns)?;
+    let (observations, lagging) = observe(cert, hosts, setup, env.dns)?;
+    for (owner, servers) in lagging {
+        diag::note(
+            env,
+            &format!(
+                "{}: {owner}: not every authoritative server serves all of its records yet ({}); a record counts as published once each one does",
+                cert.name,
+                servers.join(", ")
+            ),
+        );
+    }
     let mut seen = state.seen(&cert.name).map_err(state_error)?;
     decide::update_seen(&mut seen, &observations, env.now);
     state.store_seen(&cert.name, &seen).map_err(state_error)?;
@@ -254,23 +264,29 @@ pub fn deployed_chain(path: &Path) -> Option<Vec<crate::chain::Certificate>> {
 /// Looks up the TLSA records of every host and port of the certificate, and keeps only
 /// the records that every authoritative server of the zone serves securely: the wait of
 /// 2 × TTL starts when the last server has them (a stale secondary would otherwise
-/// keep serving senders the old RRset after the switch).
+/// keep serving senders the old RRset after the switch). Also returns, per owner, the
+/// servers that lag behind the resolver's answer.
 fn observe(
     cert: &Certificate,
     hosts: Vec<Host>,
     setup: &Setup,
     provider: &dyn DnsProvider,
-) -> Result<Vec<Observation>> {
+) -> Result<(Vec<Observation>, Lagging)> {
     let runtime = crate::env::runtime()?;
     runtime.block_on(async {
         let dns = provider.connect(&setup.dns).await?;
         let mut out = Vec::new();
+        let mut lagging = Vec::new();
         for host in hosts {
             for &port in &cert.ports {
                 let owner = host.tlsa_owner(port, Proto::Tcp);
                 let resolver = dns.tlsa(&owner).await;
                 let answer = if setup.every_server {
                     let survey = dns.tlsa_at_each_ns(&owner).await;
+                    let behind = crate::dane::allns::lagging(&survey, &resolver);
+                    if !behind.is_empty() {
+                        lagging.push((owner.clone(), behind));
+                    }
                     crate::dane::allns::served_everywhere(&survey, &resolver)
                 } else {
                     resolver
@@ -283,9 +299,12 @@ fn observe(
                 });
             }
         }
-        Ok(out)
+        Ok((out, lagging))
     })
 }
+
+/// Per TLSA owner, the authoritative servers that do not serve all its records yet.
+type Lagging = Vec<(String, Vec<String>)>;
 
 /// The configured hosts, or the leaf's host names (no wildcards, no IP addresses).
 pub(crate) fn hosts_of(

@@ -47,6 +47,24 @@ pub fn served_everywhere(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> An
     resolver.filtered(|t| servers.iter().all(|s| s.answer.records().contains(t)))
 }
 
+/// The servers that do not (yet) serve every record the resolver returns: the ones
+/// [`served_everywhere`] waits for. Empty when the survey failed (that is said there).
+pub fn lagging(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> Vec<String> {
+    let NsSurvey::Done { servers, .. } = survey else {
+        return Vec::new();
+    };
+    servers
+        .iter()
+        .filter(|s| {
+            resolver
+                .records()
+                .iter()
+                .any(|t| !s.answer.records().contains(t))
+        })
+        .map(server_name)
+        .collect()
+}
+
 /// The findings of a survey of `owner`. The reference is what the servers with the
 /// newest SOA serial serve, when some server has an older one; otherwise what most
 /// servers serve, on a tie the one the configured resolver returned (`resolver`); with
@@ -235,6 +253,22 @@ mod tests {
             server(2, found(vec![rec(1), rec(2)])),
         ]);
         assert_eq!(served_everywhere(&fresh, &resolver), resolver);
+    }
+
+    #[test]
+    fn lagging_names_the_servers_without_every_resolver_record() {
+        let resolver = found(vec![rec(1), rec(2)]);
+        let stale = survey(vec![
+            server(1, found(vec![rec(2), rec(1)])),
+            server(2, found(vec![rec(1)])),
+        ]);
+        assert_eq!(lagging(&stale, &resolver), vec!["ns2.example. (192.0.2.2)"]);
+        let fresh = survey(vec![server(1, found(vec![rec(1), rec(2), rec(3)]))]);
+        assert!(lagging(&fresh, &resolver).is_empty());
+        let failed = NsSurvey::Failed {
+            reason: "no NS".into(),
+        };
+        assert!(lagging(&failed, &resolver).is_empty());
     }
 
     #[test]

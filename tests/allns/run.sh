@@ -11,12 +11,17 @@
 #                copy, serial 1, with another TLSA record), `tampered` (NSD serves the
 #                current copy with the TLSA data changed after signing) and `down`
 #                (NSD stopped). tests/cli/allns.rs asserts on them.
+#                Then `stage`/`deploy` with `every_server` (the default): the new
+#                key's record for smtp.allns.test (TTL 1) is on Knot but not yet on a
+#                stale NSD, then on both; OUT/deploy-STEP.{out,err,rc} and
+#                OUT/deployed-STEP.spki (the deployed file's key) record each step.
 #
 # Environment: DANEGUARD (the binary, required), AN_KEEP=1 keeps the work directory.
 # Needs root (or passwordless sudo) for the namespace. Nothing leaves 127.0.0.0/8.
 set -euo pipefail
 
 die() { printf 'allns: ERROR: %s\n' "$*" >&2; exit 1; }
+ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 OUT=${1:?usage: run.sh OUT}
 DANEGUARD=${DANEGUARD:?set DANEGUARD to the daneguard binary}
 
@@ -51,6 +56,10 @@ mkdir -p "$W"/{zones,keys,knot,nsd,unbound}
 
 OLD=$(printf 'old key' | sha256sum | cut -d' ' -f1)
 NEW=$(printf 'new key' | sha256sum | cut -d' ' -f1)
+# the deployment scenario: real keys (openssl decides the digests)
+spki() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1; }
+KEY_OLD=$(spki "$ROOT/testdata/pki/mx-p256/cert.pem")
+KEY_NEW=$(spki "$ROOT/testdata/pki/mx-p256-newkey/cert.pem")
 
 # keys: one KSK + ZSK pair per zone; each ldns-keygen prints the key's base name
 keys() {
@@ -59,21 +68,25 @@ keys() {
 read -r CHILD_KSK CHILD_ZSK < <(keys allns.test.)
 read -r PARENT_KSK PARENT_ZSK < <(keys test.)
 
-child() { # SERIAL TLSA-HASH
+child() { # SERIAL TLSA-HASH SMTP-TLSA-HASH...
+    local serial=$1 hash=$2 h
+    shift 2
     cat <<EOF
 \$ORIGIN allns.test.
 \$TTL 300
-@           SOA  ns1 hostmaster $1 3600 900 604800 300
+@           SOA  ns1 hostmaster $serial 3600 900 604800 300
 @           NS   ns1
 @           NS   ns2
 ns1         A    127.0.0.11
 ns2         A    127.0.0.12
 mx          A    127.0.0.25
-_25._tcp.mx TLSA 3 1 1 $2
+_25._tcp.mx TLSA 3 1 1 $hash
+smtp        A    127.0.0.26
 EOF
+    for h in "$@"; do printf '_25._tcp.smtp 1 TLSA 3 1 1 %s\n' "$h"; done
 }
-child 1 "$OLD" >"$W/zones/allns.v1"
-child 2 "$NEW" >"$W/zones/allns.v2"
+child 1 "$OLD" "$KEY_OLD" >"$W/zones/allns.v1"
+child 2 "$NEW" "$KEY_OLD" "$KEY_NEW" >"$W/zones/allns.v2"
 cat >"$W/zones/test" <<EOF
 \$ORIGIN test.
 \$TTL 300
@@ -220,4 +233,47 @@ check tampered
 # NSD is down: its address does not answer
 stop_nsd
 check down
+
+# ------------------------------------------------------ deploy, every server ----
+# smtp.allns.test's server reads $W/deploy/smtp.pem (the old key). The new key's
+# record is published on Knot only: NSD is a stale secondary.
+mkdir -p "$W/deploy"
+cat "$ROOT/testdata/pki/mx-p256/privkey.pem" "$ROOT/testdata/pki/mx-p256/fullchain.pem" >"$W/deploy/smtp.pem"
+chmod 600 "$W/deploy/smtp.pem"
+cat >"$W/daneguard.toml" <<EOF
+state_dir = "$W/state"
+
+[dns]
+resolvers = ["127.0.0.1"]
+trust_anchor = "$W/anchor.ds"
+# every_server = true is the default: each NS address is asked on port 53
+
+[[certificate]]
+name = "smtp"
+hosts = ["smtp.allns.test"]
+deploy = "$W/deploy/smtp.pem"
+EOF
+step() { # NAME daneguard-ARGS...
+    local name=$1 rc=0
+    shift
+    "$DANEGUARD" "$@" --config "$W/daneguard.toml" >"$OUT/deploy-$name.out" 2>"$OUT/deploy-$name.err" || rc=$?
+    echo "$rc" >"$OUT/deploy-$name.rc"
+}
+deployed_key() { # STEP: the key of the first certificate in the deployed file
+    openssl x509 -in "$W/deploy/smtp.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+        openssl dgst -sha256 -r | cut -d' ' -f1 >"$OUT/deployed-$1.spki"
+}
+start_nsd allns.v1.signed 1
+step stage stage smtp --chain "$ROOT/testdata/pki/mx-p256-newkey/fullchain.pem" \
+    --key "$ROOT/testdata/pki/mx-p256-newkey/privkey.pem"
+sleep 2.2
+step stale deploy
+deployed_key stale
+# the secondary catches up: from now on both serve the new record
+start_nsd allns.v2.signed 2
+step seen deploy
+sleep 2.2
+step deployed deploy
+deployed_key deployed
+echo "$KEY_OLD $KEY_NEW" >"$OUT/keys"
 echo "allns: done; results in $OUT" >&2

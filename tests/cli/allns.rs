@@ -67,6 +67,20 @@ fn run_driver(out: &Path) -> bool {
     true
 }
 
+/// The driver's results, run once for every test here (it takes about 20 s); `None`
+/// when it cannot run on this machine.
+fn driver_output() -> Option<&'static Path> {
+    static OUT: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    OUT.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("allns-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        run_driver(&dir).then_some(dir)
+    })
+    .as_deref()
+}
+
 /// `(exit status, the host's JSON)` of one case.
 fn case(out: &Path, name: &str) -> (i32, serde_json::Value) {
     let read = |ext: &str| std::fs::read_to_string(out.join(format!("{name}.{ext}"))).unwrap();
@@ -123,11 +137,9 @@ fn row(
 
 #[test]
 fn all_ns_against_knot_and_nsd() {
-    let dir = tempfile::tempdir().unwrap();
-    if !run_driver(dir.path()) {
+    let Some(out) = driver_output() else {
         return;
-    }
-    let out = dir.path();
+    };
     let ns1 = row("ns1.allns.test.", "127.0.0.11", "2", "found", "secure");
 
     let (rc, host) = case(out, "fresh");
@@ -201,4 +213,70 @@ fn all_ns_against_knot_and_nsd() {
         "{}",
         found[0]
     );
+}
+
+/// `stage`/`deploy` with `every_server` (the default), against the same two servers:
+/// a new key's record on Knot but not on a stale NSD counts as not published (exit 1,
+/// the file keeps the old key, the lagging server named); once NSD serves it too, the
+/// clock starts, and after 2 × TTL `deploy` switches the file.
+#[test]
+fn deploy_waits_until_every_authoritative_server_serves_the_record() {
+    let Some(out) = driver_output() else {
+        return;
+    };
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let step = |name: &str| {
+        (
+            read(&format!("deploy-{name}.rc")).trim().to_string(),
+            read(&format!("deploy-{name}.out")),
+            read(&format!("deploy-{name}.err")),
+        )
+    };
+    let keys = read("keys");
+    let (old, new) = keys.trim().split_once(' ').unwrap();
+    let owner = "_25._tcp.smtp.allns.test.";
+    let lag = format!(
+        "daneguard: note: smtp: {owner}: not every authoritative server serves all of its records yet (ns2.allns.test. (127.0.0.12)); a record counts as published once each one does\n"
+    );
+
+    let (rc, stdout, stderr) = step("stage");
+    assert_eq!(rc, "1", "{stdout}{stderr}");
+    assert!(stderr.starts_with(&lag), "{stderr}");
+    assert!(
+        stdout.starts_with(&format!(
+            "smtp: staged, not deployed: no published record at {owner} matches the new certificate"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{owner} 1 IN TLSA 3 1 1 {new}\n")),
+        "{stdout}"
+    );
+
+    let (rc, stdout, stderr) = step("stale");
+    assert_eq!(rc, "1", "{stdout}{stderr}");
+    assert_eq!(stderr, lag);
+    assert_eq!(read("deployed-stale.spki").trim(), old, "nothing deployed");
+
+    let (rc, stdout, stderr) = step("seen");
+    assert_eq!(rc, "0", "{stdout}{stderr}");
+    assert_eq!(stderr, "");
+    assert!(
+        stdout.starts_with(&format!(
+            "smtp: staged, not deployed: {owner} publishes a matching record; deployable from "
+        )),
+        "{stdout}"
+    );
+
+    let (rc, stdout, stderr) = step("deployed");
+    assert_eq!(rc, "0", "{stdout}{stderr}");
+    assert_eq!(stderr, "");
+    assert!(stdout.starts_with("smtp: deployed "), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!(
+            "smtp: {owner} 3 1 1 {old} matches nothing deployed: remove\n"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(read("deployed-deployed.spki").trim(), new);
 }
