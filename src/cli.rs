@@ -192,11 +192,13 @@ pub struct CheckArgs {
 
     /// Protocol before the TLS handshake (default from the port: smtp on 25 and 587,
     /// imap on 143, pop3 on 110, implicit TLS elsewhere).
-    #[arg(long, value_enum, requires = "live")]
+    /// Needs --live (or live = true in the configuration's [check]).
+    #[arg(long, value_enum)]
     pub starttls: Option<crate::live::Starttls>,
 
     /// Connect to this address instead of the host's A/AAAA records (tests, NAT).
-    #[arg(long, value_name = "ADDR:PORT", requires = "live")]
+    /// Needs --live, as --starttls.
+    #[arg(long, value_name = "ADDR:PORT")]
     pub connect: Option<std::net::SocketAddr>,
 
     /// Time-out for connecting, each protocol step and the TLS handshake, in seconds.

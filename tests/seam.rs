@@ -810,3 +810,40 @@ fn check_reads_the_default_configuration_only_when_nothing_is_named() {
         "daneguard: error: give host names (or mail domains with --mx), or --from FILE, or --config FILE\n"
     );
 }
+
+/// `--starttls` and `--connect` need `--live`, which the configuration's `[check]`
+/// may give instead of the flag.
+#[test]
+fn starttls_needs_live_from_the_flag_or_the_configuration() {
+    let w = presenting(
+        world(25, secure(vec![rec(3, 1, 1, P256)])),
+        25,
+        ecdsa(&[P256, INT_EC]),
+    );
+    let run = w.run(&["check", "--starttls", "smtp", HOST]);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(
+        run.stderr,
+        "daneguard: error: --starttls and --connect need --live (or live = true in [check] of the configuration)\n"
+    );
+    let config = format!("[check]\nhosts = [\"{HOST}\"]\nlive = true\n");
+    let w = World {
+        files: FakeFiles::default().file("/etc/dg.toml", config),
+        ..w
+    };
+    let run = w.run(&[
+        "check",
+        "--config",
+        "/etc/dg.toml",
+        "--starttls",
+        "smtp",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.status, ExitStatus::Ok, "{}", run.stderr);
+    let (senders, verdict, codes) = summary(&run);
+    assert_eq!(
+        (senders.as_str(), verdict.as_str(), codes),
+        ("authenticated", "warn", vec!["single-record".to_string()])
+    );
+}

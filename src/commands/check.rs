@@ -103,6 +103,11 @@ impl Config {
         plan: &CheckPlan,
         env: &mut Env<'_>,
     ) -> Result<Config> {
+        if !plan.live && (args.starttls.is_some() || args.connect.is_some()) {
+            return Err(Error::Usage(
+                "--starttls and --connect need --live (or live = true in [check] of the configuration)".into(),
+            ));
+        }
         let mut chains = ChainMap::default();
         let mut dns = dns_config(&args.dns)?;
         if let Some(l) = loaded {
