@@ -4,10 +4,10 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod chain;
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod dane;
-pub mod deploy;
+pub(crate) mod deploy;
 pub mod dns;
 pub mod env;
 pub mod error;
@@ -17,7 +17,7 @@ pub mod input;
 pub mod live;
 pub mod lookup;
 pub mod owner;
-pub mod publish;
+pub(crate) mod publish;
 pub mod render;
 pub mod report;
 pub mod sanitize;

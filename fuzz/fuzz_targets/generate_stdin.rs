@@ -36,6 +36,8 @@ fuzz_target!(|data: &[u8]| {
         now: 1_767_225_600, // 2026-01-01T00:00:00Z
         out_is_terminal: false,
         vars: &|_| None,
+        // Only stdin is read: no file exists for it.
+        files: &daneguard::env::fake::FakeFiles::default(),
         // generate never touches the network: the scripted (empty) world is enough.
         dns: &daneguard::env::fake::Offline,
         prober: &daneguard::env::fake::Offline,

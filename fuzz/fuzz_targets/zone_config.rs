@@ -1,5 +1,6 @@
-//! The `zone --config` TOML file through `daneguard::commands::zone::parse_config`,
-//! then every key the way `host_chain` reads it (`HOST` or `HOST:PORT`, `Host::parse`).
+//! The configuration file (`zone --config`, `stage`, `deploy`, `check --config`) through
+//! `daneguard::input::config::parse`, then every `[hosts]` key the way `zone` reads it
+//! (`HOST` or `HOST:PORT`, `Host::parse`).
 //! Properties: no panic.
 #![no_main]
 
@@ -10,10 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(entries) = daneguard::commands::zone::parse_config(text) else {
+    let Ok(config) = daneguard::input::config::parse(text, std::path::Path::new("")) else {
         return;
     };
-    for (key, _chain) in entries {
+    for (key, _chain) in config.host_chains {
         let host = match key.rsplit_once(':') {
             Some((h, port)) if port.parse::<u16>().is_ok() => h,
             Some(_) => continue,

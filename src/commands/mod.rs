@@ -91,8 +91,6 @@ pub fn zone_origin(path: &str, given: Option<&str>) -> Result<hickory_proto::rr:
 /// A zone file read for a command: the records and the apex they are judged under.
 pub struct LoadedZone {
     pub zone: Zone,
-    /// The origin the file was read with (from `--origin` or the file name).
-    pub origin: hickory_proto::rr::Name,
     /// The zone apex, lower-case with trailing dot: `--origin` when given, else
     /// the SOA owner, else the first `$ORIGIN`, else the origin read with.
     pub apex: String,
@@ -121,7 +119,7 @@ pub fn load_zone(
         (None, None, Some(first)) => first.clone(),
         (None, None, None) => origin.to_ascii().to_ascii_lowercase(),
     };
-    Ok(LoadedZone { zone, origin, apex })
+    Ok(LoadedZone { zone, apex })
 }
 
 /// Reads and parses a zone file (with `$INCLUDE` from disk, confined to

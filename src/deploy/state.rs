@@ -39,10 +39,6 @@ impl StateDir {
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     fn dir(&self, name: &str) -> io::Result<PathBuf> {
         files::private_dir(&self.root.join(name))
     }
