@@ -17,7 +17,6 @@ pub mod input;
 pub mod live;
 pub mod lookup;
 pub mod owner;
-pub(crate) mod publish;
 pub mod render;
 pub mod report;
 pub mod sanitize;

@@ -1,12 +1,14 @@
 //! The only code that talks to DNS: libunbound (Unbound's validator) forwarding to the
 //! configured resolvers with daneguard's own trust anchors, lookups turned into
-//! [`Answer`]s with their DNSSEC status.
+//! [`Answer`]s with their DNSSEC status; and DNS UPDATE to a zone's primary
+//! ([`update`], for `publish`).
 
 mod allns;
 mod anchors;
 mod convert;
 mod probe;
 mod unbound;
+pub(crate) mod update;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

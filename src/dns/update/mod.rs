@@ -1,5 +1,6 @@
-//! Publishing TLSA records through DNS UPDATE (RFC 2136): which records to add and which
-//! stale ones to delete (pure), the TSIG key file, and the exchange with the primary.
+//! Publishing TLSA records through DNS UPDATE (RFC 2136; `daneguard publish`): which
+//! records to add and which stale ones to delete (pure), the TSIG key file, and the
+//! exchange with the primary.
 
 pub mod tsig;
 pub mod wire;
