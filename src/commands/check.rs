@@ -148,16 +148,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         loaded.as_ref().map_or(&[], |l| &l.cert_hosts),
     );
     if args.names.is_empty() && args.from.is_none() && plan.hosts.is_empty() {
-        return Err(match &loaded {
-            Some(l) => Error::input(
-                &l.name,
-                "names no host to check: set [check] hosts, or hosts in a [[certificate]]",
-            ),
-            None => Error::Usage(
-                "give host names (or mail domains with --mx), or --from FILE, or --config FILE"
-                    .into(),
-            ),
-        });
+        return Err(nothing_to_check(loaded.as_ref()));
     }
     let config = Config::from_args(args, loaded.as_ref(), &plan, env)?;
     let runtime = crate::env::runtime()?;
@@ -203,6 +194,19 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         return Err(Error::input(file, "holds no host names to check"));
     }
     sink.finish(status, now, config.days)
+}
+
+/// Neither the command line nor the configuration names a host.
+fn nothing_to_check(loaded: Option<&Loaded>) -> Error {
+    match loaded {
+        Some(l) => Error::input(
+            &l.name,
+            "names no host to check: set [check] hosts, or hosts in a [[certificate]]",
+        ),
+        None => Error::Usage(
+            "give host names (or mail domains with --mx), or --from FILE, or --config FILE".into(),
+        ),
+    }
 }
 
 /// What `check` reaches the world through.

@@ -74,6 +74,13 @@ pub(crate) fn prepare(text: &str) -> Prepared {
             out.ttls.push((entry[0].line + 1, secs));
         }
     }
+    assemble(rewritten, generated, &mut out);
+    out
+}
+
+/// The text the scanner reads: the rewritten lines, each `$GENERATE` replaced by its
+/// records, and the original line of every line of it.
+fn assemble(rewritten: Vec<String>, generated: Vec<(usize, Vec<String>)>, out: &mut Prepared) {
     let mut generated = generated.into_iter().peekable();
     for (i, line) in rewritten.into_iter().enumerate() {
         if let Some((_, records)) = generated.next_if(|(l, _)| *l == i) {
@@ -90,7 +97,6 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         }
         out.lines.push(i + 1);
     }
-    out
 }
 
 /// The line (0-based) where each record or `$INCLUDE` entry of `text` starts:

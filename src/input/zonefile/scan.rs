@@ -231,21 +231,7 @@ fn run(
                 };
                 include(path.as_ref(), start, chunk, line, cx, state, depth, zone);
             }
-            Ok(Err(e)) => {
-                let message = e.to_string();
-                let err_line = error_line(&message).unwrap_or(line).max(line);
-                let skipped = failed(chunk, line, err_line, &message, cx, zone);
-                if let Some(r) = skipped
-                    .then(|| skipped_record(chunk, line, origin, cx, zone))
-                    .flatten()
-                {
-                    zone.records.push(r);
-                }
-                // The scanner may name the line after the bad token: that line can
-                // start the next entry.
-                let resume = chunk.resume_after(err_line.saturating_sub(1).max(line))?;
-                return Some(chunk.from + resume.checked_sub(chunk.prefix)?);
-            }
+            Ok(Err(e)) => return scan_error(&e.to_string(), chunk, line, origin, cx, zone),
             Err(_) => {
                 let place = cx.original_line(chunk, line).unwrap_or(1);
                 let m = "the zone-file scanner failed on this entry".to_string();
@@ -255,6 +241,30 @@ fn run(
             }
         }
     }
+}
+
+/// An entry the scanner refused: a finding (or a skipped record of a type daneguard
+/// does not read), and where the next chunk starts.
+fn scan_error(
+    message: &str,
+    chunk: &Chunk,
+    line: usize,
+    origin: &Name,
+    cx: &mut FileCx<'_>,
+    zone: &mut Zone,
+) -> Option<usize> {
+    let err_line = error_line(message).unwrap_or(line).max(line);
+    let skipped = failed(chunk, line, err_line, message, cx, zone);
+    if let Some(r) = skipped
+        .then(|| skipped_record(chunk, line, origin, cx, zone))
+        .flatten()
+    {
+        zone.records.push(r);
+    }
+    // The scanner may name the line after the bad token: that line can start the
+    // next entry.
+    let resume = chunk.resume_after(err_line.saturating_sub(1).max(line))?;
+    Some(chunk.from + resume.checked_sub(chunk.prefix)?)
 }
 
 /// The line (0-based) of a `domain` error message (`LINE:COL: message`).
