@@ -506,7 +506,7 @@ fn read_renewal_conf(files: &dyn Files, conf_path: &Path) -> Result<certbot::Ren
             "is too large for a certbot renewal configuration",
         ));
     }
-    certbot::parse_renewal_conf(&text).map_err(|m| Error::input(&shown, m))
+    certbot::parse_renewal_conf(&text).map_err(|e| Error::input(&shown, e.to_string()))
 }
 
 /// Where the published records come from.

@@ -80,7 +80,7 @@ impl AcmeCa {
 pub const MAX_CONF_BYTES: usize = 64 * 1024;
 
 /// Reads the `[renewalparams]` settings daneguard needs; other keys are ignored.
-pub fn parse_renewal_conf(text: &str) -> Result<RenewalConf, String> {
+pub fn parse_renewal_conf(text: &str) -> Result<RenewalConf, ConfError> {
     let mut conf = RenewalConf::default();
     let mut section = String::new();
     for (i, raw) in text.lines().enumerate() {
@@ -93,26 +93,19 @@ pub fn parse_renewal_conf(text: &str) -> Result<RenewalConf, String> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("line {}: expected 'key = value'", i + 1));
+            return Err(ConfError::NotKeyValue(i + 1));
         };
         if section != "renewalparams" {
             continue;
         }
         let (key, value) = (key.trim(), value.trim());
         match key {
-            "reuse_key" => {
-                conf.reuse_key = parse_bool(value)
-                    .ok_or_else(|| format!("line {}: reuse_key must be True or False", i + 1))?
-            }
+            "reuse_key" => conf.reuse_key = parse_bool(value).ok_or(ConfError::ReuseKey(i + 1))?,
             "key_type" => conf.key_type = Some(value.to_ascii_lowercase()),
             "elliptic_curve" => conf.elliptic_curve = Some(value.to_ascii_lowercase()),
             "server" => conf.server = Some(value.to_string()),
             "rsa_key_size" => {
-                conf.rsa_key_size = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("line {}: rsa_key_size is not a number", i + 1))?,
-                )
+                conf.rsa_key_size = Some(value.parse().map_err(|_| ConfError::RsaKeySize(i + 1))?)
             }
             _ => {}
         }
@@ -122,9 +115,22 @@ pub fn parse_renewal_conf(text: &str) -> Result<RenewalConf, String> {
         .as_ref()
         .filter(|t| *t != "rsa" && *t != "ecdsa")
     {
-        return Err(format!("key_type '{t}' is neither rsa nor ecdsa"));
+        return Err(ConfError::KeyType(crate::sanitize::escape(t).into_owned()));
     }
     Ok(conf)
+}
+
+/// Why a renewal configuration cannot be read; the caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfError {
+    #[error("line {0}: expected 'key = value'")]
+    NotKeyValue(usize),
+    #[error("line {0}: reuse_key must be True or False")]
+    ReuseKey(usize),
+    #[error("line {0}: rsa_key_size is not a number")]
+    RsaKeySize(usize),
+    #[error("key_type '{0}' is neither rsa nor ecdsa")]
+    KeyType(String),
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

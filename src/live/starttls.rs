@@ -52,27 +52,25 @@ pub struct SmtpReply {
 }
 
 /// Parses one line of an SMTP reply: `(code, is_last, text)` (RFC 5321 §4.2).
-pub fn smtp_line(line: &str) -> Result<(u16, bool, &str), String> {
+pub fn smtp_line(line: &str) -> Result<(u16, bool, &str), NotSmtp> {
     let bytes = line.as_bytes();
+    let not_smtp = || NotSmtp(crate::sanitize::escape(&shorten(line)).into_owned());
     if bytes.len() < 3 || !bytes[..3].iter().all(u8::is_ascii_digit) {
-        return Err(format!(
-            "not an SMTP reply line: '{}'",
-            crate::sanitize::escape(&shorten(line))
-        ));
+        return Err(not_smtp());
     }
-    let code: u16 = line[..3]
-        .parse()
-        .map_err(|_| "bad reply code".to_string())?;
+    let code: u16 = line[..3].parse().map_err(|_| not_smtp())?;
     match bytes.get(3) {
         None => Ok((code, true, "")),
         Some(b' ') => Ok((code, true, &line[4..])),
         Some(b'-') => Ok((code, false, &line[4..])),
-        Some(_) => Err(format!(
-            "not an SMTP reply line: '{}'",
-            crate::sanitize::escape(&shorten(line))
-        )),
+        Some(_) => Err(not_smtp()),
     }
 }
+
+/// A line that is not an SMTP reply line (shortened and escaped).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an SMTP reply line: '{0}'")]
+pub struct NotSmtp(pub String);
 
 /// Whether an EHLO reply advertises STARTTLS.
 pub fn ehlo_offers_starttls(reply: &SmtpReply) -> bool {
@@ -147,7 +145,8 @@ impl Lines {
         let mut lines = Vec::new();
         loop {
             let line = self.line().await?;
-            let (code, last, text) = smtp_line(&line).map_err(DialogueError::Broken)?;
+            let (code, last, text) =
+                smtp_line(&line).map_err(|e| DialogueError::Broken(e.to_string()))?;
             if lines.len() >= MAX_LINES {
                 return Err(DialogueError::Broken(format!(
                     "a reply of more than {MAX_LINES} lines"
