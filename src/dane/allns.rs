@@ -47,20 +47,21 @@ pub fn served_everywhere(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> An
     resolver.filtered(|t| servers.iter().all(|s| s.answer.records().contains(t)))
 }
 
-/// The servers that do not (yet) serve every record the resolver returns: the ones
-/// [`served_everywhere`] waits for. Empty when the survey failed (that is said there).
+/// The servers that do not (yet) serve a record that the resolver or another server
+/// returns: the ones [`served_everywhere`] waits for. (The resolver alone would not do:
+/// it may have asked the stale server.) Empty when the survey failed (said there).
 pub fn lagging(survey: &NsSurvey<Tlsa>, resolver: &Answer<Tlsa>) -> Vec<String> {
     let NsSurvey::Done { servers, .. } = survey else {
         return Vec::new();
     };
+    let all: Vec<&Tlsa> = resolver
+        .records()
+        .iter()
+        .chain(servers.iter().flat_map(|s| s.answer.records()))
+        .collect();
     servers
         .iter()
-        .filter(|s| {
-            resolver
-                .records()
-                .iter()
-                .any(|t| !s.answer.records().contains(t))
-        })
+        .filter(|s| all.iter().any(|t| !s.answer.records().contains(t)))
         .map(server_name)
         .collect()
 }
@@ -263,7 +264,15 @@ mod tests {
             server(2, found(vec![rec(1)])),
         ]);
         assert_eq!(lagging(&stale, &resolver), vec!["ns2.example. (192.0.2.2)"]);
-        let fresh = survey(vec![server(1, found(vec![rec(1), rec(2), rec(3)]))]);
+        // The resolver asked the stale server: the other one still shows the lag.
+        assert_eq!(
+            lagging(&stale, &found(vec![rec(1)])),
+            vec!["ns2.example. (192.0.2.2)"]
+        );
+        let fresh = survey(vec![
+            server(1, found(vec![rec(1), rec(2)])),
+            server(2, found(vec![rec(2), rec(1)])),
+        ]);
         assert!(lagging(&fresh, &resolver).is_empty());
         let failed = NsSurvey::Failed {
             reason: "no NS".into(),

@@ -269,8 +269,10 @@ step stage stage smtp --chain "$ROOT/testdata/pki/mx-p256-newkey/fullchain.pem" 
 sleep 2.2
 step stale deploy
 deployed_key stale
-# the secondary catches up: from now on both serve the new record
+# the secondary catches up: from now on both serve the new record (and Unbound's copy
+# of the old RRset, TTL 1, has expired)
 start_nsd allns.v2.signed 2
+sleep 1.1
 step seen deploy
 sleep 2.2
 step deployed deploy
