@@ -84,26 +84,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'pf_log "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
-# step NAME EXPECTED GOT: record one check; stop at the first failure.
-step() {
-    local ok=ok
-    [[ $2 == "$3" ]] || ok=FAIL
-    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$ok" >>"$OUT/steps.tsv"
-    pf_log "$1: expected '$2', got '$3': $ok"
-    [[ $ok == ok ]] || pf_die "step $1 failed"
-}
-
-# contains NAME FILE TEXT: a step that FILE contains TEXT.
-contains() {
-    if grep -qF -- "$3" "$2"; then step "$1" yes yes; else
-        cat "$2" >&2
-        step "$1" yes no
-    fi
-}
-
-spki() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \n'; }
-key_spki() { openssl pkey -in "$1" -pubout -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \n'; }
-
 # the PEM block types of FILE in order, e.g. "PRIVATE KEY,CERTIFICATE,CERTIFICATE"
 layout() { sed -nE 's/^-----BEGIN (.*)-----$/\1/p' "$1" | paste -sd,; }
 

@@ -81,26 +81,6 @@ trap 'exit 130' INT TERM
 # set -e stops silently otherwise
 trap 'pf_log "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
-# step NAME EXPECTED GOT: record one check; stop at the first failure.
-step() {
-    local ok=ok
-    [[ $2 == "$3" ]] || ok=FAIL
-    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$ok" >>"$OUT/steps.tsv"
-    pf_log "$1: expected '$2', got '$3': $ok"
-    [[ $ok == ok ]] || pf_die "step $1 failed"
-}
-
-# contains NAME FILE TEXT: a step that FILE contains TEXT.
-contains() {
-    if grep -qF -- "$3" "$2"; then step "$1" yes yes; else
-        cat "$2" >&2
-        step "$1" yes no
-    fi
-}
-
-spki() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \n'; }
-key_spki() { openssl pkey -in "$1" -pubout -outform DER | openssl dgst -sha256 -binary | od -An -vtx1 | tr -d ' \n'; }
-
 dg() { # ARGS...: daneguard with the configuration; stdout+stderr to $W/dg.out, prints the exit status
     local rc=0
     "$DANEGUARD" "$@" --config "$CONF" >"$W/dg.out" 2>&1 || rc=$?
