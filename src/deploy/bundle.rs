@@ -130,7 +130,8 @@ pub(crate) fn private_key(bytes: &[u8]) -> Result<(Zeroizing<String>, Vec<u8>), 
             ));
         }
         let der = Zeroizing::new(body.into_contents());
-        let spki = keys::spki_of_labelled_private_key(&der, form).map_err(BundleError::Key)?;
+        let spki = keys::spki_of_labelled_private_key(&der, form)
+            .map_err(|e| BundleError::Key(e.to_string()))?;
         let pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der)
             .map_err(|e| BundleError::Key(e.to_string()))?;
         return Ok((Zeroizing::new(pem), spki));

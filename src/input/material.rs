@@ -203,10 +203,19 @@ fn pem_item(block: pem::Block, number: usize) -> Item {
     }
 }
 
+/// Why one PEM block could not be read.
+#[derive(Debug, thiserror::Error)]
+enum BlockError {
+    #[error(transparent)]
+    Cert(#[from] crate::chain::CertError),
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+}
+
 /// The item of one decoded block; `None` for labels daneguard does not read.
-fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, String> {
+fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, BlockError> {
     Ok(Some(match kind {
-        Label::Cert => Item::Cert(Certificate::from_der(der.to_vec()).map_err(|e| e.to_string())?),
+        Label::Cert => Item::Cert(Certificate::from_der(der.to_vec())?),
         Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
         Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
         Label::Csr => csr_item(keys::csr(der)?),
@@ -410,7 +419,9 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         match keys::spki_of_private_key(&secret, form) {
             Ok(spki) => return found(lone_key(spki, KeyOrigin::PrivateKey), None, true),
             // A PKCS#8 key of an algorithm daneguard cannot derive from says so.
-            Err(m) if form == PrivateKeyForm::Pkcs8 && !m.starts_with("not a valid") => {
+            Err(m)
+                if form == PrivateKeyForm::Pkcs8 && !matches!(m, keys::KeyError::Malformed(_)) =>
+            {
                 return Err(ParseError::whole(format!("DER private key: {m}")));
             }
             Err(_) => {}

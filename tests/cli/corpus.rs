@@ -17,14 +17,6 @@ const WHEEL: &str =
 /// as README "What generate reads" documents it).
 const DOCUMENTED_REFUSALS: &[(&str, &str)] = &[
     (
-        "holds no public key, and its curve is not",
-        "EC private key stored without its public key on a curve other than P-256/P-384/P-521/secp256k1 (explicit parameters included): the public key is not computed",
-    ),
-    (
-        "not a valid EC private key for its curve",
-        "EC private scalar that is not valid on its curve, and no public key stored",
-    ),
-    (
         "duplicate extensions",
         "certificate with the same extension twice (RFC 5280 §4.2 forbids it; OpenSSL's verifier rejects it)",
     ),
