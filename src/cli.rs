@@ -270,7 +270,7 @@ impl clap::builder::TypedValueParser for CodeParser {
         arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<Self::Value, clap::Error> {
-        let parse: fn(&str) -> Result<crate::findings::Code, String> = finding_code;
+        let parse: fn(&str) -> Result<crate::findings::Code, UnknownCode> = finding_code;
         parse.parse_ref(cmd, arg, value)
     }
 
@@ -293,14 +293,21 @@ impl FindingArgs {
     }
 }
 
-fn finding_code(text: &str) -> Result<crate::findings::Code, String> {
-    crate::findings::Code::parse(text).ok_or_else(|| {
-        let all: Vec<&str> = crate::findings::Code::ALL
-            .iter()
-            .map(|c| c.as_str())
-            .collect();
-        format!("unknown finding code; known codes: {}", all.join(", "))
-    })
+/// `--allow` named no finding code.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown finding code; known codes: {}", known_codes())]
+pub struct UnknownCode;
+
+fn known_codes() -> String {
+    let all: Vec<&str> = crate::findings::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    all.join(", ")
+}
+
+fn finding_code(text: &str) -> Result<crate::findings::Code, UnknownCode> {
+    crate::findings::Code::parse(text).ok_or(UnknownCode)
 }
 
 /// Check that the next certificate or key will still match the published TLSA records.

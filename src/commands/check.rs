@@ -255,11 +255,25 @@ impl Named {
     }
 }
 
+/// Why one name of the list was not checked (the others still are).
+#[derive(Debug, thiserror::Error)]
+enum NameError {
+    #[error("{0}: cannot read: {1}")]
+    Read(String, String),
+    #[error("{0} line {1}: longer than {MAX_NAME_LINE} bytes")]
+    TooLong(String, usize),
+    /// Where the name came from (empty, or "FILE line N: "), the name, the problem.
+    #[error("{0}'{1}': {2}")]
+    Host(String, String, crate::owner::HostError),
+    #[error("{0}: MX target '{1}': {2}")]
+    MxTarget(String, String, crate::owner::HostError),
+}
+
 /// Names from a `--from` file, read lazily so memory stays flat.
 fn name_lines<'a>(
     reader: Option<Box<dyn Read + 'a>>,
     path: Option<&'a str>,
-) -> impl Iterator<Item = Result<Named, String>> + 'a {
+) -> impl Iterator<Item = Result<Named, NameError>> + 'a {
     let shown = escape(path.unwrap_or("-")).into_owned();
     reader.into_iter().flat_map(move |r| {
         let shown = shown.clone();
@@ -269,13 +283,13 @@ fn name_lines<'a>(
             .filter_map(move |(i, line)| {
                 let line = match line {
                     Ok(l) => l,
-                    Err(e) => return Some(Err(format!("{shown}: cannot read: {e}"))),
+                    Err(e) => {
+                        let error = crate::input::describe_io(&e);
+                        return Some(Err(NameError::Read(shown.clone(), error)));
+                    }
                 };
                 if line.len() > MAX_NAME_LINE {
-                    return Some(Err(format!(
-                        "{shown} line {}: longer than {MAX_NAME_LINE} bytes",
-                        i + 1
-                    )));
+                    return Some(Err(NameError::TooLong(shown.clone(), i + 1)));
                 }
                 let text = String::from_utf8_lossy(&line);
                 let name = text.split('#').next().unwrap_or("").trim();
@@ -295,7 +309,7 @@ fn name_lines<'a>(
 async fn run(
     config: &Config,
     world: &World<'_>,
-    names: impl Iterator<Item = Result<Named, String>>,
+    names: impl Iterator<Item = Result<Named, NameError>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
     let mut names = names.peekable();
@@ -310,7 +324,7 @@ async fn run_batch(
     config: &Config,
     world: &World<'_>,
     dns: &dyn Resolve,
-    batch: impl Iterator<Item = Result<Named, String>>,
+    batch: impl Iterator<Item = Result<Named, NameError>>,
     sink: &mut Sink<'_>,
 ) -> Result<ExitStatus> {
     let jobs = stream::iter(batch).map(|name| async move {
@@ -320,22 +334,23 @@ async fn run_batch(
         }
     });
     let mut status = ExitStatus::Ok;
-    let mut handle = |result: Result<Vec<HostReport>, String>, sink: &mut Sink<'_>| -> Result<()> {
-        match result {
-            Ok(reports) => {
-                for r in reports {
-                    status = status.worst(r.verdict.exit_status(config.strict));
-                    sink.report(r)?;
+    let mut handle =
+        |result: Result<Vec<HostReport>, NameError>, sink: &mut Sink<'_>| -> Result<()> {
+            match result {
+                Ok(reports) => {
+                    for r in reports {
+                        status = status.worst(r.verdict.exit_status(config.strict));
+                        sink.report(r)?;
+                    }
+                }
+                Err(e) => {
+                    let _ = writeln!(sink.err, "daneguard: error: {e}");
+                    sink.failed_names += 1;
+                    status = ExitStatus::Failure;
                 }
             }
-            Err(e) => {
-                let _ = writeln!(sink.err, "daneguard: error: {e}");
-                sink.failed_names += 1;
-                status = ExitStatus::Failure;
-            }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     if config.format == CheckFormat::Jsonl {
         let mut results = jobs.buffer_unordered(config.concurrency);
         while let Some(r) = results.next().await {
@@ -356,10 +371,10 @@ async fn check_name(
     world: &World<'_>,
     config: &Config,
     named: &Named,
-) -> Result<Vec<HostReport>, String> {
+) -> Result<Vec<HostReport>, NameError> {
     let name = named.name();
-    let host =
-        Host::parse(name).map_err(|e| format!("{}'{}': {e}", named.place(), escape(name)))?;
+    let host = Host::parse(name)
+        .map_err(|e| NameError::Host(named.place(), escape(name).into_owned(), e))?;
     let checker = HostCheck { dns, world, config };
     let ports = named.ports(&config.ports);
     if !config.mx {
@@ -386,7 +401,7 @@ async fn check_name(
     let mut reports = Vec::new();
     for target in targets.iter().filter(|t| !t.is_empty()) {
         let t = Host::parse(target)
-            .map_err(|e| format!("{host}: MX target '{}': {e}", escape(target)))?;
+            .map_err(|e| NameError::MxTarget(host.to_string(), escape(target).into_owned(), e))?;
         let domain = MailDomain {
             name: host.as_str(),
             mx: &mx,

@@ -61,7 +61,7 @@ pub fn load_hierarchy(disk: &dyn Files, dir: &Path) -> Result<Hierarchy> {
     }
     files.sort();
     Hierarchy::from_files(&files, status.as_deref(), shown.clone())
-        .map_err(|m| Error::input(&shown, m))
+        .map_err(|e| Error::input(&shown, e.to_string()))
 }
 
 /// `--origin`, or the zone file's name without `.zone`/`.db`, or the root.

@@ -1,6 +1,6 @@
 //! `daneguard zone`: offline CI check of the TLSA records in zone files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::chain::Certificate;
@@ -88,15 +88,6 @@ fn load_chain(path: &Path, env: &mut Env<'_>) -> Result<Arc<Vec<Certificate>>> {
     Ok(Arc::new(crate::chain::normalize(&certs).certs))
 }
 
-/// Parses `--config` text into `(HOST or HOST:PORT, chain path)` pairs: the `[hosts]`
-/// of the one configuration file (`input::config`), so that the `daneguard.toml` that
-/// `stage` and `deploy` read serves `zone` too. Paths are as written.
-pub fn parse_config(text: &str) -> std::result::Result<Vec<(String, PathBuf)>, String> {
-    crate::input::config::parse(text, Path::new(""))
-        .map(|c| c.host_chains)
-        .map_err(|e| format!("not a valid config: {e}"))
-}
-
 /// Reads the `--config` TOML file; relative chain paths are relative to it.
 fn load_config(
     path: &str,
@@ -105,7 +96,11 @@ fn load_config(
 ) -> Result<()> {
     let (name, bytes) = input::read(path, env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
-    let entries = parse_config(&text).map_err(|m| Error::input(&name, m))?;
+    // The `[hosts]` of the one configuration file (`input::config`), so that the
+    // `daneguard.toml` that `stage` and `deploy` read serves `zone` too.
+    let entries = crate::input::config::parse(&text, Path::new(""))
+        .map_err(|e| Error::input(&name, format!("not a valid config: {e}")))?
+        .host_chains;
     let base = Path::new(path).parent().unwrap_or(Path::new("."));
     for (key, chain) in &entries {
         let parsed = ChainKey::parse(key).ok_or_else(|| {

@@ -136,7 +136,7 @@ pub fn hosts_of_leaf(leaf: &Certificate) -> Vec<Host> {
 /// The host a leaf is for when no `--host` is given: its first subjectAltName dNSName
 /// (or, without any, its common name) that is a usable host name. Wildcards and IP
 /// addresses are skipped, and so named in the second value. The error says why none is.
-pub fn host_from_leaf(leaf: &Certificate) -> Result<(Host, Vec<String>), String> {
+pub fn host_from_leaf(leaf: &Certificate) -> Result<(Host, Vec<String>), NoHost> {
     let mut skipped = Vec::new();
     for name in leaf.reference_names() {
         let why = if name
@@ -155,11 +155,18 @@ pub fn host_from_leaf(leaf: &Certificate) -> Result<(Host, Vec<String>), String>
         skipped.push(format!("{} ({why})", escape(name)));
     }
     Err(if skipped.is_empty() {
-        "the leaf certificate has no DNS name".to_string()
+        NoHost::NoName
     } else {
-        format!(
-            "none of the leaf's names is a usable host name: {}",
-            skipped.join(", ")
-        )
+        NoHost::Unusable(skipped.join(", "))
     })
+}
+
+/// Why a leaf gives no host name (`--host` is then needed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoHost {
+    #[error("the leaf certificate has no DNS name")]
+    NoName,
+    /// The names skipped, each with why (escaped).
+    #[error("none of the leaf's names is a usable host name: {0}")]
+    Unusable(String),
 }

@@ -80,13 +80,22 @@ fn key_flags(kind: KeyKind) -> Option<String> {
     Some(format!("--key-type ecdsa --elliptic-curve {curve}"))
 }
 
+/// Why no certbot command can be given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoCommand {
+    #[error("certbot cannot use {0} keys")]
+    KeyType(KeyKind),
+    #[error("the lineage path names no certificate")]
+    NoLineageName,
+}
+
 /// The shell command that has certbot renew the lineage with the next key, or why not.
-pub fn certbot_command(key: &Path, lineage: &Path, kind: KeyKind) -> Result<String, String> {
-    let flags = key_flags(kind).ok_or_else(|| format!("certbot cannot use {kind} keys"))?;
+pub fn certbot_command(key: &Path, lineage: &Path, kind: KeyKind) -> Result<String, NoCommand> {
+    let flags = key_flags(kind).ok_or(NoCommand::KeyType(kind))?;
     let name = lineage
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| "the lineage path names no certificate".to_string())?;
+        .ok_or(NoCommand::NoLineageName)?;
     let config_dir = lineage
         .parent()
         .filter(|live| live.file_name().is_some_and(|n| n == "live"))

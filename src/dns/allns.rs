@@ -13,6 +13,17 @@ use crate::lookup::{Answer, NsAnswer, NsSurvey};
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
 
+/// Why the servers of a name's zone could not be found.
+#[derive(Debug, thiserror::Error)]
+enum SurveyError {
+    #[error("'{0}': {1}")]
+    Name(String, String),
+    #[error("the NS lookup of {0} {1}")]
+    Ns(String, String),
+    #[error("no zone holding {0} was found")]
+    NoZone(String),
+}
+
 /// Most name server addresses asked for one name (a zone with more is unusual; this
 /// bounds the contexts and threads one lookup starts).
 const MAX_SERVERS: usize = 32;
@@ -22,7 +33,10 @@ impl Dns {
     pub async fn tlsa_at_each_ns(&self, owner: &str) -> NsSurvey<Tlsa> {
         let (zone, names) = match self.zone_of(&fqdn(owner)).await {
             Ok(found) => found,
-            Err(reason) => return NsSurvey::Failed { reason },
+            Err(e) => {
+                let reason = e.to_string();
+                return NsSurvey::Failed { reason };
+            }
         };
         let mut targets: Vec<(String, Option<IpAddr>, Option<String>)> = Vec::new();
         for ns in names {
@@ -64,8 +78,9 @@ impl Dns {
 
     /// The zone holding `owner` (the closest name with an NS RRset, walking up the
     /// labels) and its name servers, sorted.
-    async fn zone_of(&self, owner: &str) -> Result<(String, Vec<String>), String> {
-        let mut name = Name::from_ascii(owner).map_err(|e| format!("'{}': {e}", escape(owner)))?;
+    async fn zone_of(&self, owner: &str) -> Result<(String, Vec<String>), SurveyError> {
+        let mut name = Name::from_ascii(owner)
+            .map_err(|e| SurveyError::Name(escape(owner).into_owned(), e.to_string()))?;
         loop {
             let shown = name.to_ascii();
             match self.ns(&shown).await {
@@ -76,15 +91,12 @@ impl Dns {
                 }
                 Answer::NoData { .. } | Answer::NxDomain { .. } => {}
                 other => {
-                    return Err(format!(
-                        "the NS lookup of {} {}",
-                        escape(&shown),
-                        other.describe()
-                    ));
+                    let why = other.describe();
+                    return Err(SurveyError::Ns(escape(&shown).into_owned(), why));
                 }
             }
             if name.is_root() {
-                return Err(format!("no zone holding {} was found", escape(owner)));
+                return Err(SurveyError::NoZone(escape(owner).into_owned()));
             }
             name = name.base_name();
         }

@@ -153,10 +153,9 @@ pub(crate) struct Setup<'a> {
 }
 
 impl Context {
-    pub fn new(setup: &Setup<'_>) -> Result<Context, String> {
+    pub fn new(setup: &Setup<'_>) -> Result<Context, SetupError> {
         // SAFETY: ub_ctx_create has no preconditions; NULL means out of memory.
-        let raw = NonNull::new(unsafe { ub_ctx_create() })
-            .ok_or_else(|| "cannot create a libunbound context".to_string())?;
+        let raw = NonNull::new(unsafe { ub_ctx_create() }).ok_or(SetupError::Create)?;
         let mut context = Context {
             ctx: CtxPtr(raw),
             stop: Arc::new(AtomicBool::new(false)),
@@ -166,13 +165,13 @@ impl Context {
         context.configure(setup)?;
         let fd = context.call(|c| unsafe { ub_fd(c) });
         if fd < 0 {
-            return Err("libunbound has no result pipe".to_string());
+            return Err(SetupError::NoPipe);
         }
         let (ctx, stop) = (context.ctx, Arc::clone(&context.stop));
         let thread = std::thread::Builder::new()
             .name("daneguard-unbound".into())
             .spawn(move || deliver(ctx, fd, &stop))
-            .map_err(|e| format!("cannot start a thread: {e}"))?;
+            .map_err(|e| SetupError::Thread(e.to_string()))?;
         context.deliverer = Some(thread);
         Ok(context)
     }
@@ -181,12 +180,12 @@ impl Context {
         f(self.ctx.0.as_ptr())
     }
 
-    fn configure(&mut self, setup: &Setup<'_>) -> Result<(), String> {
+    fn configure(&mut self, setup: &Setup<'_>) -> Result<(), SetupError> {
         let check = |what: &str, code: c_int| {
             if code == 0 {
                 Ok(())
             } else {
-                Err(format!("libunbound refused {what}: {}", strerror(code)))
+                Err(SetupError::Refused(what.to_string(), strerror(code)))
             }
         };
         for (opt, val) in setup.options {
@@ -249,7 +248,7 @@ impl Context {
         name: &str,
         rrtype: u16,
     ) -> Result<(Pending, oneshot::Receiver<Reply>), Failure> {
-        let qname = cstring(name).map_err(Failure::Library)?;
+        let qname = cstring(name).map_err(|e| Failure::Library(e.to_string()))?;
         let (tx, rx) = oneshot::channel::<Reply>();
         let slot = Slot::into_raw(tx, &self.live);
         let mut id: c_int = 0;
@@ -312,8 +311,24 @@ impl Drop for Context {
     }
 }
 
-fn cstring(text: &str) -> Result<CString, String> {
-    CString::new(text).map_err(|_| format!("'{}' contains a NUL byte", text.escape_debug()))
+fn cstring(text: &str) -> Result<CString, SetupError> {
+    CString::new(text).map_err(|_| SetupError::Nul(text.escape_debug().to_string()))
+}
+
+/// Why a libunbound context could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SetupError {
+    #[error("cannot create a libunbound context")]
+    Create,
+    #[error("libunbound has no result pipe")]
+    NoPipe,
+    #[error("cannot start a thread: {0}")]
+    Thread(String),
+    /// What was refused, and libunbound's reason.
+    #[error("libunbound refused {0}: {1}")]
+    Refused(String, String),
+    #[error("'{0}' contains a NUL byte")]
+    Nul(String),
 }
 
 /// Waits for the result pipe and lets libunbound run the callbacks, until stopped.

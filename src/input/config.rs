@@ -173,6 +173,36 @@ fn default_ports() -> Vec<u16> {
     vec![25]
 }
 
+/// What is wrong with one `[[certificate]]` or the `[publish]` table; [`ConfigError::At`]
+/// adds the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error(
+        "certificate name '{0}' must be 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'"
+    )]
+    Name(String),
+    #[error("certificate '{0}': hosts: {1}")]
+    Host(String, String),
+    #[error("certificate '{0}': ports must list port numbers from 1 to 65535")]
+    Ports(String),
+    #[error("certificate '{0}': deploy must name a file")]
+    DeployNotFile(String),
+    #[error("certificate '{0}': reload is empty")]
+    EmptyReload(String),
+    #[error("certificate '{0}': key_file and chain_file go together")]
+    SeparateAlone(String),
+    #[error("certificate '{0}': key_file and chain_file must name files")]
+    SeparateNotFiles(String),
+    #[error("certificate '{0}': deploy, key_file and chain_file must be three different files")]
+    SeparateSame(String),
+    #[error("[publish] server '{0}' is not an IP address or IP:PORT")]
+    PublishServer(String),
+    #[error("[publish] ttl must be at most 2147483647 (RFC 2181 §8)")]
+    PublishTtl,
+    #[error("[publish] zone is empty")]
+    PublishZone,
+}
+
 /// Parses configuration text; `base` is the directory relative paths start from.
 pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
     if text.len() > MAX_CONFIG_BYTES {
@@ -197,7 +227,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
     let mut certificates: Vec<Certificate> = Vec::new();
     for spanned in raw.certificate {
         let start = spanned.span().start;
-        let cert = certificate(spanned.into_inner(), base).map_err(|m| at(start, m))?;
+        let cert = certificate(spanned.into_inner(), base).map_err(|e| at(start, e.to_string()))?;
         if certificates.iter().any(|c| c.name == cert.name) {
             return Err(at(
                 start,
@@ -228,7 +258,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigError> {
             .publish
             .map(|p| {
                 let start = p.span().start;
-                publish_settings(p.into_inner(), base).map_err(|m| at(start, m))
+                publish_settings(p.into_inner(), base).map_err(|e| at(start, e.to_string()))
             })
             .transpose()?,
         check,
@@ -313,27 +343,21 @@ fn dns_settings(
     })
 }
 
-fn certificate(raw: RawCertificate, base: &Path) -> Result<Certificate, String> {
+fn certificate(raw: RawCertificate, base: &Path) -> Result<Certificate, EntryError> {
     check_name(&raw.name)?;
     let hosts = raw
         .hosts
         .iter()
-        .map(|h| Host::parse(h).map_err(|e| format!("certificate '{}': hosts: {e}", raw.name)))
+        .map(|h| Host::parse(h).map_err(|e| EntryError::Host(raw.name.clone(), e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     if raw.ports.is_empty() || raw.ports.contains(&0) {
-        return Err(format!(
-            "certificate '{}': ports must list port numbers from 1 to 65535",
-            raw.name
-        ));
+        return Err(EntryError::Ports(raw.name));
     }
     if raw.deploy.file_name().is_none() {
-        return Err(format!(
-            "certificate '{}': deploy must name a file",
-            raw.name
-        ));
+        return Err(EntryError::DeployNotFile(raw.name));
     }
     if raw.reload.as_deref().is_some_and(|r| r.trim().is_empty()) {
-        return Err(format!("certificate '{}': reload is empty", raw.name));
+        return Err(EntryError::EmptyReload(raw.name));
     }
     let separate = separate_files(&raw, base)?;
     Ok(Certificate {
@@ -349,35 +373,26 @@ fn certificate(raw: RawCertificate, base: &Path) -> Result<Certificate, String> 
 
 /// `key_file` and `chain_file` come together, name files, and differ from `deploy` and
 /// from each other.
-fn separate_files(raw: &RawCertificate, base: &Path) -> Result<Option<SeparateFiles>, String> {
+fn separate_files(raw: &RawCertificate, base: &Path) -> Result<Option<SeparateFiles>, EntryError> {
     let (key, chain) = match (&raw.key_file, &raw.chain_file) {
         (None, None) => return Ok(None),
         (Some(k), Some(c)) => (base.join(k), base.join(c)),
         _ => {
-            return Err(format!(
-                "certificate '{}': key_file and chain_file go together",
-                raw.name
-            ));
+            return Err(EntryError::SeparateAlone(raw.name.clone()));
         }
     };
     let deploy = base.join(&raw.deploy);
     if key.file_name().is_none() || chain.file_name().is_none() {
-        return Err(format!(
-            "certificate '{}': key_file and chain_file must name files",
-            raw.name
-        ));
+        return Err(EntryError::SeparateNotFiles(raw.name.clone()));
     }
     if key == chain || key == deploy || chain == deploy {
-        return Err(format!(
-            "certificate '{}': deploy, key_file and chain_file must be three different files",
-            raw.name
-        ));
+        return Err(EntryError::SeparateSame(raw.name.clone()));
     }
     Ok(Some(SeparateFiles { key, chain }))
 }
 
 /// Names become directory names in the state directory: keep them plain.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), EntryError> {
     let plain = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -387,10 +402,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if plain {
         Ok(())
     } else {
-        Err(format!(
-            "certificate name '{}' must be 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'",
-            crate::sanitize::escape(name)
-        ))
+        Err(EntryError::Name(crate::sanitize::escape(name).into_owned()))
     }
 }
 
@@ -420,23 +432,19 @@ struct RawPublish {
     ttl: Option<u32>,
 }
 
-fn publish_settings(raw: RawPublish, base: &Path) -> Result<PublishSettings, String> {
+fn publish_settings(raw: RawPublish, base: &Path) -> Result<PublishSettings, EntryError> {
     let server = raw
         .server
         .map(|s| {
-            parse_server(&s).ok_or_else(|| {
-                format!(
-                    "[publish] server '{}' is not an IP address or IP:PORT",
-                    crate::sanitize::escape(&s)
-                )
-            })
+            parse_server(&s)
+                .ok_or_else(|| EntryError::PublishServer(crate::sanitize::escape(&s).into_owned()))
         })
         .transpose()?;
     if raw.ttl.is_some_and(|t| t > 2_147_483_647) {
-        return Err("[publish] ttl must be at most 2147483647 (RFC 2181 §8)".into());
+        return Err(EntryError::PublishTtl);
     }
     if raw.zone.as_deref().is_some_and(|z| z.trim().is_empty()) {
-        return Err("[publish] zone is empty".into());
+        return Err(EntryError::PublishZone);
     }
     Ok(PublishSettings {
         server,

@@ -123,10 +123,21 @@ fn to_wire(t: &Tlsa) -> RData {
     ))
 }
 
+/// Why an UPDATE message or its signer could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// What the name is (zone, key name, or the owner itself) and why it is refused.
+    #[error("{0}: {1}")]
+    Name(String, String),
+    #[error("{0}")]
+    Signer(String),
+}
+
 /// Builds the UPDATE: zone section, "zone exists" (RFC 2136 §2.4.1: the apex SOA
 /// RRset exists), deletions of single records (§2.5.4), then additions (§2.5.1).
-pub fn update_message(plan: &Plan) -> Result<Message, String> {
-    let zone = Name::from_ascii(&plan.zone).map_err(|e| format!("zone: {e}"))?;
+pub fn update_message(plan: &Plan) -> Result<Message, BuildError> {
+    let zone =
+        Name::from_ascii(&plan.zone).map_err(|e| BuildError::Name("zone".into(), e.to_string()))?;
     let mut message = Message::new(rand_id(), MessageType::Query, OpCode::Update);
     message.metadata.recursion_desired = false;
     let mut section = Query::new();
@@ -138,8 +149,9 @@ pub fn update_message(plan: &Plan) -> Result<Message, String> {
     let mut exists = Record::update0(zone, 0, RecordType::SOA);
     exists.dns_class = DNSClass::ANY;
     message.add_pre_requisite(exists.into_record_of_rdata());
-    let record = |c: &Change, ttl: u32, class: DNSClass| -> Result<Record, String> {
-        let name = Name::from_ascii(&c.owner).map_err(|e| format!("{}: {e}", c.owner))?;
+    let record = |c: &Change, ttl: u32, class: DNSClass| -> Result<Record, BuildError> {
+        let name = Name::from_ascii(&c.owner)
+            .map_err(|e| BuildError::Name(c.owner.clone(), e.to_string()))?;
         let mut r = Record::from_rdata(name, ttl, to_wire(&c.tlsa));
         r.dns_class = class;
         Ok(r)
@@ -163,14 +175,16 @@ fn rand_id() -> u16 {
     u16::from_be_bytes(id)
 }
 
-fn signer(key: &TsigKey) -> Result<TSigner, String> {
+fn signer(key: &TsigKey) -> Result<TSigner, BuildError> {
     let algorithm = match key.algorithm {
         Algorithm::HmacSha256 => TsigAlgorithm::HmacSha256,
         Algorithm::HmacSha384 => TsigAlgorithm::HmacSha384,
         Algorithm::HmacSha512 => TsigAlgorithm::HmacSha512,
     };
-    let name = Name::from_ascii(&key.name).map_err(|e| format!("key name: {e}"))?;
-    TSigner::new(key.secret().to_vec(), algorithm, name, FUDGE).map_err(|e| e.to_string())
+    let name = Name::from_ascii(&key.name)
+        .map_err(|e| BuildError::Name("key name".into(), e.to_string()))?;
+    TSigner::new(key.secret().to_vec(), algorithm, name, FUDGE)
+        .map_err(|e| BuildError::Signer(e.to_string()))
 }
 
 /// Signs and sends the UPDATE; Ok only for a NOERROR answer whose TSIG verifies.

@@ -112,16 +112,16 @@ impl Hierarchy {
         files: &[(String, Vec<u8>)],
         status: Option<&str>,
         source: String,
-    ) -> Result<Hierarchy, String> {
+    ) -> Result<Hierarchy, HierarchyError> {
         let mut certs = Vec::new();
         for (name, bytes) in files {
             match material::parse(bytes)
-                .map_err(|e| format!("{name}: {}", e.message))?
+                .map_err(|e| HierarchyError::File(name.clone(), e.message))?
                 .material
             {
                 Material::Chain(c) => certs.extend(c),
                 Material::Key(_) => {
-                    return Err(format!("{name}: holds a key, not CA certificates"));
+                    return Err(HierarchyError::Key(name.clone()));
                 }
             }
         }
@@ -148,9 +148,7 @@ impl Hierarchy {
             })
             .collect::<Vec<_>>();
         if issuers.is_empty() {
-            return Err(
-                "no issuing intermediate (CA certificate with pathlen 0) found".to_string(),
-            );
+            return Err(HierarchyError::NoIssuer);
         }
         Ok(Hierarchy { issuers, source })
     }
@@ -192,7 +190,22 @@ fn above(cert: &Certificate, all: &[Certificate]) -> Vec<Certificate> {
     out
 }
 
-fn parse_status(text: &str) -> Result<Vec<(String, Status)>, String> {
+/// Why `--ca-certs` cannot be used; the caller names the directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HierarchyError {
+    #[error("{0}: {1}")]
+    File(String, String),
+    #[error("{0}: holds a key, not CA certificates")]
+    Key(String),
+    #[error("no issuing intermediate (CA certificate with pathlen 0) found")]
+    NoIssuer,
+    #[error("status.txt line {0}: expected 'NAME active|backup|retired'")]
+    StatusLine(usize),
+    #[error("status.txt line {0}: '{1}' is not active, backup or retired")]
+    StatusValue(usize, String),
+}
+
+fn parse_status(text: &str) -> Result<Vec<(String, Status)>, HierarchyError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -201,16 +214,10 @@ fn parse_status(text: &str) -> Result<Vec<(String, Status)>, String> {
         }
         let mut fields = line.split_whitespace();
         let (Some(name), Some(status), None) = (fields.next(), fields.next(), fields.next()) else {
-            return Err(format!(
-                "status.txt line {}: expected 'NAME active|backup|retired'",
-                i + 1
-            ));
+            return Err(HierarchyError::StatusLine(i + 1));
         };
         let status = Status::parse(status).ok_or_else(|| {
-            format!(
-                "status.txt line {}: '{status}' is not active, backup or retired",
-                i + 1
-            )
+            HierarchyError::StatusValue(i + 1, crate::sanitize::escape(status).into_owned())
         })?;
         out.push((name.to_string(), status));
     }
