@@ -18,7 +18,6 @@ pub mod live;
 pub mod lookup;
 pub mod owner;
 pub mod render;
-pub mod report;
 pub mod sanitize;
 pub mod tlsa;
 

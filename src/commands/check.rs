@@ -11,6 +11,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::configured::{self, CheckPlan, Loaded};
 use crate::dane::live::{self as liveverdict, LiveAddress};
+use crate::dane::report::HostReport;
 use crate::dane::verdict::{self, HostFacts, MatchContext, Origin, Service};
 use crate::dns::{Addresses, DnsConfig, fqdn};
 use crate::env::{Env, Prober, Resolve};
@@ -23,7 +24,6 @@ use crate::live::Starttls;
 use crate::lookup::{Answer, NsSurvey, Security};
 use crate::owner::{Host, Proto};
 use crate::render;
-use crate::report::HostReport;
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::chain::Certificate;
 use crate::cli::{RenewArgs, RenewCheckArgs, RenewFormat};
 use crate::dane::renewal::{self, Next, Prediction, RenewFacts};
+use crate::dane::report::RenewReport;
 use crate::dane::verdict::{MatchContext, Service};
 use crate::env::{Env, Files, Resolve};
 use crate::error::{Error, Result};
@@ -18,7 +19,6 @@ use crate::input::zonefile::{self, Zone};
 use crate::input::{self, Input};
 use crate::lookup::Security;
 use crate::owner::{Host, Proto};
-use crate::report::RenewReport;
 use crate::tlsa::Tlsa;
 
 /// What `renew-check` and `certbot-hook` hand over to the shared runner.

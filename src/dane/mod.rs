@@ -9,6 +9,7 @@
 //! - [`allns`]: the TLSA RRset as every authoritative server serves it
 //! - [`renewal`], [`zone`], [`recordset`], [`sanity`]: `renew-check`, `zone`, `generate`
 //! - [`structure`]: the whole zone's shape as the name servers check it when loading
+//! - [`report`]: a host's and a renewal's result as the renderers see it (pure data)
 
 pub mod allns;
 pub mod gate;
@@ -16,6 +17,7 @@ pub mod live;
 pub mod record;
 pub mod recordset;
 pub mod renewal;
+pub mod report;
 pub mod rrset;
 pub mod sanity;
 pub mod structure;

@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::{Generated, iso_time};
 use crate::chain::Certificate;
 use crate::dane::recordset::About;
+use crate::dane::report::{HostReport, RenewReport};
 use crate::dane::verdict::{Match, RecordResult, Senders};
 use crate::input::material::{KeyOrigin, LoneKey, Material};
 use crate::lookup::Answer;
-use crate::report::{HostReport, RenewReport};
 use crate::tlsa::Tlsa;
 
 /// Version of the JSON documents daneguard writes; bumped on incompatible changes.

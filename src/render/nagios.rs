@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use crate::chain::Certificate;
 use crate::dane::renewal::Role;
+use crate::dane::report::{HostReport, RenewReport};
 use crate::exit::{ExitStatus, PluginState};
 use crate::findings::Verdict;
-use crate::report::{HostReport, RenewReport};
 use crate::sanitize::escape;
 
 /// Seconds per day, for the days-left perfdata.

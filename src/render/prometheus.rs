@@ -4,9 +4,9 @@
 use std::io::{self, Write};
 
 use crate::dane::renewal::Role;
+use crate::dane::report::{HostReport, RenewReport};
 use crate::findings::{Finding, Severity, Verdict};
 use crate::lookup::Security;
-use crate::report::{HostReport, RenewReport};
 
 /// One metric family: every sample is written under one HELP and TYPE line, as the
 /// format requires.

@@ -6,8 +6,8 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Generated;
 use crate::dane::recordset::About;
+use crate::dane::report::HostReport;
 use crate::dane::verdict::{Match, RecordResult, Reference};
-use crate::report::HostReport;
 use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
 

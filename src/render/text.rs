@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 
 use crate::dane::renewal::{RecordRole, Role};
+use crate::dane::report::RenewReport;
 use crate::dane::verdict::short;
 use crate::dane::zone::Located;
 use crate::findings::{Severity, Verdict};
-use crate::report::RenewReport;
 use crate::sanitize::escape;
 
 /// One host's renewal answer.
