@@ -158,6 +158,32 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
     }
 }
 
+/// A file taken as a whole zone (`zone --whole-zone`), as named-checkzone and
+/// kzonecheck take one: without an SOA it is refused. By default such a file is
+/// a part of a zone (meant for `$INCLUDE`), which has no SOA of its own. With an
+/// SOA, [`check_apex`] and the structure rules already judge the file whole.
+pub fn check_whole(zone: &mut Zone, apex: &str) {
+    if zone.records.iter().any(|r| r.rtype == RecordType::SOA) {
+        return;
+    }
+    // The servers name no line; the first record is where the SOA belongs.
+    let (file, line) = match zone.records.first() {
+        Some(r) => (Arc::clone(&r.file), r.line),
+        None => match zone.problems.first().or(zone.notes.first()) {
+            Some(p) => (Arc::clone(&p.file), p.line),
+            None => return,
+        },
+    };
+    zone.problems.push(ZoneProblem {
+        file,
+        line,
+        rtype: None,
+        message: format!(
+            "no SOA record at the top of the zone {apex}: a whole zone (--whole-zone) needs one; BIND and Knot refuse the zone"
+        ),
+    });
+}
+
 /// A CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1; RRSIG and NSEC may
 /// accompany it): BIND and Knot refuse to load such a zone.
 fn cname_conflicts(zone: &mut Zone) {

@@ -338,6 +338,9 @@ fn include(
     zone: &mut Zone,
 ) {
     let place = cx.original_line(chunk, line).unwrap_or(1);
+    if let Some(m) = relative_include_origin(cx, place) {
+        zone.problems.push(cx.problem(place, None, m));
+    }
     match super::include_text(arg, cx.path, state, depth) {
         Ok((path, text)) => {
             state.stack.push(path.clone());
@@ -346,6 +349,28 @@ fn include(
         }
         Err(m) => zone.problems.push(cx.problem(place, None, m)),
     }
+}
+
+/// Knot refuses an `$INCLUDE` whose origin is not absolute ("invalid origin in
+/// include directive"); BIND takes it below the current origin, and so does the
+/// scanner, so the records are still read.
+fn relative_include_origin(cx: &FileCx<'_>, place: usize) -> Option<String> {
+    let lines: Vec<&str> = cx.original.iter().skip(place - 1).copied().collect();
+    let words = entry_words(&lines);
+    let origin = words.get(2)?;
+    let Some(body) = origin.strip_suffix('.') else {
+        return Some(relative_message(origin));
+    };
+    let escapes = body.bytes().rev().take_while(|b| *b == b'\\').count();
+    // A final dot that is escaped (`a\.`) is part of the label, not the root.
+    (escapes % 2 == 1).then(|| relative_message(origin))
+}
+
+fn relative_message(origin: &str) -> String {
+    format!(
+        "$INCLUDE origin '{}' is not absolute (no final dot): Knot refuses the zone, BIND reads it below the current origin",
+        crate::sanitize::escape(origin)
+    )
 }
 
 /// Records the entry that failed: a skipped type (a note; returns true) or a problem.

@@ -224,3 +224,52 @@ fn at_in_rdata_is_the_origin_as_the_servers_read_it() {
         ]
     );
 }
+
+#[test]
+fn a_file_without_soa_is_refused_only_as_a_whole_zone() {
+    let text = "$TTL 300\n@ NS ns\nns A 192.0.2.1\n";
+    let mut z = zone(text);
+    assert!(z.problems.is_empty(), "a part of a zone: {:?}", z.problems);
+    check_whole(&mut z, "example.com.");
+    let found: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "no SOA record at the top of the zone example.com.: a whole zone (--whole-zone) needs one; BIND and Knot refuse the zone"
+        )]
+    );
+    let mut whole = zone("$TTL 300\n@ SOA ns hostmaster 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n");
+    check_whole(&mut whole, "example.com.");
+    assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+}
+
+#[test]
+fn relative_include_origin_is_refused_as_knot_does() {
+    let load = |_: &Path| Ok("a NS @\n".to_string());
+    for (origin, relative) in [
+        ("a", true),
+        ("%", true),
+        ("a\\.", true),
+        ("a.", false),
+        ("a\\..", false),
+        (".", false),
+        ("", false),
+    ] {
+        let text = format!("$TTL 300\n$INCLUDE part.inc {origin}\n");
+        let z = parse(&text, Path::new("t.zone"), Name::root(), None, &load);
+        let found: Vec<(usize, bool)> = z
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.contains("is not absolute")))
+            .collect();
+        let expected = if relative { vec![(2, true)] } else { vec![] };
+        assert_eq!(found, expected, "origin {origin:?}: {:?}", z.problems);
+        // The records are still read, as BIND reads them.
+        assert_eq!(z.records.len(), 1, "origin {origin:?}");
+    }
+}
