@@ -9,6 +9,7 @@
 
 mod convert;
 pub mod include;
+mod judge;
 mod prepare;
 mod scan;
 

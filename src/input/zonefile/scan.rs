@@ -308,6 +308,11 @@ fn record(
             return;
         }
     };
+    if let Some(m) = super::judge::refused(r) {
+        let t = r.rtype().to_string();
+        zone.problems.push(cx.problem(place, Some(t), m));
+        return;
+    }
     if class != 1 {
         let m = format!("class {} records: daneguard checks IN zones", r.class());
         zone.problems.push(cx.problem(place, None, m));
