@@ -82,9 +82,26 @@ pub struct Zone {
     pub first_origin: Option<String>,
 }
 
-/// Reads files for `$INCLUDE`; returns the text or a message. The message must
-/// not quote the file's contents.
-pub type Loader<'a> = dyn Fn(&Path) -> Result<String, String> + 'a;
+/// Reads files for `$INCLUDE`; returns the text or why not (never quoting the
+/// file's contents).
+pub type Loader<'a> = dyn Fn(&Path) -> Result<String, include::ReadError> + 'a;
+
+/// Why an `$INCLUDE` is not followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum IncludeError {
+    #[error("$INCLUDE nested deeper than {MAX_INCLUDE_DEPTH} levels")]
+    TooDeep,
+    /// The `$INCLUDE` argument, escaped for printing.
+    #[error("$INCLUDE {0}: the file includes itself")]
+    Cycle(String),
+    #[error("more than {MAX_INCLUDES} $INCLUDEs")]
+    TooMany,
+    #[error("$INCLUDE {arg}: {source}")]
+    Read {
+        arg: String,
+        source: include::ReadError,
+    },
+}
 
 /// State carried across the files of one zone.
 struct State<'l> {
@@ -287,22 +304,20 @@ fn include_text(
     file: &Path,
     state: &mut State<'_>,
     depth: usize,
-) -> Result<(PathBuf, String), String> {
+) -> Result<(PathBuf, String), IncludeError> {
     if depth >= MAX_INCLUDE_DEPTH {
-        return Err(format!(
-            "$INCLUDE nested deeper than {MAX_INCLUDE_DEPTH} levels"
-        ));
+        return Err(IncludeError::TooDeep);
     }
     let path = include_path(file, arg);
-    let shown = crate::sanitize::escape(arg);
+    let shown = crate::sanitize::escape(arg).to_string();
     if state.stack.contains(&path) {
-        return Err(format!("$INCLUDE {shown}: the file includes itself"));
+        return Err(IncludeError::Cycle(shown));
     }
     state.includes += 1;
     if state.includes > MAX_INCLUDES {
-        return Err(format!("more than {MAX_INCLUDES} $INCLUDEs"));
+        return Err(IncludeError::TooMany);
     }
-    let text = (state.load)(&path).map_err(|m| format!("$INCLUDE {shown}: {m}"))?;
+    let text = (state.load)(&path).map_err(|source| IncludeError::Read { arg: shown, source })?;
     Ok((path, text))
 }
 

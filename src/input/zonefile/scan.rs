@@ -67,8 +67,8 @@ pub(super) fn read_file(
         inherited_ttl: start.dollar_ttl,
         noted: BTreeSet::new(),
     };
-    for (line, message) in std::mem::take(&mut cx.prepared.problems) {
-        zone.problems.push(cx.problem(line, None, message));
+    for (line, e) in std::mem::take(&mut cx.prepared.problems) {
+        zone.problems.push(cx.problem(line, None, e.to_string()));
     }
     let mut origin = start.origin;
     let mut from = 0;
@@ -302,9 +302,10 @@ fn record(
     }
     let (rtype, class, mut data) = match convert::record_data(r) {
         Ok(x) => x,
-        Err(m) => {
+        Err(e) => {
             let t = r.rtype().to_string();
-            zone.problems.push(cx.problem(place, Some(t), m));
+            zone.problems
+                .push(cx.problem(place, Some(t), e.to_string()));
             return;
         }
     };
@@ -352,7 +353,7 @@ fn include(
             read_file(&text, &path, start, state, depth + 1, zone);
             state.stack.pop();
         }
-        Err(m) => zone.problems.push(cx.problem(place, None, m)),
+        Err(e) => zone.problems.push(cx.problem(place, None, e.to_string())),
     }
 }
 

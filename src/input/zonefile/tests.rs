@@ -6,8 +6,8 @@ use hickory_proto::rr::Name;
 
 use super::*;
 
-fn no_include(_: &Path) -> Result<String, String> {
-    Err("not available".into())
+fn no_include(_: &Path) -> Result<String, include::ReadError> {
+    Err(include::ReadError::Io("not available".into()))
 }
 
 fn zone(text: &str) -> Zone {
