@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
 
-use domain::base::iana::Class;
+use domain::base::iana::{Class, Rtype};
 use domain::zonefile::inplace::{Entry, Zonefile};
 use hickory_proto::rr::{Name, RecordType};
 
@@ -400,9 +400,11 @@ fn failed(
         .as_deref()
         .filter(|t| limitation || (no_parser && super::unread_type(t)))
     {
-        if no_parser && lacks_data(cx, chunk, line, t) {
+        if let Some(m) = no_parser
+            .then(|| refused_unread(cx, chunk, line, t))
+            .flatten()
+        {
             let t = t.to_ascii_uppercase();
-            let m = format!("{t} record without data: BIND and Knot refuse the zone");
             zone.problems.push(cx.problem(place, Some(t), m));
             return false;
         }
@@ -439,6 +441,27 @@ fn failed(
     }
     zone.problems.push(cx.problem(place, upper, m));
     false
+}
+
+/// Why the servers refuse an entry of a type daneguard skips, where that needs no
+/// knowledge of the type's syntax: no data at all, or data that is not RFC 3597
+/// generic data (`\# LENGTH HEX`) for a type number no registry names (no server
+/// knows it, so `TYPE65000 abc` cannot be type-specific text).
+fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> Option<String> {
+    let upper = rtype.to_ascii_uppercase();
+    if lacks_data(cx, chunk, line, rtype) {
+        return Some(format!(
+            "{upper} record without data: BIND and Knot refuse the zone"
+        ));
+    }
+    let number = upper.strip_prefix("TYPE")?.parse::<u16>().ok()?;
+    if Rtype::from_int(number).to_mnemonic().is_some() {
+        return None;
+    }
+    // The scanner reads `\#` data for any type number, so this data is not that.
+    Some(format!(
+        "{upper} data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
+    ))
 }
 
 /// Whether the entry at chunk line `line`, of type `rtype`, has nothing after its

@@ -352,3 +352,22 @@ fn openpgpkey_without_a_key_is_refused() {
     }
     assert!(problems_of("$TTL 300\n@ OPENPGPKEY AA==\n").is_empty());
 }
+
+#[test]
+fn unknown_type_number_without_generic_data_is_refused() {
+    let z = zone("$TTL 300\nx TYPE65000 abc\ny TYPE65000 \\# 2 0011\nz TYPE42 1:0.0.0.0/0\n");
+    let found: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "TYPE65000 data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
+        )]
+    );
+    // TYPE42 is APL, which the servers read in its own syntax: skipped, not judged.
+    assert_eq!(z.skipped, 1, "{:?}", z.notes);
+}
