@@ -3,9 +3,10 @@
 //! scanning and RDATA parsing are NLnet Labs `domain`'s zone-file reader; this
 //! module adds what a checker needs around it: line numbers, recovery after a bad
 //! entry (the rest of the file is still read), the SOA minimum as default TTL,
-//! confined `$INCLUDE`, and records of types daneguard does not read skipped with
-//! a note. Records are handed on as hickory-proto `RData` (decoded from the wire
-//! form `domain` produces), which the rules in `dane::zone` match on.
+//! confined `$INCLUDE`, records of types daneguard does not read skipped with
+//! a note, and data the scanner reads but the servers refuse (`judge`) reported.
+//! Records are handed on as hickory-proto `RData` (decoded from the wire form
+//! `domain` produces), which the rules in `dane::zone` match on.
 
 mod convert;
 pub mod include;
