@@ -458,6 +458,11 @@ pub struct ZoneArgs {
     #[arg(long, value_name = "DIR")]
     pub include_root: Option<String>,
 
+    /// Each file is a whole zone, as named-checkzone and kzonecheck take it: no SOA
+    /// at its top is a finding (default: a file without an SOA is a part of a zone).
+    #[arg(long)]
+    pub whole_zone: bool,
+
     /// Chain to compare with: PATH for every host, HOST=PATH for one host, HOST:PORT=PATH
     /// for one port of it (repeatable; the most specific wins; overrides --config).
     #[arg(long = "chain", value_name = "[HOST[:PORT]=]PATH")]

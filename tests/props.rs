@@ -101,7 +101,9 @@ fn wire(t: &Tlsa) -> Vec<u8> {
 
 /// Reads zone text with daneguard's zone-file reader (hickory's parser underneath).
 fn read_zone(text: &str) -> zonefile::Zone {
-    let no_include = |_: &Path| -> Result<String, String> { Err("no $INCLUDE here".into()) };
+    let no_include = |_: &Path| -> Result<String, zonefile::include::ReadError> {
+        Err(zonefile::include::ReadError::Io("no $INCLUDE here".into()))
+    };
     zonefile::parse(
         text,
         Path::new("props.zone"),

@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let loader = |p: &Path| -> Result<String, String> {
+    let loader = |p: &Path| -> Result<String, zonefile::include::ReadError> {
         if p.file_name().is_some_and(|n| n == "missing.zone") {
-            Err("no such file".to_string())
+            Err(zonefile::include::ReadError::Io("no such file".to_string()))
         } else {
             Ok(INCLUDED.to_string())
         }

@@ -15,6 +15,7 @@ use crate::input;
 use crate::input::chains::{self, ChainKey, ChainMap};
 use crate::input::letsencrypt::Hierarchy;
 use crate::input::material::Material;
+use crate::input::zonefile;
 use crate::render;
 
 pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
@@ -43,7 +44,10 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
             None,
             env,
         )?;
-        let zone = loaded.zone;
+        let mut zone = loaded.zone;
+        if args.whole_zone {
+            zonefile::check_whole(&mut zone, &loaded.apex);
+        }
         // An empty or wrong file must not pass a CI job as "no findings".
         if zone.records.is_empty() && zone.problems.is_empty() && zone.skipped == 0 {
             return Err(Error::input(

@@ -12,7 +12,9 @@ use crate::input::zonefile::{self, Zone};
 const HEAD: &str = "$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n";
 
 fn zone(text: &str) -> Zone {
-    let no_include = |_: &Path| -> Result<String, String> { Err("not available".into()) };
+    let no_include = |_: &Path| -> Result<String, zonefile::include::ReadError> {
+        Err(zonefile::include::ReadError::Io("not available".into()))
+    };
     zonefile::parse(
         text,
         Path::new("t.zone"),

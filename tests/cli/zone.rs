@@ -1616,3 +1616,38 @@ fn readme_zone_structure_example_is_what_zone_prints() {
         out.contains("zones/example.net.zone:5: fail zone-structure: NS target ns2.example.net.")
     );
 }
+
+#[test]
+fn whole_zone_makes_a_missing_soa_a_finding_and_a_part_stays_a_part() {
+    let (_dir, path) = temp_zone(
+        "hints.db",
+        "$TTL 300\n. IN NS a.root-servers.nil.\na.root-servers.nil. IN A 192.0.2.1\n",
+    );
+    // By default a file without an SOA is a part of a zone (for $INCLUDE).
+    let (r, doc) = json(&[&path]);
+    r.code(0);
+    assert!(doc.findings.is_empty(), "{doc:#?}");
+    let (r, doc) = json(&[&path, "--whole-zone"]);
+    r.code(1);
+    let found: Vec<(usize, &str, &str)> = doc
+        .findings
+        .iter()
+        .map(|f| (f.line, f.code.as_str(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "zone-syntax",
+            "no SOA record at the top of the zone .: a whole zone (--whole-zone) needs one; BIND and Knot refuse the zone"
+        )]
+    );
+    // A whole zone with its SOA passes as before.
+    let mut args = vec![CLEAN, "--whole-zone", "--origin", "example.com"];
+    args.extend(CLEAN_CHAINS);
+    zone(&args).exact(
+        0,
+        "1 file checked: 0 fail, 0 warn, 0 info; verdict ok\n",
+        "",
+    );
+}

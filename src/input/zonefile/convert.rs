@@ -9,6 +9,30 @@ use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, Restrict};
 
+/// Why a record's data cannot be handed on to the rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DataError {
+    #[error("{0} record data is too long")]
+    TooLong(RecordType),
+    #[error("{rtype} record data does not decode: {source}")]
+    Decode {
+        rtype: RecordType,
+        source: DecodeError,
+    },
+}
+
+/// Why hickory could not decode wire data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DecodeError {
+    #[error("too long")]
+    TooLong,
+    /// hickory's own message (its error type is neither `Clone` nor `Eq`).
+    #[error("{0}")]
+    Hickory(String),
+    #[error("{0} bytes left over")]
+    LeftOver(usize),
+}
+
 /// Types whose data the rules read: their data must decode, or it is a problem.
 const READ_TYPES: &[RecordType] = &[
     RecordType::A,
@@ -35,19 +59,17 @@ pub(super) fn name_to_domain(name: &Name) -> Option<domain::base::Name<Bytes>> {
 
 /// The record's type, class and data, decoded by hickory. Data that hickory
 /// cannot decode is kept as generic data unless the rules need it.
-pub(super) fn record_data(record: &ScannedRecord) -> Result<(RecordType, u16, RData), String> {
+pub(super) fn record_data(record: &ScannedRecord) -> Result<(RecordType, u16, RData), DataError> {
     let rtype = RecordType::from(record.rtype().to_int());
     let class = record.class().to_int();
     let mut wire = Vec::new();
     record
         .data()
         .compose_rdata(&mut wire)
-        .map_err(|_| format!("{rtype} record data is too long"))?;
+        .map_err(|_| DataError::TooLong(rtype))?;
     match decode(rtype, &wire) {
         Ok(data) => Ok((rtype, class, data)),
-        Err(e) if READ_TYPES.contains(&rtype) => {
-            Err(format!("{rtype} record data does not decode: {e}"))
-        }
+        Err(source) if READ_TYPES.contains(&rtype) => Err(DataError::Decode { rtype, source }),
         Err(_) => Ok((
             rtype,
             class,
@@ -64,12 +86,13 @@ pub(super) fn record_data(record: &ScannedRecord) -> Result<(RecordType, u16, RD
     }
 }
 
-fn decode(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
-    let len = u16::try_from(wire.len()).map_err(|_| "too long".to_string())?;
+fn decode(rtype: RecordType, wire: &[u8]) -> Result<RData, DecodeError> {
+    let len = u16::try_from(wire.len()).map_err(|_| DecodeError::TooLong)?;
     let mut decoder = BinDecoder::new(wire);
-    let data = RData::read(&mut decoder, rtype, Restrict::new(len)).map_err(|e| e.to_string())?;
+    let data = RData::read(&mut decoder, rtype, Restrict::new(len))
+        .map_err(|e| DecodeError::Hickory(e.to_string()))?;
     if decoder.index() != wire.len() {
-        return Err(format!("{} bytes left over", wire.len() - decoder.index()));
+        return Err(DecodeError::LeftOver(wire.len() - decoder.index()));
     }
     Ok(data)
 }

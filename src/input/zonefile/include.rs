@@ -18,34 +18,57 @@ pub fn folder_of(zone_file: &Path) -> PathBuf {
 /// Folders whose files are never zone data, whatever the root.
 const NEVER: &[&str] = &["/proc", "/sys", "/dev"];
 
+/// Why an included file is not read. No message quotes the file's contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the include folder cannot be read ({0})")]
+    Root(String),
+    /// The system's error, as `describe_io` words it.
+    #[error("{0}")]
+    Io(String),
+    /// The include root, escaped for printing.
+    #[error("refused: the file is outside {0} (the zone file's folder, or --include-root)")]
+    Outside(String),
+    #[error("refused: not a zone file (a device or kernel file)")]
+    Kernel,
+    #[error("refused: not a regular file")]
+    NotRegular,
+    #[error("file too large")]
+    TooLarge,
+    #[error("not UTF-8 text")]
+    NotUtf8,
+}
+
+fn io(e: &std::io::Error) -> ReadError {
+    ReadError::Io(describe_io(e))
+}
+
 /// Reads `path` if it is a regular file under `root` once both are resolved
 /// (symbolic links and `..` followed). Messages name no file contents.
-pub fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
+pub fn read_confined(root: &Path, path: &Path) -> Result<String, ReadError> {
     let root = root
         .canonicalize()
-        .map_err(|e| format!("the include folder cannot be read ({})", describe_io(&e)))?;
-    let real = path.canonicalize().map_err(|e| describe_io(&e))?;
-    let shown_root = crate::sanitize::escape(&root.display().to_string()).to_string();
+        .map_err(|e| ReadError::Root(describe_io(&e)))?;
+    let real = path.canonicalize().map_err(|e| io(&e))?;
     if !real.starts_with(&root) {
-        return Err(format!(
-            "refused: the file is outside {shown_root} (the zone file's folder, or --include-root)"
-        ));
+        let shown_root = crate::sanitize::escape(&root.display().to_string()).to_string();
+        return Err(ReadError::Outside(shown_root));
     }
     if NEVER.iter().any(|n| real.starts_with(n)) {
-        return Err("refused: not a zone file (a device or kernel file)".to_string());
+        return Err(ReadError::Kernel);
     }
-    let meta = std::fs::metadata(&real).map_err(|e| describe_io(&e))?;
+    let meta = std::fs::metadata(&real).map_err(|e| io(&e))?;
     if !meta.is_file() {
-        return Err("refused: not a regular file".to_string());
+        return Err(ReadError::NotRegular);
     }
     let mut bytes = Vec::new();
     std::fs::File::open(&real)
         .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| describe_io(&e))?;
+        .map_err(|e| io(&e))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err("file too large".into());
+        return Err(ReadError::TooLarge);
     }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 #[cfg(test)]
@@ -59,11 +82,12 @@ mod tests {
         std::fs::write(root.join("ok.zone"), "x A 192.0.2.1\n").unwrap();
         assert!(read_confined(root, &root.join("ok.zone")).is_ok());
         for bad in ["/etc/passwd", "/proc/self/environ"] {
-            let m = read_confined(root, Path::new(bad)).unwrap_err();
+            let m = read_confined(root, Path::new(bad)).unwrap_err().to_string();
             assert!(m.contains("refused"), "{bad}: {m}");
             assert!(!m.contains("root:"), "{m}");
         }
         let up = root.join("..").join("..").join("etc").join("passwd");
-        assert!(read_confined(root, &up).unwrap_err().contains("outside"));
+        let m = read_confined(root, &up).unwrap_err();
+        assert!(matches!(m, ReadError::Outside(_)), "{m}");
     }
 }

@@ -3,12 +3,14 @@
 //! scanning and RDATA parsing are NLnet Labs `domain`'s zone-file reader; this
 //! module adds what a checker needs around it: line numbers, recovery after a bad
 //! entry (the rest of the file is still read), the SOA minimum as default TTL,
-//! confined `$INCLUDE`, and records of types daneguard does not read skipped with
-//! a note. Records are handed on as hickory-proto `RData` (decoded from the wire
-//! form `domain` produces), which the rules in `dane::zone` match on.
+//! confined `$INCLUDE`, records of types daneguard does not read skipped with
+//! a note, and data the scanner reads but the servers refuse (`judge`) reported.
+//! Records are handed on as hickory-proto `RData` (decoded from the wire form
+//! `domain` produces), which the rules in `dane::zone` match on.
 
 mod convert;
 pub mod include;
+mod judge;
 mod prepare;
 mod scan;
 
@@ -81,9 +83,26 @@ pub struct Zone {
     pub first_origin: Option<String>,
 }
 
-/// Reads files for `$INCLUDE`; returns the text or a message. The message must
-/// not quote the file's contents.
-pub type Loader<'a> = dyn Fn(&Path) -> Result<String, String> + 'a;
+/// Reads files for `$INCLUDE`; returns the text or why not (never quoting the
+/// file's contents).
+pub type Loader<'a> = dyn Fn(&Path) -> Result<String, include::ReadError> + 'a;
+
+/// Why an `$INCLUDE` is not followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum IncludeError {
+    #[error("$INCLUDE nested deeper than {MAX_INCLUDE_DEPTH} levels")]
+    TooDeep,
+    /// The `$INCLUDE` argument, escaped for printing.
+    #[error("$INCLUDE {0}: the file includes itself")]
+    Cycle(String),
+    #[error("more than {MAX_INCLUDES} $INCLUDEs")]
+    TooMany,
+    #[error("$INCLUDE {arg}: {source}")]
+    Read {
+        arg: String,
+        source: include::ReadError,
+    },
+}
 
 /// State carried across the files of one zone.
 struct State<'l> {
@@ -156,6 +175,32 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
         let p = problem(m);
         zone.problems.push(p);
     }
+}
+
+/// A file taken as a whole zone (`zone --whole-zone`), as named-checkzone and
+/// kzonecheck take one: without an SOA it is refused. By default such a file is
+/// a part of a zone (meant for `$INCLUDE`), which has no SOA of its own. With an
+/// SOA, [`check_apex`] and the structure rules already judge the file whole.
+pub fn check_whole(zone: &mut Zone, apex: &str) {
+    if zone.records.iter().any(|r| r.rtype == RecordType::SOA) {
+        return;
+    }
+    // The servers name no line; the first record is where the SOA belongs.
+    let (file, line) = match zone.records.first() {
+        Some(r) => (Arc::clone(&r.file), r.line),
+        None => match zone.problems.first().or(zone.notes.first()) {
+            Some(p) => (Arc::clone(&p.file), p.line),
+            None => return,
+        },
+    };
+    zone.problems.push(ZoneProblem {
+        file,
+        line,
+        rtype: None,
+        message: format!(
+            "no SOA record at the top of the zone {apex}: a whole zone (--whole-zone) needs one; BIND and Knot refuse the zone"
+        ),
+    });
 }
 
 /// A CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1; RRSIG and NSEC may
@@ -260,22 +305,20 @@ fn include_text(
     file: &Path,
     state: &mut State<'_>,
     depth: usize,
-) -> Result<(PathBuf, String), String> {
+) -> Result<(PathBuf, String), IncludeError> {
     if depth >= MAX_INCLUDE_DEPTH {
-        return Err(format!(
-            "$INCLUDE nested deeper than {MAX_INCLUDE_DEPTH} levels"
-        ));
+        return Err(IncludeError::TooDeep);
     }
     let path = include_path(file, arg);
-    let shown = crate::sanitize::escape(arg);
+    let shown = crate::sanitize::escape(arg).to_string();
     if state.stack.contains(&path) {
-        return Err(format!("$INCLUDE {shown}: the file includes itself"));
+        return Err(IncludeError::Cycle(shown));
     }
     state.includes += 1;
     if state.includes > MAX_INCLUDES {
-        return Err(format!("more than {MAX_INCLUDES} $INCLUDEs"));
+        return Err(IncludeError::TooMany);
     }
-    let text = (state.load)(&path).map_err(|m| format!("$INCLUDE {shown}: {m}"))?;
+    let text = (state.load)(&path).map_err(|source| IncludeError::Read { arg: shown, source })?;
     Ok((path, text))
 }
 

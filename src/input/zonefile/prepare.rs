@@ -3,8 +3,31 @@
 //! `$GENERATE`. Everything else (quoting, escapes, parentheses, RDATA) is left to
 //! the library; this pass only finds tokens, and keeps a map back to file lines.
 
+use crate::sanitize::escape;
+
 /// Most records `$GENERATE` may make in one file (BIND has no limit; a CI check must end).
 const MAX_GENERATED: u64 = 65_536;
+
+/// What this pass refuses: an unclosed `(` and `$GENERATE` lines it cannot expand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PrepareError {
+    /// The original line of the entry whose '(' is never closed.
+    #[error("the '(' of the entry on line {0} is never closed")]
+    Unclosed(usize),
+    #[error("$GENERATE: more than {MAX_GENERATED} records in one file")]
+    FileTotal,
+    #[error("$GENERATE needs a range, an owner, a type and data")]
+    Shape,
+    #[error("$GENERATE would make {0} records; daneguard reads at most {MAX_GENERATED}")]
+    TooMany(u64),
+    #[error("$GENERATE range '{}' is not START-STOP[/STEP]", escape(.0))]
+    Range(String),
+    #[error("$GENERATE modifier '${{{}}}' is not understood", escape(.0))]
+    Modifier(String),
+    /// BIND computes the value in a C int and refuses the zone when it overflows.
+    #[error("$GENERATE modifier '${{{}}}' makes {value}, more than 2147483647: BIND refuses the zone", escape(.spec))]
+    Overflow { spec: String, value: i64 },
+}
 
 /// Zone text ready for the scanner.
 #[derive(Debug, Default)]
@@ -15,7 +38,7 @@ pub(crate) struct Prepared {
     /// `$TTL` values in seconds by original line, in file order.
     pub ttls: Vec<(usize, u32)>,
     /// `$GENERATE` lines that could not be expanded: (line, message).
-    pub problems: Vec<(usize, String)>,
+    pub problems: Vec<(usize, PrepareError)>,
     /// The original line of an entry whose '(' is still open at the end of the text.
     pub unclosed: Option<usize>,
 }
@@ -38,10 +61,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut total: u64 = 0;
     if unclosed && let Some(last) = all.last() {
         let line = last[0].line + 1;
-        out.problems.push((
-            line,
-            format!("the '(' of the entry on line {line} is never closed"),
-        ));
+        out.problems.push((line, PrepareError::Unclosed(line)));
         out.unclosed = Some(line);
     }
     for entry in all {
@@ -51,8 +71,8 @@ pub(crate) fn prepare(text: &str) -> Prepared {
             let words: Vec<&str> = entry.iter().map(word).collect();
             match expand_generate(&words[1..]) {
                 Ok(records) if total + records.len() as u64 > MAX_GENERATED => {
-                    let m = format!("$GENERATE: more than {MAX_GENERATED} records in one file");
-                    out.problems.push((entry[0].line + 1, m));
+                    out.problems
+                        .push((entry[0].line + 1, PrepareError::FileTotal));
                 }
                 Ok(records) => {
                     total += records.len() as u64;
@@ -259,19 +279,17 @@ pub(crate) fn ttl_seconds(t: &str) -> Option<u32> {
 
 /// Expands `$GENERATE range lhs [ttl] [class] type rhs` (BIND's syntax) into
 /// record lines.
-fn expand_generate(words: &[&str]) -> Result<Vec<String>, String> {
+fn expand_generate(words: &[&str]) -> Result<Vec<String>, PrepareError> {
     let [range, lhs, rest @ ..] = words else {
-        return Err("$GENERATE needs a range, an owner, a type and data".into());
+        return Err(PrepareError::Shape);
     };
     if rest.len() < 2 {
-        return Err("$GENERATE needs a range, an owner, a type and data".into());
+        return Err(PrepareError::Shape);
     }
     let (start, stop, step) = generate_range(range)?;
     let count = (stop - start) / step + 1;
     if count > MAX_GENERATED {
-        return Err(format!(
-            "$GENERATE would make {count} records; daneguard reads at most {MAX_GENERATED}"
-        ));
+        return Err(PrepareError::TooMany(count));
     }
     let (middle, rhs) = rest.split_at(rest.len() - 1);
     let mut out = Vec::new();
@@ -286,13 +304,8 @@ fn expand_generate(words: &[&str]) -> Result<Vec<String>, String> {
 }
 
 /// `start-stop[/step]`.
-fn generate_range(range: &str) -> Result<(u64, u64, u64), String> {
-    let bad = || {
-        format!(
-            "$GENERATE range '{}' is not START-STOP[/STEP]",
-            crate::sanitize::escape(range)
-        )
-    };
+fn generate_range(range: &str) -> Result<(u64, u64, u64), PrepareError> {
+    let bad = || PrepareError::Range(range.to_string());
     let (span, step) = match range.split_once('/') {
         Some((s, st)) => (s, st.parse::<u64>().map_err(|_| bad())?),
         None => (range, 1),
@@ -309,7 +322,7 @@ fn generate_range(range: &str) -> Result<(u64, u64, u64), String> {
 }
 
 /// Replaces `$` and `${offset[,width[,base]]}` with the iterator; `\$` is a dollar.
-fn substitute(template: &str, i: u64) -> Result<String, String> {
+fn substitute(template: &str, i: u64) -> Result<String, PrepareError> {
     let mut out = String::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -335,13 +348,8 @@ fn substitute(template: &str, i: u64) -> Result<String, String> {
 }
 
 /// One `${offset,width,base}` modifier (bases d, o, x, X; `n`/`N` nibbles are refused).
-fn modifier(spec: &str, i: u64) -> Result<String, String> {
-    let bad = || {
-        format!(
-            "$GENERATE modifier '${{{}}}' is not understood",
-            crate::sanitize::escape(spec)
-        )
-    };
+fn modifier(spec: &str, i: u64) -> Result<String, PrepareError> {
+    let bad = || PrepareError::Modifier(spec.to_string());
     let parts: Vec<&str> = spec.split(',').collect();
     if parts.len() > 3 {
         return Err(bad());
@@ -359,12 +367,11 @@ fn modifier(spec: &str, i: u64) -> Result<String, String> {
     if value < 0 {
         return Err(bad());
     }
-    // BIND computes the value in a C int and refuses the zone when it overflows.
     if value > i64::from(i32::MAX) {
-        return Err(format!(
-            "$GENERATE modifier '${{{}}}' makes {value}, more than 2147483647: BIND refuses the zone",
-            crate::sanitize::escape(spec)
-        ));
+        return Err(PrepareError::Overflow {
+            spec: spec.to_string(),
+            value,
+        });
     }
     Ok(match parts.get(2).copied().unwrap_or("d") {
         "d" => format!("{value:0width$}"),
@@ -440,7 +447,10 @@ mod tests {
     fn generate_offset_beyond_a_c_int_is_refused_as_bind_does() {
         let p = prepare("$GENERATE 1-1 host$ TXT foo${2147483647}\n");
         assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
-        assert!(p.problems[0].1.contains("more than 2147483647"));
+        assert_eq!(
+            p.problems[0].1.to_string(),
+            "$GENERATE modifier '${2147483647}' makes 2147483648, more than 2147483647: BIND refuses the zone"
+        );
         let p = prepare("$GENERATE 1-1 host$ TXT foo${2147483646}\n");
         assert!(p.problems.is_empty(), "{:?}", p.problems);
     }

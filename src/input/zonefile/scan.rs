@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
 
-use domain::base::iana::Class;
+use domain::base::iana::{Class, Rtype};
 use domain::zonefile::inplace::{Entry, Zonefile};
 use hickory_proto::rr::{Name, RecordType};
 
@@ -67,8 +67,8 @@ pub(super) fn read_file(
         inherited_ttl: start.dollar_ttl,
         noted: BTreeSet::new(),
     };
-    for (line, message) in std::mem::take(&mut cx.prepared.problems) {
-        zone.problems.push(cx.problem(line, None, message));
+    for (line, e) in std::mem::take(&mut cx.prepared.problems) {
+        zone.problems.push(cx.problem(line, None, e.to_string()));
     }
     let mut origin = start.origin;
     let mut from = 0;
@@ -302,12 +302,18 @@ fn record(
     }
     let (rtype, class, mut data) = match convert::record_data(r) {
         Ok(x) => x,
-        Err(m) => {
+        Err(e) => {
             let t = r.rtype().to_string();
-            zone.problems.push(cx.problem(place, Some(t), m));
+            zone.problems
+                .push(cx.problem(place, Some(t), e.to_string()));
             return;
         }
     };
+    if let Some(m) = super::judge::refused(r) {
+        let t = r.rtype().to_string();
+        zone.problems.push(cx.problem(place, Some(t), m));
+        return;
+    }
     if class != 1 {
         let m = format!("class {} records: daneguard checks IN zones", r.class());
         zone.problems.push(cx.problem(place, None, m));
@@ -338,14 +344,39 @@ fn include(
     zone: &mut Zone,
 ) {
     let place = cx.original_line(chunk, line).unwrap_or(1);
+    if let Some(m) = relative_include_origin(cx, place) {
+        zone.problems.push(cx.problem(place, None, m));
+    }
     match super::include_text(arg, cx.path, state, depth) {
         Ok((path, text)) => {
             state.stack.push(path.clone());
             read_file(&text, &path, start, state, depth + 1, zone);
             state.stack.pop();
         }
-        Err(m) => zone.problems.push(cx.problem(place, None, m)),
+        Err(e) => zone.problems.push(cx.problem(place, None, e.to_string())),
     }
+}
+
+/// Knot refuses an `$INCLUDE` whose origin is not absolute ("invalid origin in
+/// include directive"); BIND takes it below the current origin, and so does the
+/// scanner, so the records are still read.
+fn relative_include_origin(cx: &FileCx<'_>, place: usize) -> Option<String> {
+    let lines: Vec<&str> = cx.original.iter().skip(place - 1).copied().collect();
+    let words = entry_words(&lines);
+    let origin = words.get(2)?;
+    let Some(body) = origin.strip_suffix('.') else {
+        return Some(relative_message(origin));
+    };
+    let escapes = body.bytes().rev().take_while(|b| *b == b'\\').count();
+    // A final dot that is escaped (`a\.`) is part of the label, not the root.
+    (escapes % 2 == 1).then(|| relative_message(origin))
+}
+
+fn relative_message(origin: &str) -> String {
+    format!(
+        "$INCLUDE origin '{}' is not absolute (no final dot): Knot refuses the zone, BIND reads it below the current origin",
+        crate::sanitize::escape(origin)
+    )
 }
 
 /// Records the entry that failed: a skipped type (a note; returns true) or a problem.
@@ -369,9 +400,11 @@ fn failed(
         .as_deref()
         .filter(|t| limitation || (no_parser && super::unread_type(t)))
     {
-        if no_parser && lacks_data(cx, chunk, line, t) {
+        if let Some(m) = no_parser
+            .then(|| refused_unread(cx, chunk, line, t))
+            .flatten()
+        {
             let t = t.to_ascii_uppercase();
-            let m = format!("{t} record without data: BIND and Knot refuse the zone");
             zone.problems.push(cx.problem(place, Some(t), m));
             return false;
         }
@@ -408,6 +441,27 @@ fn failed(
     }
     zone.problems.push(cx.problem(place, upper, m));
     false
+}
+
+/// Why the servers refuse an entry of a type daneguard skips, where that needs no
+/// knowledge of the type's syntax: no data at all, or data that is not RFC 3597
+/// generic data (`\# LENGTH HEX`) for a type number no registry names (no server
+/// knows it, so `TYPE65000 abc` cannot be type-specific text).
+fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> Option<String> {
+    let upper = rtype.to_ascii_uppercase();
+    if lacks_data(cx, chunk, line, rtype) {
+        return Some(format!(
+            "{upper} record without data: BIND and Knot refuse the zone"
+        ));
+    }
+    let number = upper.strip_prefix("TYPE")?.parse::<u16>().ok()?;
+    if Rtype::from_int(number).to_mnemonic().is_some() {
+        return None;
+    }
+    // The scanner reads `\#` data for any type number, so this data is not that.
+    Some(format!(
+        "{upper} data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
+    ))
 }
 
 /// Whether the entry at chunk line `line`, of type `rtype`, has nothing after its

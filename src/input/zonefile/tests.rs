@@ -6,8 +6,8 @@ use hickory_proto::rr::Name;
 
 use super::*;
 
-fn no_include(_: &Path) -> Result<String, String> {
-    Err("not available".into())
+fn no_include(_: &Path) -> Result<String, include::ReadError> {
+    Err(include::ReadError::Io("not available".into()))
 }
 
 fn zone(text: &str) -> Zone {
@@ -223,4 +223,151 @@ fn at_in_rdata_is_the_origin_as_the_servers_read_it() {
             "sub.example.com."
         ]
     );
+}
+
+#[test]
+fn a_file_without_soa_is_refused_only_as_a_whole_zone() {
+    let text = "$TTL 300\n@ NS ns\nns A 192.0.2.1\n";
+    let mut z = zone(text);
+    assert!(z.problems.is_empty(), "a part of a zone: {:?}", z.problems);
+    check_whole(&mut z, "example.com.");
+    let found: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "no SOA record at the top of the zone example.com.: a whole zone (--whole-zone) needs one; BIND and Knot refuse the zone"
+        )]
+    );
+    let mut whole = zone("$TTL 300\n@ SOA ns hostmaster 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n");
+    check_whole(&mut whole, "example.com.");
+    assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+}
+
+#[test]
+fn relative_include_origin_is_refused_as_knot_does() {
+    let load = |_: &Path| Ok("a NS @\n".to_string());
+    for (origin, relative) in [
+        ("a", true),
+        ("%", true),
+        ("a\\.", true),
+        ("a.", false),
+        ("a\\..", false),
+        (".", false),
+        ("", false),
+    ] {
+        let text = format!("$TTL 300\n$INCLUDE part.inc {origin}\n");
+        let z = parse(&text, Path::new("t.zone"), Name::root(), None, &load);
+        let found: Vec<(usize, bool)> = z
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.contains("is not absolute")))
+            .collect();
+        let expected = if relative { vec![(2, true)] } else { vec![] };
+        assert_eq!(found, expected, "origin {origin:?}: {:?}", z.problems);
+        // The records are still read, as BIND reads them.
+        assert_eq!(z.records.len(), 1, "origin {origin:?}");
+    }
+}
+
+/// The problems of a zone as (line, message), for the checks on typed data.
+fn problems_of(text: &str) -> Vec<(usize, String)> {
+    zone(text)
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.clone()))
+        .collect()
+}
+
+const HASH: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+
+#[test]
+fn nsec3_next_hashed_owner_of_a_wrong_length_is_refused() {
+    // 23 base32hex characters (BIND's bad-nsec3-length.db), 16 and 64: not 20 octets.
+    for next in [
+        "IMQ912BREQP1POLAH3RMONG",
+        "0123456789ABCDEF",
+        &HASH.repeat(2),
+    ] {
+        let p = problems_of(&format!(
+            "$TTL 300\n{HASH} NSEC3 1 0 10 76931F {next} A RRSIG\n"
+        ));
+        assert_eq!(p.len(), 1, "{next}: {p:?}");
+        assert_eq!(p[0].0, 2);
+        assert!(p[0].1.starts_with("NSEC3 next hashed owner of "), "{p:?}");
+        assert!(
+            p[0].1
+                .ends_with("not the 20 of a SHA-1 hash: BIND refuses the zone")
+        );
+    }
+    let ok = problems_of(&format!(
+        "$TTL 300\n{HASH} NSEC3 1 0 10 76931F {HASH} A RRSIG\n"
+    ));
+    assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[test]
+fn nsec3_owner_label_that_is_not_base32hex_is_refused() {
+    // As BIND checks it: padding, a letter beyond V, a length no hash has, and
+    // unused trailing bits that are not zero.
+    for owner in ["CPNMU===", "www", "CPN", "CPNMV", "a.CPNMU"] {
+        let p = problems_of(&format!("$TTL 300\n{owner} NSEC3 1 0 10 76931F {HASH} A\n"));
+        assert_eq!(p.len(), 1, "{owner}: {p:?}");
+        assert!(p[0].1.contains("is not base32hex of a hash"), "{p:?}");
+    }
+    for owner in ["CPNMU", "cpnmu", "00", HASH] {
+        let p = problems_of(&format!("$TTL 300\n{owner} NSEC3 1 0 10 76931F {HASH} A\n"));
+        assert!(p.is_empty(), "{owner}: {p:?}");
+    }
+}
+
+#[test]
+fn svcb_alpn_with_an_empty_id_is_refused() {
+    // BIND's bad-svcb-alpn1, 2, 4, 5: `\,` is a comma once the value is unescaped.
+    // (`alpn=abc,` and `alpn=abc\,`, 3 and 6, are not caught: `domain` drops the
+    // empty last item, so the parsed data is `abc`.)
+    for alpn in [r"\,abc", r"a\,\,abc", ",abc", "a,,abc"] {
+        for rtype in ["SVCB", "HTTPS"] {
+            let p = problems_of(&format!("$TTL 300\nsvcb {rtype} 1 . alpn={alpn}\n"));
+            let expected =
+                format!("{rtype} alpn with an empty protocol id: BIND and Knot refuse the zone");
+            assert_eq!(p, vec![(2, expected)], "{alpn}");
+        }
+    }
+    let ok = problems_of("$TTL 300\nsvcb SVCB 1 . alpn=h2,h3\nsvcb HTTPS 1 . alpn=h2\n");
+    assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[test]
+fn openpgpkey_without_a_key_is_refused() {
+    // Knot's 54_OPENPGPKEY.in; `\# 0` is refused by both servers all the same.
+    for data in ["", r" \# 0"] {
+        let p = problems_of(&format!("$TTL 300\n@ OPENPGPKEY{data}\n"));
+        let m = "OPENPGPKEY record without a key: BIND and Knot refuse the zone";
+        assert_eq!(p, vec![(2, m.to_string())], "{data:?}");
+    }
+    assert!(problems_of("$TTL 300\n@ OPENPGPKEY AA==\n").is_empty());
+}
+
+#[test]
+fn unknown_type_number_without_generic_data_is_refused() {
+    let z = zone("$TTL 300\nx TYPE65000 abc\ny TYPE65000 \\# 2 0011\nz TYPE42 1:0.0.0.0/0\n");
+    let found: Vec<(usize, &str)> = z
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "TYPE65000 data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
+        )]
+    );
+    // TYPE42 is APL, which the servers read in its own syntax: skipped, not judged.
+    assert_eq!(z.skipped, 1, "{:?}", z.notes);
 }
