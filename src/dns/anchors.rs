@@ -8,6 +8,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::error::{Error, Result};
 use crate::input::zonefile;
+use crate::input::zonefile::include::ReadError;
 
 /// Largest trust-anchor file read.
 const MAX_ANCHOR_BYTES: u64 = 64 * 1024;
@@ -62,7 +63,7 @@ struct Anchor {
 /// entries of other types (the RRSIGs of `kdig +dnssec` output, a SOA …) are ignored,
 /// even when they do not parse; `$INCLUDE` is not followed.
 fn parse(text: &str) -> std::result::Result<Vec<Anchor>, AnchorError> {
-    let no_include = |_: &Path| Err("not followed in a trust-anchor file".to_string());
+    let no_include = |_: &Path| Err(ReadError::NotFollowed("a trust-anchor file"));
     let zone = zonefile::parse(text, Path::new(""), Name::root(), Some(0), &no_include);
     let anchor_type = |t: &str| t.eq_ignore_ascii_case("DNSKEY") || t.eq_ignore_ascii_case("DS");
     if let Some(p) = zone
@@ -185,6 +186,14 @@ mod tests {
     fn a_file_without_anchors_is_named() {
         assert_eq!(parse("; nothing\n"), Err(AnchorError::NoAnchor));
         assert_eq!(parse("this is not a key\n"), Err(AnchorError::NoAnchor));
+    }
+
+    /// A trust-anchor file names no other file: `$INCLUDE` is refused on its line.
+    #[test]
+    fn include_is_not_followed() {
+        let e = parse(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n$INCLUDE /etc/passwd\n").unwrap_err();
+        assert!(matches!(e, AnchorError::Entry { line: 2, .. }), "{e}");
+        assert!(e.to_string().contains("not followed"), "{e}");
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum ReadError {
     TooLarge,
     #[error("not UTF-8 text")]
     NotUtf8,
+    /// The reader was told not to follow `$INCLUDE` (a trust-anchor file, say).
+    #[error("not followed in {0}")]
+    NotFollowed(&'static str),
 }
 
 fn io(e: &std::io::Error) -> ReadError {
