@@ -21,6 +21,8 @@
 # ldns-dane runs twice more on the same names: as is, and with
 # SSL_CERT_FILE=/dev/null (OpenSSL then skips loading the system CA bundle,
 # which is most of ldns-dane's per-process cost; DANE-EE does not need it).
+#   BENCH_ALGORITHM  the bench zone's DNSSEC algorithm (tests/dnslab/lab.sh):
+#                ecdsap256sha256 (default), rsasha256 or ed25519
 #   OUT          directory for the results (default: benches/results)
 #   LOAD_MAX     if set, wait before each run (at most LOAD_WAIT seconds, default
 #                600) until the 1-min load average is below it. The machine is
@@ -255,7 +257,7 @@ for n in "$@"; do
     names=$WORK/names-$n.txt
     names_file "$n" "$names"
 
-    log "N=$n: starting the lab with BENCH_HOSTS=$n"
+    log "N=$n: starting the lab with BENCH_HOSTS=$n BENCH_ALGORITHM=${BENCH_ALGORITHM:-ecdsap256sha256}"
     rm -rf "$LAB"
     start_lab "$LAB" "$n"
     # shellcheck disable=SC1091
@@ -282,7 +284,7 @@ for n in "$@"; do
     fi
 
     {
-        echo "### check, N = $n"
+        echo "### check, N = $n, bench zone signed with ${BENCH_ALGORITHM:-ecdsap256sha256}"
         echo
         echo "finished $(date -u '+%Y-%m-%d %H:%M UTC'); uptime then:$(uptime | sed 's/.*load/ load/')"
         echo

@@ -23,6 +23,8 @@
 #              plus 2 1 1 <CA_CERT SPKI SHA-256>
 #              for I = 1..N, and adds BENCH_ZONE/BENCH_HOSTS to lab.env. Unset,
 #              empty or 0: no bench zone, everything exactly as without it.
+#   BENCH_ALGORITHM  the bench zone's signing algorithm, as Knot names it:
+#              ecdsap256sha256 (default), rsasha256 (2048-bit) or ed25519
 #   EXTRA_ZONES  optional extra child zones of test. for other harnesses
 #              (tests/postfix/): space-separated ZONE=FILE pairs, e.g.
 #              "dane.test.=/tmp/x/dane.test.zone". Each FILE is a complete
@@ -40,6 +42,12 @@ LEAF_CERT=${LEAF_CERT:-$REPO_ROOT/testdata/pki/mx-p256/cert.pem}
 CA_CERT=${CA_CERT:-$REPO_ROOT/testdata/pki/ca/int-ec.pem}
 BENCH_HOSTS=${BENCH_HOSTS:-}
 [[ $BENCH_HOSTS != 0 ]] || BENCH_HOSTS=
+BENCH_ALGORITHM=${BENCH_ALGORITHM:-ecdsap256sha256}
+case $BENCH_ALGORITHM in
+    ecdsap256sha256 | ed25519) BENCH_KEY_SIZE= ;;
+    rsasha256) BENCH_KEY_SIZE=" size=2048" ;;
+    *) printf 'dnslab: ERROR: BENCH_ALGORITHM must be ecdsap256sha256, rsasha256 or ed25519, not %s\n' "$BENCH_ALGORITHM" >&2; exit 1 ;;
+esac
 # signing a large bench zone takes a while
 [[ -z $BENCH_HOSTS ]] || LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-120}
 LAB_START_TIMEOUT=${LAB_START_TIMEOUT:-20}
@@ -286,6 +294,12 @@ policy:
     manual: on
     nsec3: off
 
+  - id: csk-nsec-bench
+    algorithm: $BENCH_ALGORITHM
+    single-type-signing: on
+    manual: on
+    nsec3: off
+
   - id: csk-nsec3
     algorithm: ecdsap256sha256
     single-type-signing: on
@@ -316,10 +330,14 @@ EOF
                     continue ;;
             esac
             case $z in
-                test. | nsec.test. | bench.test.)
+                test. | nsec.test.)
                     echo "    file: \"$(zonefile "$z")\""
                     echo "    dnssec-signing: on"
                     echo "    dnssec-policy: csk-nsec" ;;
+                bench.test.)
+                    echo "    file: \"$(zonefile "$z")\""
+                    echo "    dnssec-signing: on"
+                    echo "    dnssec-policy: csk-nsec-bench" ;;
                 nsec3.test.)
                     echo "    file: \"$(zonefile "$z")\""
                     echo "    dnssec-signing: on"
@@ -576,7 +594,12 @@ cmd_start() {
     write_knot_conf 53   # port irrelevant for keymgr
     local z
     for z in "${SIGNED_BY_KNOT[@]}"; do
-        keymgr -c "$LAB/knot/knot.conf" "$z" generate algorithm=ecdsap256sha256 ksk=yes zsk=yes >/dev/null
+        if [[ $z == bench.test. ]]; then
+            # shellcheck disable=SC2086 # BENCH_KEY_SIZE is empty or one word
+            keymgr -c "$LAB/knot/knot.conf" "$z" generate algorithm="$BENCH_ALGORITHM"$BENCH_KEY_SIZE ksk=yes zsk=yes >/dev/null
+        else
+            keymgr -c "$LAB/knot/knot.conf" "$z" generate algorithm=ecdsap256sha256 ksk=yes zsk=yes >/dev/null
+        fi
     done
     write_parent_zone
     write_anchors
