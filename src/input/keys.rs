@@ -6,7 +6,6 @@
 
 use der::asn1::{AnyRef, BitStringRef, OctetStringRef, UintRef};
 use der::{Decode, Encode};
-use pkcs8::EncodePublicKey;
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKeyInfoRef};
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::error::X509Error;
@@ -28,10 +27,8 @@ pub enum KeyError {
     Encode(&'static str, String),
     #[error("DSA parameters larger than openssl accepts (10000-bit p)")]
     DsaTooLarge,
-    #[error("the DSA parameters are not valid")]
-    DsaParameters,
-    #[error("the DSA public key is not valid")]
-    DsaPublicKey,
+    #[error("the public key's BIT STRING has unused bits: not valid DER for a key")]
+    UnusedBits,
     #[error("the EC private key does not name its curve")]
     NoCurve,
 }
@@ -100,6 +97,15 @@ fn check_dsa_sizes(p: UintRef<'_>, q: UintRef<'_>) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// OpenSSL's `DSA PUBLIC KEY`: y (public), p, q, g.
+#[derive(der::Sequence)]
+struct DsaPublicKey<'a> {
+    y: UintRef<'a>,
+    p: UintRef<'a>,
+    q: UintRef<'a>,
+    g: UintRef<'a>,
+}
+
 /// OpenSSL's traditional `DSA PRIVATE KEY`: version, p, q, g, y (public), x.
 #[derive(der::Sequence)]
 struct DsaPrivateKey<'a> {
@@ -165,7 +171,9 @@ fn pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
         o if o == ED25519_OID => ed25519(der),
         o if o == DSA_OID => dsa_pkcs8(der),
         o if o == ED448_OID => openssl_public(der, "Ed448 private key"),
-        _ => Err(KeyError::Algorithm(oid)),
+        // Any other algorithm openssl knows (X25519, X448, DH …): its public key is
+        // what `openssl pkey -pubout` writes.
+        _ => openssl_public(der, "private key").map_err(|_| KeyError::Algorithm(oid)),
     }
 }
 
@@ -257,9 +265,9 @@ fn has_compressed_base_point(params: AnyRef<'_>) -> bool {
 
 /// The public key OpenSSL derives from a private key (PKCS#8 or a traditional form),
 /// encoded as `openssl pkey -pubout` writes it. Used where the public key must be
-/// computed on a curve or algorithm no stable pure-Rust crate has arithmetic for:
-/// brainpool and explicit-parameter EC curves, and Ed448 (RustCrypto's
-/// `ed448-goldilocks` has EdDSA keys only in pre-releases, 2026-11).
+/// computed with arithmetic no stable pure-Rust crate has for the key: brainpool and
+/// explicit-parameter EC curves, DSA, Ed448 (RustCrypto's `ed448-goldilocks` has
+/// EdDSA keys only in pre-releases, 2026-11) and key-agreement keys (X25519, DH).
 fn openssl_public(der: &[u8], what: &'static str) -> Result<Vec<u8>, KeyError> {
     let key =
         openssl::pkey::PKey::private_key_from_der(der).map_err(|_| KeyError::Malformed(what))?;
@@ -279,7 +287,6 @@ fn ed25519(der: &[u8]) -> Result<Vec<u8>, KeyError> {
 }
 
 fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
-    use pkcs8::DecodePrivateKey;
     let info = pkcs8::PrivateKeyInfo::from_der(der)
         .map_err(|_| KeyError::Malformed("PKCS#8 private key"))?;
     let params = info
@@ -288,26 +295,68 @@ fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
         .and_then(|p| p.decode_as::<DsaParams<'_>>().ok())
         .ok_or(KeyError::Malformed("DSA PKCS#8 private key"))?;
     check_dsa_sizes(params.p, params.q)?;
-    let key = dsa::SigningKey::from_pkcs8_der(der)
-        .map_err(|_| KeyError::Malformed("DSA PKCS#8 private key"))?;
-    dsa_spki(key.verifying_key())
+    openssl_public(der, "DSA PKCS#8 private key")
 }
 
 fn dsa_traditional(der: &[u8]) -> Result<Vec<u8>, KeyError> {
     let key = DsaPrivateKey::from_der(der).map_err(|_| KeyError::Malformed("DSA private key"))?;
     check_dsa_sizes(key.p, key.q)?;
-    let int = |u: UintRef<'_>| dsa::BigUint::from_bytes_be(u.as_bytes());
-    let components = dsa::Components::from_components(int(key.p), int(key.q), int(key.g))
-        .map_err(|_| KeyError::DsaParameters)?;
-    let public = dsa::VerifyingKey::from_components(components, int(key.y))
-        .map_err(|_| KeyError::DsaPublicKey)?;
-    dsa_spki(&public)
+    openssl_public(der, "DSA private key")
 }
 
-fn dsa_spki(key: &dsa::VerifyingKey) -> Result<Vec<u8>, KeyError> {
-    key.to_public_key_der()
-        .map(|d| d.as_bytes().to_vec())
+/// OpenSSL's `DSA PUBLIC KEY` (its `DSAPublicKey`: y, p, q, g), as a SubjectPublicKeyInfo.
+pub fn spki_of_dsa_public(der: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let key = DsaPublicKey::from_der(der).map_err(|_| KeyError::Malformed("DSA public key"))?;
+    check_dsa_sizes(key.p, key.q)?;
+    let int = |u: UintRef<'_>| {
+        openssl::bn::BigNum::from_slice(u.as_bytes())
+            .map_err(|e| KeyError::Encode("DSA key", e.to_string()))
+    };
+    let dsa = openssl::dsa::Dsa::from_public_components(
+        int(key.p)?,
+        int(key.q)?,
+        int(key.g)?,
+        int(key.y)?,
+    )
+    .map_err(|_| KeyError::Malformed("DSA public key"))?;
+    openssl::pkey::PKey::from_dsa(dsa)
+        .and_then(|k| k.public_key_to_der())
         .map_err(|e| KeyError::Encode("DSA key", e.to_string()))
+}
+
+/// The public key forms (the PEM label tells which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyForm {
+    /// `BEGIN PUBLIC KEY`: a SubjectPublicKeyInfo, kept byte for byte.
+    Spki,
+    /// `BEGIN RSA PUBLIC KEY`: PKCS#1.
+    RsaPkcs1,
+    /// `BEGIN DSA PUBLIC KEY`: OpenSSL's DSA form.
+    Dsa,
+}
+
+/// The SubjectPublicKeyInfo of a public key in the form its label says, else in the
+/// form it really has (a SubjectPublicKeyInfo under `RSA PUBLIC KEY`, say), as
+/// openssl's decoders read it; the error is the one of the labelled form.
+pub fn spki_of_public(der: &[u8], label: PublicKeyForm) -> Result<Vec<u8>, KeyError> {
+    let read = |form| match form {
+        PublicKeyForm::Spki => spki(der),
+        PublicKeyForm::RsaPkcs1 => spki_of_rsa_public(der),
+        PublicKeyForm::Dsa => spki_of_dsa_public(der),
+    };
+    let first = match read(label) {
+        Ok(spki) => return Ok(spki),
+        Err(e) => e,
+    };
+    [
+        PublicKeyForm::Spki,
+        PublicKeyForm::RsaPkcs1,
+        PublicKeyForm::Dsa,
+    ]
+    .into_iter()
+    .filter(|f| *f != label)
+    .find_map(|f| read(f).ok())
+    .ok_or(first)
 }
 
 /// A CSR's key and subject, plus a note when its self-signature cannot be checked.
@@ -348,6 +397,8 @@ pub fn csr(der: &[u8]) -> Result<Csr, KeyError> {
 /// Checks that `der` is a well-formed SubjectPublicKeyInfo and returns it unchanged.
 pub fn spki(der: &[u8]) -> Result<Vec<u8>, KeyError> {
     match x509_parser::x509::SubjectPublicKeyInfo::from_der(der) {
+        // Every key algorithm's public key is whole octets (RFC 3279, 5480, 8410).
+        Ok(([], key)) if key.subject_public_key.unused_bits != 0 => Err(KeyError::UnusedBits),
         Ok(([], _)) => Ok(der.to_vec()),
         _ => Err(KeyError::Malformed("SubjectPublicKeyInfo public key")),
     }

@@ -4,7 +4,7 @@
 use zeroize::Zeroizing;
 
 use crate::chain::{Certificate, KeyKind};
-use crate::input::keys::{self, PrivateKeyForm};
+use crate::input::keys::{self, PrivateKeyForm, PublicKeyForm};
 use crate::input::pem::{self, shown_label};
 
 /// Most notes about skipped PEM blocks; the rest are counted in one more note.
@@ -116,8 +116,7 @@ enum Need {
 enum Label {
     Cert,
     Csr,
-    PublicKey,
-    RsaPublicKey,
+    Public(PublicKeyForm),
     Private(PrivateKeyForm),
     Other,
 }
@@ -127,8 +126,9 @@ impl Label {
         match label {
             "CERTIFICATE" | "X509 CERTIFICATE" => Label::Cert,
             "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Label::Csr,
-            "PUBLIC KEY" => Label::PublicKey,
-            "RSA PUBLIC KEY" => Label::RsaPublicKey,
+            "PUBLIC KEY" => Label::Public(PublicKeyForm::Spki),
+            "RSA PUBLIC KEY" => Label::Public(PublicKeyForm::RsaPkcs1),
+            "DSA PUBLIC KEY" => Label::Public(PublicKeyForm::Dsa),
             "PRIVATE KEY" => Label::Private(PrivateKeyForm::Pkcs8),
             "RSA PRIVATE KEY" => Label::Private(PrivateKeyForm::RsaPkcs1),
             "EC PRIVATE KEY" => Label::Private(PrivateKeyForm::EcSec1),
@@ -216,8 +216,7 @@ enum BlockError {
 fn decode(kind: Label, der: &Zeroizing<Vec<u8>>) -> Result<Option<Item>, BlockError> {
     Ok(Some(match kind {
         Label::Cert => Item::Cert(Certificate::from_der(der.to_vec())?),
-        Label::PublicKey => lone(keys::spki(der)?, KeyOrigin::PublicKey),
-        Label::RsaPublicKey => lone(keys::spki_of_rsa_public(der)?, KeyOrigin::PublicKey),
+        Label::Public(form) => lone(keys::spki_of_public(der, form)?, KeyOrigin::PublicKey),
         Label::Csr => csr_item(keys::csr(der)?),
         Label::Private(form) => lone(
             keys::spki_of_labelled_private_key(der, form)?,
@@ -406,8 +405,13 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         };
         return found(lone_key(csr.spki, origin), csr.note, false);
     }
-    if let Ok(spki) = keys::spki(bytes) {
-        return found(lone_key(spki, KeyOrigin::PublicKey), None, false);
+    match keys::spki_of_public(bytes, PublicKeyForm::Spki) {
+        Ok(spki) => return found(lone_key(spki, KeyOrigin::PublicKey), None, false),
+        // A SubjectPublicKeyInfo, but not valid DER: say so, not "not a certificate".
+        Err(e @ keys::KeyError::UnusedBits) => {
+            return Err(ParseError::whole(format!("DER public key: {e}")));
+        }
+        Err(_) => {}
     }
     let secret = Zeroizing::new(bytes.to_vec());
     for form in [

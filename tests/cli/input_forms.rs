@@ -241,3 +241,86 @@ fn compressed_ec_private_key_gives_the_digest_of_its_certificates_compressed_spk
         "",
     );
 }
+
+/// The `3 1 1` line daneguard prints for a key file, or its exit status and stderr.
+fn key_record(path: &Path) -> crate::util::Run {
+    let p = path.to_str().expect("UTF-8 path");
+    run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        HOST,
+        "--records",
+        "3 1 1",
+        p,
+    ])
+}
+
+/// The corpus test skipped these until its file list stopped being eaten by the
+/// openssl processes in its loop: a SubjectPublicKeyInfo under the `RSA PUBLIC KEY`
+/// label, PKCS#1 under `PUBLIC KEY`, and a PKCS#1 public key in DER were refused,
+/// though openssl reads all three.
+#[test]
+fn public_keys_under_the_other_label_and_pkcs1_der_are_read_as_openssl_reads_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    sh(&format!(
+        "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '{d}/k.pem' 2>/dev/null \
+         && openssl pkey -in '{d}/k.pem' -pubout -out '{d}/spki.pem' \
+         && openssl rsa -in '{d}/k.pem' -RSAPublicKey_out -out '{d}/pkcs1.pem' 2>/dev/null \
+         && openssl rsa -in '{d}/k.pem' -RSAPublicKey_out -outform DER -out '{d}/pkcs1.der' 2>/dev/null \
+         && sed 's/BEGIN PUBLIC/BEGIN RSA PUBLIC/; s/END PUBLIC/END RSA PUBLIC/' '{d}/spki.pem' > '{d}/spki-as-rsa.pem' \
+         && sed 's/BEGIN RSA PUBLIC/BEGIN PUBLIC/; s/END RSA PUBLIC/END PUBLIC/' '{d}/pkcs1.pem' > '{d}/pkcs1-as-spki.pem'"
+    ));
+    let want = crate::util::openssl_key_spki_sha256(&dir.path().join("k.pem"), false);
+    for file in ["spki-as-rsa.pem", "pkcs1-as-spki.pem", "pkcs1.der"] {
+        key_record(&dir.path().join(file)).exact(0, &format!("{OWNER} IN TLSA 3 1 1 {want}\n"), "");
+    }
+}
+
+/// Key-agreement keys (X25519, X448) were "unsupported private key algorithm"; their
+/// public key is what `openssl pkey -pubout` writes.
+#[test]
+fn x25519_and_x448_private_keys_give_openssls_public_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for alg in ["X25519", "X448"] {
+        let key = dir.path().join(format!("{alg}.pem"));
+        sh(&format!(
+            "openssl genpkey -algorithm {alg} -out '{}'",
+            key.display()
+        ));
+        let want = crate::util::openssl_key_spki_sha256(&key, false);
+        let out = key_record(&key);
+        assert_eq!(out.code, 0, "{alg}: {}", out.stderr);
+        assert_eq!(
+            out.stdout,
+            format!("{OWNER} IN TLSA 3 1 1 {want}\n"),
+            "{alg}"
+        );
+    }
+}
+
+/// An Ed25519 SubjectPublicKeyInfo whose BIT STRING claims unused bits gave a digest
+/// of bytes no valid certificate can hold; it is refused as invalid DER.
+#[test]
+fn public_key_with_unused_bits_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    sh(&format!(
+        "openssl genpkey -algorithm ED25519 -out '{d}/k.pem' \
+         && openssl pkey -in '{d}/k.pem' -pubout -outform DER -out '{d}/pub.der'"
+    ));
+    let path = dir.path().join("pub.der");
+    let mut der = std::fs::read(&path).expect("pub.der");
+    // SEQUENCE, SEQUENCE { OID 1.3.101.112 }, BIT STRING: the unused-bits octet is 11.
+    assert_eq!(&der[9..12], &[0x03, 0x21, 0x00], "Ed25519 SPKI layout");
+    der[11] = 1;
+    std::fs::write(&path, &der).expect("write");
+    let out = key_record(&path);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("BIT STRING has unused bits"),
+        "{}",
+        out.stderr
+    );
+}

@@ -57,8 +57,9 @@ fn nsec3_next_length(alg: Nsec3HashAlgorithm, len: usize) -> Option<String> {
     })
 }
 
-/// An `alpn` list item that is empty (`alpn=a,,b`, `alpn=abc,`, `alpn=\,abc`, RFC
-/// 9460 §7.1.1): both servers refuse it ("empty comma-separated list item").
+/// An `alpn` list item that is empty (`alpn=a,,b`, `alpn=,abc`, RFC 9460 §7.1.1): both
+/// servers refuse it ("empty comma-separated list item"). An empty last item
+/// (`alpn=abc,`) is dropped by the scanner and so not seen here.
 fn empty_alpn_id(
     params: &domain::rdata::svcb::SvcParams<bytes::Bytes>,
     rtype: &str,
