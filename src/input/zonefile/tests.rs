@@ -68,11 +68,7 @@ fn signed_zone_records_are_read_and_owner_inheritance_survives() {
 #[test]
 fn bad_tlsa_data_is_a_problem_with_a_line() {
     let z = zone("$TTL 300\n_25._tcp.mx IN TLSA 3 1 1 abc\n_25._tcp.mx IN TLSA 3 1 1 zz\n");
-    let p: Vec<(usize, &str)> = z
-        .problems
-        .iter()
-        .map(|p| (p.line, p.message.as_str()))
-        .collect();
+    let p = lines_and_messages(&z);
     assert_eq!(p.len(), 2, "{p:?}");
     assert_eq!(p[0].0, 2);
     assert!(p[0].1.contains("odd number of hex digits"), "{p:?}");
@@ -100,11 +96,7 @@ fn cname_beside_other_data_is_a_problem_but_not_beside_rrsig() {
     let z = zone(
         "$TTL 300\nwww IN CNAME web\nwww IN A 192.0.2.1\nok IN CNAME web\nok RRSIG CNAME 13 3 300 20300101000000 20200101000000 1 example.com. AAAA\n",
     );
-    let p: Vec<(usize, &str)> = z
-        .problems
-        .iter()
-        .map(|p| (p.line, p.message.as_str()))
-        .collect();
+    let p = lines_and_messages(&z);
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!(p[0].0, 2);
     assert!(
@@ -176,11 +168,7 @@ fn skipped_type_without_any_data_is_a_problem_not_a_skip() {
     let z = zone(
         "$TTL 300\n@ EID\n@ 3600 IN DHCID ; nothing\n@ TYPE65000 (\n )\nx APL\nx LOC 1 N 1 E 0\ny EID \\# 0\n",
     );
-    let lines: Vec<(usize, &str)> = z
-        .problems
-        .iter()
-        .map(|p| (p.line, p.message.as_str()))
-        .collect();
+    let lines = lines_and_messages(&z);
     assert_eq!(
         lines,
         vec![
@@ -231,11 +219,7 @@ fn a_file_without_soa_is_refused_only_as_a_whole_zone() {
     let mut z = zone(text);
     assert!(z.problems.is_empty(), "a part of a zone: {:?}", z.problems);
     check_whole(&mut z, "example.com.");
-    let found: Vec<(usize, &str)> = z
-        .problems
-        .iter()
-        .map(|p| (p.line, p.message.as_str()))
-        .collect();
+    let found = lines_and_messages(&z);
     assert_eq!(
         found,
         vec![(
@@ -275,6 +259,14 @@ fn relative_include_origin_is_refused_as_knot_does() {
 }
 
 /// The problems of a zone as (line, message), for the checks on typed data.
+/// Line and message of each problem.
+fn lines_and_messages(z: &Zone) -> Vec<(usize, &str)> {
+    z.problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect()
+}
+
 fn problems_of(text: &str) -> Vec<(usize, String)> {
     zone(text)
         .problems
@@ -356,11 +348,7 @@ fn openpgpkey_without_a_key_is_refused() {
 #[test]
 fn unknown_type_number_without_generic_data_is_refused() {
     let z = zone("$TTL 300\nx TYPE65000 abc\ny TYPE65000 \\# 2 0011\nz TYPE42 1:0.0.0.0/0\n");
-    let found: Vec<(usize, &str)> = z
-        .problems
-        .iter()
-        .map(|p| (p.line, p.message.as_str()))
-        .collect();
+    let found = lines_and_messages(&z);
     assert_eq!(
         found,
         vec![(
