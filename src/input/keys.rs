@@ -396,9 +396,14 @@ pub fn csr(der: &[u8]) -> Result<Csr, KeyError> {
 
 /// Checks that `der` is a well-formed SubjectPublicKeyInfo and returns it unchanged.
 pub fn spki(der: &[u8]) -> Result<Vec<u8>, KeyError> {
+    // Every key algorithm's public key is whole octets (RFC 3279, 5480, 8410). Asked
+    // of `der` first: x509-parser refuses such a BIT STRING when the unused bits are
+    // not zero, which would hide why.
+    if SubjectPublicKeyInfoRef::from_der(der).is_ok_and(|k| k.subject_public_key.unused_bits() != 0)
+    {
+        return Err(KeyError::UnusedBits);
+    }
     match x509_parser::x509::SubjectPublicKeyInfo::from_der(der) {
-        // Every key algorithm's public key is whole octets (RFC 3279, 5480, 8410).
-        Ok(([], key)) if key.subject_public_key.unused_bits != 0 => Err(KeyError::UnusedBits),
         Ok(([], _)) => Ok(der.to_vec()),
         _ => Err(KeyError::Malformed("SubjectPublicKeyInfo public key")),
     }

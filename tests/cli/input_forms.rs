@@ -315,12 +315,17 @@ fn public_key_with_unused_bits_is_refused() {
     // SEQUENCE, SEQUENCE { OID 1.3.101.112 }, BIT STRING: the unused-bits octet is 11.
     assert_eq!(&der[9..12], &[0x03, 0x21, 0x00], "Ed25519 SPKI layout");
     der[11] = 1;
-    std::fs::write(&path, &der).expect("write");
-    let out = key_record(&path);
-    assert_eq!(out.code, 2, "{}", out.stdout);
-    assert!(
-        out.stderr.contains("BIT STRING has unused bits"),
-        "{}",
-        out.stderr
-    );
+    // The one unused bit zero (what DER wants of unused bits) and one (not DER at all).
+    for last_bit in [0, 1] {
+        let last = der.len() - 1;
+        der[last] = der[last] & 0xfe | last_bit;
+        std::fs::write(&path, &der).expect("write");
+        let out = key_record(&path);
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        assert!(
+            out.stderr.contains("BIT STRING has unused bits"),
+            "unused bit {last_bit}: {}",
+            out.stderr
+        );
+    }
 }
