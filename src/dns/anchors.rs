@@ -76,23 +76,31 @@ fn parse(text: &str) -> std::result::Result<Vec<Anchor>, AnchorError> {
             message: p.message.clone(),
         });
     }
-    let anchors: Vec<Anchor> = zone
-        .records
-        .iter()
-        .filter_map(|r| {
-            let (rtype, data) = match &r.data {
-                RData::DNSSEC(DNSSECRData::DNSKEY(k)) => (RecordType::DNSKEY, k.to_string()),
-                RData::DNSSEC(DNSSECRData::DS(ds)) => (RecordType::DS, ds.to_string()),
-                _ => return None,
-            };
-            let zone = Name::from_ascii(&r.name).ok()?;
-            Some(Anchor {
-                entry: format!("{} IN {rtype} {data}", r.name),
-                zone,
-                rtype,
-            })
-        })
-        .collect();
+    let mut anchors = Vec::new();
+    for r in &zone.records {
+        let (rtype, data) = match &r.data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => (RecordType::DNSKEY, k.to_string()),
+            RData::DNSSEC(DNSSECRData::DS(ds)) => (RecordType::DS, ds.to_string()),
+            _ if matches!(r.rtype, RecordType::DNSKEY | RecordType::DS) => {
+                // Read by the scanner, refused by the decoder (a DNSKEY protocol other
+                // than 3, RFC 4034 §2.1.2): never dropped without a word.
+                return Err(AnchorError::Entry {
+                    line: r.line,
+                    message: format!("{} record that is not a valid {}", r.rtype, r.rtype),
+                });
+            }
+            _ => continue,
+        };
+        let zone = Name::from_ascii(&r.name).map_err(|e| AnchorError::Entry {
+            line: r.line,
+            message: format!("owner name: {e}"),
+        })?;
+        anchors.push(Anchor {
+            entry: format!("{} IN {rtype} {data}", r.name),
+            zone,
+            rtype,
+        });
+    }
     if anchors.is_empty() {
         return Err(AnchorError::NoAnchor);
     }
@@ -194,6 +202,16 @@ mod tests {
         let e = parse(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n$INCLUDE /etc/passwd\n").unwrap_err();
         assert!(matches!(e, AnchorError::Entry { line: 2, .. }), "{e}");
         assert!(e.to_string().contains("not followed"), "{e}");
+    }
+
+    /// A DNSKEY with protocol 4 was dropped without a word while the other anchors
+    /// loaded (found in review).
+    #[test]
+    fn a_dnskey_with_a_protocol_other_than_3_is_refused_on_its_line() {
+        let key = "AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3+/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kvArMtNROxVQuCaSnIDdD5LKyWbRd2n9WGe2R8PzgCmr3EgVLrjyBxWezF0jLHwVN8efS3rCj/EWgvIWgb9tarpVUDK/b58Da+sqqls3eNbuv7pr+eoZG+SrDK6nWeL3c6H5Apxz7LjVc1uTIdsIXxuOLYA4/ilBmSVIzuDWfdRUfhHdY6+cn8HFRm+2hM8AnXGXws9555KrUB5qihylGa8subX2Nn6UwNR1AkUTV74bU=";
+        let text = format!(". IN DNSKEY 257 3 8 {key}\n. IN DNSKEY 257 4 8 {key}\n");
+        let e = parse(&text).unwrap_err();
+        assert!(matches!(e, AnchorError::Entry { line: 2, .. }), "{e}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum KeyError {
     DsaTooLarge,
     #[error("the public key's BIT STRING has unused bits: not valid DER for a key")]
     UnusedBits,
+    #[error("the private value is larger than its group allows: refused before any computation")]
+    PrivateTooLarge,
     #[error("the EC private key does not name its curve")]
     NoCurve,
 }
@@ -96,6 +98,20 @@ fn check_dsa_sizes(p: UintRef<'_>, q: UintRef<'_>) -> Result<(), KeyError> {
     }
     Ok(())
 }
+
+/// A DSA private value is below q (FIPS 186-4 §4.5): a longer one is refused before
+/// OpenSSL computes g^x with it.
+fn check_dsa_private(x: UintRef<'_>, q: UintRef<'_>) -> Result<(), KeyError> {
+    if x.as_bytes().len() > q.as_bytes().len() {
+        return Err(KeyError::PrivateTooLarge);
+    }
+    Ok(())
+}
+
+/// Longest private value (the DER of a DH key's x, say) handed to OpenSSL for an
+/// algorithm daneguard has no parser of its own for: OpenSSL's largest DH and DSA
+/// modulus (10 000 bits) plus the INTEGER's header.
+const MAX_PRIVATE_VALUE_BYTES: usize = MAX_DSA_P_BYTES + 8;
 
 /// OpenSSL's `DSA PUBLIC KEY`: y (public), p, q, g.
 #[derive(der::Sequence)]
@@ -173,6 +189,9 @@ fn pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
         o if o == ED448_OID => openssl_public(der, "Ed448 private key"),
         // Any other algorithm openssl knows (X25519, X448, DH …): its public key is
         // what `openssl pkey -pubout` writes.
+        // The private value is bounded first (DH's x is below p, whose size OpenSSL
+        // bounds): computing g^x with a hostile, huge x would take minutes.
+        _ if info.private_key.len() > MAX_PRIVATE_VALUE_BYTES => Err(KeyError::PrivateTooLarge),
         _ => openssl_public(der, "private key").map_err(|_| KeyError::Algorithm(oid)),
     }
 }
@@ -295,12 +314,16 @@ fn dsa_pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
         .and_then(|p| p.decode_as::<DsaParams<'_>>().ok())
         .ok_or(KeyError::Malformed("DSA PKCS#8 private key"))?;
     check_dsa_sizes(params.p, params.q)?;
+    let x = UintRef::from_der(info.private_key)
+        .map_err(|_| KeyError::Malformed("DSA PKCS#8 private key"))?;
+    check_dsa_private(x, params.q)?;
     openssl_public(der, "DSA PKCS#8 private key")
 }
 
 fn dsa_traditional(der: &[u8]) -> Result<Vec<u8>, KeyError> {
     let key = DsaPrivateKey::from_der(der).map_err(|_| KeyError::Malformed("DSA private key"))?;
     check_dsa_sizes(key.p, key.q)?;
+    check_dsa_private(key.x, key.q)?;
     openssl_public(der, "DSA private key")
 }
 
@@ -344,19 +367,25 @@ pub fn spki_of_public(der: &[u8], label: PublicKeyForm) -> Result<Vec<u8>, KeyEr
         PublicKeyForm::RsaPkcs1 => spki_of_rsa_public(der),
         PublicKeyForm::Dsa => spki_of_dsa_public(der),
     };
-    let first = match read(label) {
+    let mut error = match read(label) {
         Ok(spki) => return Ok(spki),
         Err(e) => e,
     };
-    [
+    for form in [
         PublicKeyForm::Spki,
         PublicKeyForm::RsaPkcs1,
         PublicKeyForm::Dsa,
-    ]
-    .into_iter()
-    .filter(|f| *f != label)
-    .find_map(|f| read(f).ok())
-    .ok_or(first)
+    ] {
+        match read(form) {
+            _ if form == label => {}
+            Ok(spki) => return Ok(spki),
+            // The bytes are this form, but refused (unused bits, huge parameters):
+            // that says more than the labelled form's "not valid".
+            Err(e) if !matches!(e, KeyError::Malformed(_)) => error = e,
+            Err(_) => {}
+        }
+    }
+    Err(error)
 }
 
 /// A CSR's key and subject, plus a note when its self-signature cannot be checked.
@@ -435,6 +464,41 @@ mod tests {
         let e = spki_of_private_key(&der, PrivateKeyForm::DsaTraditional).unwrap_err();
         assert_eq!(e, KeyError::DsaTooLarge);
         assert!(started.elapsed().as_secs() < 2);
+    }
+
+    /// A DSA or DH private key with a huge private value x made OpenSSL compute g^x for
+    /// about 15 s per 300 000 bits (found in review); it is refused first.
+    #[test]
+    fn huge_private_values_are_refused_before_openssl_computes() {
+        let int = |b: &[u8]| UintRef::new(b).unwrap().to_der().unwrap();
+        let (p, q) = (vec![0x7f; 128], vec![0x7f; 20]);
+        let dsa_params = [int(&p), int(&q), int(&[5])].concat();
+        let dh_params = [int(&p), int(&[2])].concat();
+        let huge_x = int(&vec![0x7f; 300_000 / 8]);
+        let dh = ObjectIdentifier::new_unwrap("1.2.840.113549.1.3.1");
+        for (oid, params) in [(DSA_OID, dsa_params), (dh, dh_params)] {
+            let header = der::Header::new(
+                der::Tag::Sequence,
+                der::Length::try_from(params.len()).unwrap(),
+            )
+            .unwrap()
+            .to_der()
+            .unwrap();
+            let params = [header, params].concat();
+            let info = pkcs8::PrivateKeyInfo {
+                algorithm: AlgorithmIdentifierRef {
+                    oid,
+                    parameters: Some(AnyRef::from_der(&params).unwrap()),
+                },
+                private_key: &huge_x,
+                public_key: None,
+            };
+            let der = Zeroizing::new(info.to_der().unwrap());
+            let started = std::time::Instant::now();
+            let e = spki_of_private_key(&der, PrivateKeyForm::Pkcs8).unwrap_err();
+            assert_eq!(e, KeyError::PrivateTooLarge, "{oid}");
+            assert!(started.elapsed().as_secs() < 2, "{oid}");
+        }
     }
 
     #[test]

@@ -407,8 +407,9 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
     }
     match keys::spki_of_public(bytes, PublicKeyForm::Spki) {
         Ok(spki) => return found(lone_key(spki, KeyOrigin::PublicKey), None, false),
-        // A SubjectPublicKeyInfo, but not valid DER: say so, not "not a certificate".
-        Err(e @ keys::KeyError::UnusedBits) => {
+        // A public key, but refused (unused bits, huge parameters): say so, not
+        // "not a certificate".
+        Err(e) if !matches!(e, keys::KeyError::Malformed(_)) => {
             return Err(ParseError::whole(format!("DER public key: {e}")));
         }
         Err(_) => {}

@@ -83,8 +83,16 @@ out=$2
 python3 -m zipfile -e "$wheel" "$out/x"
 cd "$out/x"
 : > ../manifest
-# Four workers: the files are independent and each costs a few openssl processes.
 find . -type f \( -name '*.pem' -o -name '*.der' -o -name '*.crt' -o -name '*.cer' \
-    -o -name '*.csr' -o -name '*.key' -o -name '*.p8' -o -name '*.pub' \) -print0 |
-    xargs -0 -P 4 -n 16 sh "$0" --one
+    -o -name '*.csr' -o -name '*.key' -o -name '*.p8' -o -name '*.pub' \) -print0 > ../files
+# Four workers: the files are independent and each costs a few openssl processes.
+xargs -0 -P 4 -n 16 sh "$0" --one < ../files
 sort -o ../manifest ../manifest
+# One manifest line per file found, or the test would check less than it says (a
+# loop whose commands read its own input once lost 236 files this way).
+found=$(tr -dc '\0' < ../files | wc -c)
+listed=$(wc -l < ../manifest)
+if [ "$found" -ne "$listed" ]; then
+    echo "corpus.sh: $found files found, $listed classified" >&2
+    exit 1
+fi

@@ -182,7 +182,13 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
 /// a part of a zone (meant for `$INCLUDE`), which has no SOA of its own. With an
 /// SOA, [`check_apex`] and the structure rules already judge the file whole.
 pub fn check_whole(zone: &mut Zone, apex: &str) {
-    if zone.records.iter().any(|r| r.rtype == RecordType::SOA) {
+    // An SOA that does not parse already has its finding.
+    let soa_problem = zone.problems.iter().any(|p| {
+        p.rtype
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("SOA"))
+    });
+    if soa_problem || zone.records.iter().any(|r| r.rtype == RecordType::SOA) {
         return;
     }
     // The servers name no line; the first record is where the SOA belongs.

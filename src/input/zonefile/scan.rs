@@ -363,7 +363,12 @@ fn include(
 fn relative_include_origin(cx: &FileCx<'_>, place: usize) -> Option<String> {
     let lines: Vec<&str> = cx.original.iter().skip(place - 1).copied().collect();
     let words = entry_words(&lines);
-    let origin = words.get(2)?;
+    let quoted = words.get(2)?;
+    // A quoted origin ("example.com.") is the same name.
+    let origin = quoted
+        .strip_prefix('"')
+        .and_then(|o| o.strip_suffix('"'))
+        .unwrap_or(quoted);
     let Some(body) = origin.strip_suffix('.') else {
         return Some(relative_message(origin));
     };
@@ -458,7 +463,8 @@ fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> O
     if Rtype::from_int(number).to_mnemonic().is_some() {
         return None;
     }
-    // The scanner reads `\#` data for any type number, so this data is not that.
+    // The scanner reads `\#` data for any type number (and names a broken one
+    // itself: "generic data has incorrect length"), so this data is not that.
     Some(format!(
         "{upper} data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
     ))

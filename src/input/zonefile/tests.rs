@@ -240,6 +240,7 @@ fn relative_include_origin_is_refused_as_knot_does() {
         ("%", true),
         ("a\\.", true),
         ("a.", false),
+        ("\"a.\"", false),
         ("a\\..", false),
         (".", false),
         ("", false),
@@ -358,4 +359,27 @@ fn unknown_type_number_without_generic_data_is_refused() {
     );
     // TYPE42 is APL, which the servers read in its own syntax: skipped, not judged.
     assert_eq!(z.skipped, 1, "{:?}", z.notes);
+}
+
+/// `\#` data of the wrong length is named as such, not as data that is not generic.
+#[test]
+fn unknown_type_number_with_broken_generic_data_says_so() {
+    let z = zone("$TTL 300\nx TYPE65000 \\# 3 abcd\n");
+    assert_eq!(
+        lines_and_messages(&z),
+        vec![(
+            2,
+            "TYPE65000 record does not parse: generic data has incorrect length"
+        )]
+    );
+}
+
+/// Review: a whole zone whose only SOA does not parse got a second finding, "no SOA".
+#[test]
+fn a_broken_soa_is_one_finding_in_a_whole_zone() {
+    let mut z = zone("$TTL 300\n@ SOA ns\n@ NS ns\nns A 192.0.2.1\n");
+    check_whole(&mut z, "example.com.");
+    let found = lines_and_messages(&z);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 2);
 }
