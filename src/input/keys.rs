@@ -442,24 +442,28 @@ pub fn spki(der: &[u8]) -> Result<Vec<u8>, KeyError> {
 mod tests {
     use super::*;
 
+    /// The DER of an INTEGER holding the big-endian bytes `b`.
+    fn int(b: &[u8]) -> Vec<u8> {
+        UintRef::new(b).unwrap().to_der().unwrap()
+    }
+
+    /// The DER of a SEQUENCE around `body` (DER already).
+    fn sequence(body: Vec<u8>) -> Vec<u8> {
+        let length = der::Length::try_from(body.len()).unwrap();
+        let header = der::Header::new(der::Tag::Sequence, length).unwrap();
+        [header.to_der().unwrap(), body].concat()
+    }
+
     /// A hostile DSA key with a huge p must be refused before any exponentiation
     /// (built with der's own encoders: version, p, q, g, y, x).
     #[test]
     fn oversized_dsa_parameters_are_refused_quickly() {
         let big = vec![0x7f; 40_000];
-        let int = |b: &[u8]| UintRef::new(b).unwrap().to_der().unwrap();
         let mut body = int(&[0]);
         for part in [&big[..], &big, &[5], &big, &[5]] {
             body.extend(int(part));
         }
-        let header = der::Header::new(
-            der::Tag::Sequence,
-            der::Length::try_from(body.len()).unwrap(),
-        )
-        .unwrap()
-        .to_der()
-        .unwrap();
-        let der = Zeroizing::new([header, body].concat());
+        let der = Zeroizing::new(sequence(body));
         let started = std::time::Instant::now();
         let e = spki_of_private_key(&der, PrivateKeyForm::DsaTraditional).unwrap_err();
         assert_eq!(e, KeyError::DsaTooLarge);
@@ -470,21 +474,13 @@ mod tests {
     /// about 15 s per 300 000 bits (found in review); it is refused first.
     #[test]
     fn huge_private_values_are_refused_before_openssl_computes() {
-        let int = |b: &[u8]| UintRef::new(b).unwrap().to_der().unwrap();
         let (p, q) = (vec![0x7f; 128], vec![0x7f; 20]);
         let dsa_params = [int(&p), int(&q), int(&[5])].concat();
         let dh_params = [int(&p), int(&[2])].concat();
         let huge_x = int(&vec![0x7f; 300_000 / 8]);
         let dh = ObjectIdentifier::new_unwrap("1.2.840.113549.1.3.1");
         for (oid, params) in [(DSA_OID, dsa_params), (dh, dh_params)] {
-            let header = der::Header::new(
-                der::Tag::Sequence,
-                der::Length::try_from(params.len()).unwrap(),
-            )
-            .unwrap()
-            .to_der()
-            .unwrap();
-            let params = [header, params].concat();
+            let params = sequence(params);
             let info = pkcs8::PrivateKeyInfo {
                 algorithm: AlgorithmIdentifierRef {
                     oid,

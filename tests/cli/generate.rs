@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::util::{
-    copy_with_mode, openssl_comments, openssl_key_spki_sha256, openssl_tlsa, run, run_with, sh,
-    split_certs, td,
+    copy_with_mode, generate_bare, openssl_comments, openssl_key_spki_sha256, openssl_tlsa, run,
+    run_with, sh, split_certs, td,
 };
 
 const HOST: &str = "mx.example.com";
@@ -68,10 +68,7 @@ fn p256_recommended(owner: &str) -> String {
 
 /// `generate --no-comments --host mx.example.com ARGS… mx-p256/fullchain.pem`.
 fn p256_bare(args: &[&str]) -> crate::util::Run {
-    let mut all = vec!["generate", "--no-comments", "--host", HOST];
-    all.extend_from_slice(args);
-    all.push(P256_CHAIN);
-    run(&all)
+    generate_bare(&[args, &[P256_CHAIN]].concat())
 }
 
 /// The two default records of mx-p256 for one owner, without comments.
@@ -226,11 +223,7 @@ fn ta_records_are_made_per_ca_certificate_and_ee_records_for_the_leaf_only() {
     let expected = tlsa(OWNER, "3 0 1", &data(leaf, 0, 1))
         + &tlsa(OWNER, "2 1 1", &data(int, 1, 1))
         + &tlsa(OWNER, "2 1 1", &data(root, 1, 1));
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
+    generate_bare(&[
         "--records",
         "DANE-TA SPKI SHA2-256, DANE-EE Cert SHA2-256",
         "testdata/pki/fullchain-with-root.pem",
@@ -263,11 +256,7 @@ fn pkix_usage_on_other_ports_does_not_warn() {
 #[test]
 fn ta_record_without_ca_certificate_is_skipped_with_a_note() {
     let expected = tlsa(OWNER, "3 1 1", &data(&p256_leaf(), 1, 1));
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
+    generate_bare(&[
         "--records",
         "2 1 1, 3 1 1",
         "testdata/pki/missing-issuer.pem",
@@ -832,11 +821,7 @@ fn ta_record_from_a_key_alone_exits_2_with_notes() {
 
 #[test]
 fn certificate_records_from_a_key_are_skipped_and_the_rest_printed() {
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
+    generate_bare(&[
         "--records",
         "3 0 1, 3 1 2",
         "testdata/pki/forms/p256-pub.pem",
@@ -1272,11 +1257,7 @@ fn host_missing_from_leaf_names_is_fatal_for_ta_records() {
 #[test]
 fn host_missing_from_leaf_names_is_harmless_for_ee_records() {
     let leaf = td("pki/other-host/cert.pem");
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
+    generate_bare(&[
         "--records",
         "3 1 1",
         "testdata/pki/other-host",

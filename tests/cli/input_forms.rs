@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{openssl_tlsa, run, sh, td};
+use crate::util::{generate_bare, openssl_tlsa, sh, td};
 
-const HOST: &str = "mx.example.com";
+/// The owner of the records `generate_bare` makes (host mx.example.com, port 25).
 const OWNER: &str = "_25._tcp.mx.example.com.";
 
 /// The two default records of mx-p256, per openssl, without comments.
@@ -31,8 +31,7 @@ fn write(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn generate(path: &Path) -> crate::util::Run {
-    let p = path.to_str().expect("UTF-8 path");
-    run(&["generate", "--no-comments", "--host", HOST, p])
+    generate_bare(&[path.to_str().expect("UTF-8 path")])
 }
 
 /// The headline bug: a UTF-8 BOM made the leaf block unknown, so the CA's key came
@@ -194,24 +193,12 @@ fn ca_certificate_alone_gives_2_x_x_records_with_a_note() {
     let ca = td("pki/mx-p256/chain.pem");
     let data = openssl_tlsa(&ca, 1, 1);
     let note = "daneguard: note: testdata/pki/mx-p256/chain.pem: O = daneguard tests, CN = daneguard Test ECDSA CA 1 is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own\n";
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
-        "--records",
-        "2 1 1",
-        "testdata/pki/mx-p256/chain.pem",
-    ])
-    .exact(0, &format!("{OWNER} IN TLSA 2 1 1 {data}\n"), note);
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
-        "testdata/pki/mx-p256/chain.pem",
-    ])
-    .exact(
+    generate_bare(&["--records", "2 1 1", "testdata/pki/mx-p256/chain.pem"]).exact(
+        0,
+        &format!("{OWNER} IN TLSA 2 1 1 {data}\n"),
+        note,
+    );
+    generate_bare(&["testdata/pki/mx-p256/chain.pem"]).exact(
         0,
         &format!("{OWNER} IN TLSA 3 1 1 {data}\n{OWNER} IN TLSA 2 1 1 {data}\n"),
         note,
@@ -244,16 +231,7 @@ fn compressed_ec_private_key_gives_the_digest_of_its_certificates_compressed_spk
 
 /// The `3 1 1` line daneguard prints for a key file, or its exit status and stderr.
 fn key_record(path: &Path) -> crate::util::Run {
-    let p = path.to_str().expect("UTF-8 path");
-    run(&[
-        "generate",
-        "--no-comments",
-        "--host",
-        HOST,
-        "--records",
-        "3 1 1",
-        p,
-    ])
+    generate_bare(&["--records", "3 1 1", path.to_str().expect("UTF-8 path")])
 }
 
 /// The corpus test skipped these until its file list stopped being eaten by the

@@ -40,6 +40,13 @@ pub fn run(args: &[&str]) -> Run {
 }
 
 /// Runs `daneguard ARGS` with optional stdin bytes and extra environment variables.
+/// `daneguard generate --no-comments --host mx.example.com ARGS…`: records alone.
+pub fn generate_bare(args: &[&str]) -> Run {
+    let mut all = vec!["generate", "--no-comments", "--host", "mx.example.com"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
 pub fn run_with(args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_daneguard"));
     cmd.args(args)

@@ -1,8 +1,10 @@
 //! Data the `domain` scanner reads but BIND or Knot refuse when loading the zone,
 //! judged on the scanner's typed record data (never on the text again): the
 //! NSEC3 next hashed owner length and owner label, empty SVCB/HTTPS `alpn`
-//! ids (but for an empty last one, which the scanner drops), and OPENPGPKEY records
-//! without a key.
+//! ids, and OPENPGPKEY records without a key. Two checks need the entry's words
+//! instead, both small enough to state in a line of an RFC: an empty last `alpn` id,
+//! which the scanner drops, and the data of EUI48, EUI64, NSAP and UNSPEC records,
+//! types the scanner has no parser for.
 
 use domain::base::iana::{Nsec3HashAlgorithm, Rtype};
 use domain::base::name::ToLabelIter;
@@ -68,4 +70,136 @@ fn empty_alpn_id(
     alpn.iter()
         .any(|id| id.is_empty())
         .then(|| format!("{rtype} alpn with an empty protocol id: BIND and Knot refuse the zone"))
+}
+
+/// Why the servers refuse the data words of a record of a type the scanner has no
+/// parser for (`rtype` in upper case, `data` not RFC 3597 generic data), where the
+/// type's form is a single fixed pattern: EUI48 and EUI64 (RFC 7043 §3.2, §4.2),
+/// NSAP (RFC 1706 §5) and UNSPEC, which only generic data can give in Knot.
+pub(super) fn refused_text(rtype: &str, data: &[&str]) -> Option<String> {
+    let shown = || crate::sanitize::escape(&data.join(" ")).into_owned();
+    match rtype {
+        "EUI48" | "TYPE108" | "EUI64" | "TYPE109" => {
+            let pairs = if rtype.ends_with("48") || rtype == "TYPE108" { 6 } else { 8 };
+            (!eui(data, pairs)).then(|| {
+                format!(
+                    "{rtype} data '{}' is not {pairs} hex pairs joined by '-' (RFC 7043): BIND and Knot refuse the zone",
+                    shown()
+                )
+            })
+        }
+        "NSAP" | "TYPE22" => (!nsap(data)).then(|| {
+            format!(
+                "{rtype} data '{}' is not '0x' and an even number of hex digits (RFC 1706 §5): BIND and Knot refuse the zone",
+                shown()
+            )
+        }),
+        "UNSPEC" | "TYPE103" => Some(format!(
+            "{rtype} data '{}' is not RFC 3597 generic data (\\# LENGTH HEX): Knot refuses the zone",
+            shown()
+        )),
+        _ => None,
+    }
+}
+
+/// One word of `pairs` two-digit hex numbers joined by `-`.
+fn eui(data: &[&str], pairs: usize) -> bool {
+    let [word] = data else { return false };
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.len() == pairs
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// One word: `0x`, then hex digits (an even number, at least two) with dots
+/// anywhere among them for readability.
+fn nsap(data: &[&str]) -> bool {
+    let [word] = data else { return false };
+    let Some(digits) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) else {
+        return false;
+    };
+    let hex = digits.bytes().filter(|b| *b != b'.');
+    hex.clone().all(|b| b.is_ascii_hexdigit()) && hex.clone().count() > 0 && hex.count() % 2 == 0
+}
+
+/// An `alpn` value of SVCB/HTTPS data words whose last protocol id is empty
+/// (`alpn=h2,`, `alpn=h2\,`): RFC 9460 §7.1.1 forbids empty ids and both servers
+/// refuse them, but the scanner drops the last one, so the parsed data cannot show it.
+pub(super) fn empty_last_alpn_id(rtype: &str, data: &[&str]) -> Option<String> {
+    let at = data
+        .iter()
+        .position(|w| w.get(..5).is_some_and(|k| k.eq_ignore_ascii_case("alpn=")))?;
+    let mut value = data[at][5..].to_string();
+    // A quoted value may hold blanks, which split it into several words.
+    if value.starts_with('"') && !closed_quote(&value) {
+        for w in &data[at + 1..] {
+            value.push(' ');
+            value.push_str(w);
+            if closed_quote(&value) {
+                break;
+            }
+        }
+    }
+    let list = unescape(&value);
+    // The list's own escape: a ',' after an odd number of '\' is part of an id.
+    let ends_empty = list.last() == Some(&b',')
+        && list[..list.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count()
+            % 2
+            == 0;
+    ends_empty.then(|| {
+        format!("{rtype} alpn ends with an empty protocol id: BIND and Knot refuse the zone")
+    })
+}
+
+/// Whether a value that starts with '"' has its closing, unescaped '"'.
+fn closed_quote(value: &str) -> bool {
+    let b = value.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'"' => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The zone file's own escapes (RFC 1035 §5.1) undone: quotes dropped, `\DDD` a
+/// byte, `\X` the character X.
+fn unescape(value: &str) -> Vec<u8> {
+    let b = value.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {}
+            b'\\' => {
+                let digits = b
+                    .get(i + 1..i + 4)
+                    .filter(|d| d.iter().all(u8::is_ascii_digit));
+                match digits.and_then(|d| std::str::from_utf8(d).ok()?.parse::<u8>().ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        if let Some(c) = b.get(i + 1) {
+                            out.push(*c);
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }

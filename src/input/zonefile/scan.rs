@@ -309,7 +309,7 @@ fn record(
             return;
         }
     };
-    if let Some(m) = super::judge::refused(r) {
+    if let Some(m) = super::judge::refused(r).or_else(|| empty_last_alpn(r, chunk, line, cx)) {
         let t = r.rtype().to_string();
         zone.problems.push(cx.problem(place, Some(t), m));
         return;
@@ -330,6 +330,22 @@ fn record(
         rtype,
         data,
     });
+}
+
+/// An empty last `alpn` id of an SVCB or HTTPS entry, which only its words show.
+fn empty_last_alpn(
+    r: &domain::zonefile::inplace::ScannedRecord,
+    chunk: &Chunk,
+    line: usize,
+    cx: &FileCx<'_>,
+) -> Option<String> {
+    if !matches!(r.rtype(), Rtype::SVCB | Rtype::HTTPS) {
+        return None;
+    }
+    let place = cx.original_line(chunk, line)?;
+    let written = entry_type(cx.original.get(place - 1)?)?;
+    let data = entry_data(cx, chunk, line, &written)?;
+    super::judge::empty_last_alpn_id(&r.rtype().to_string(), &data)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -448,43 +464,48 @@ fn failed(
     false
 }
 
-/// Why the servers refuse an entry of a type daneguard skips, where that needs no
-/// knowledge of the type's syntax: no data at all, or data that is not RFC 3597
-/// generic data (`\# LENGTH HEX`) for a type number no registry names (no server
-/// knows it, so `TYPE65000 abc` cannot be type-specific text).
+/// Why the servers refuse an entry of a type daneguard skips: no data at all, data
+/// that is not RFC 3597 generic data (`\# LENGTH HEX`) for a type number no registry
+/// names (no server knows it, so `TYPE65000 abc` cannot be type-specific text), or
+/// data of the few simple forms [`judge::refused_text`] knows that breaks its form.
 fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> Option<String> {
     let upper = rtype.to_ascii_uppercase();
-    if lacks_data(cx, chunk, line, rtype) {
+    let data = entry_data(cx, chunk, line, rtype)?;
+    // Every type has data in presentation form except APL (RFC 3123 §4), and empty
+    // data of any type is written `\# 0` (RFC 3597 §5): the servers refuse the rest.
+    if data.is_empty() && upper != "APL" && upper != "TYPE42" {
         return Some(format!(
             "{upper} record without data: BIND and Knot refuse the zone"
         ));
+    }
+    if data.first() == Some(&"\\#") {
+        // The scanner reads `\#` data for any type number (and names a broken one
+        // itself: "generic data has incorrect length").
+        return None;
+    }
+    if let Some(m) = super::judge::refused_text(&upper, &data) {
+        return Some(m);
     }
     let number = upper.strip_prefix("TYPE")?.parse::<u16>().ok()?;
     if Rtype::from_int(number).to_mnemonic().is_some() {
         return None;
     }
-    // The scanner reads `\#` data for any type number (and names a broken one
-    // itself: "generic data has incorrect length"), so this data is not that.
     Some(format!(
         "{upper} data is not RFC 3597 generic data, which a type no server knows must have: BIND and Knot refuse the zone"
     ))
 }
 
-/// Whether the entry at chunk line `line`, of type `rtype`, has nothing after its
-/// type. Every type has data in presentation form except APL (RFC 3123 §4), and
-/// empty data of any type is written `\# 0` (RFC 3597 §5): the servers refuse the
-/// rest, and so the check needs no knowledge of the type's syntax.
-fn lacks_data(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> bool {
-    let upper = rtype.to_ascii_uppercase();
-    if upper == "APL" || upper == "TYPE42" {
-        return false;
-    }
-    let (Some(start), Some(end)) = (
-        cx.original_line(chunk, line),
-        cx.original_line(chunk, chunk.entry_end(line)),
-    ) else {
-        return false;
-    };
+/// The words after the type of the entry at chunk line `line`, of type `rtype`
+/// (parentheses joined, comments left out); `None` where the entry's lines are not
+/// known.
+fn entry_data<'a>(
+    cx: &FileCx<'a>,
+    chunk: &Chunk,
+    line: usize,
+    rtype: &str,
+) -> Option<Vec<&'a str>> {
+    let start = cx.original_line(chunk, line)?;
+    let end = cx.original_line(chunk, chunk.entry_end(line))?;
     let lines: Vec<&str> = (start..=end.max(start))
         .filter_map(|l| cx.original.get(l - 1).copied())
         .collect();
@@ -495,8 +516,8 @@ fn lacks_data(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> bool 
     let at = words
         .iter()
         .skip(skip)
-        .position(|w| w.eq_ignore_ascii_case(rtype));
-    at.is_some_and(|i| skip + i + 1 == words.len())
+        .position(|w| w.eq_ignore_ascii_case(rtype))?;
+    Some(words[skip + at + 1..].to_vec())
 }
 
 /// A skipped entry as a record without data, so that its owner still counts

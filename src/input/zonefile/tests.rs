@@ -383,3 +383,85 @@ fn a_broken_soa_is_one_finding_in_a_whole_zone() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 2);
 }
+
+/// Asserts that the one record `@ RTYPE DATA` is refused with `message`, on line 2.
+fn refused_as(rtype: &str, data: &str, message: &str) {
+    let p = problems_of(&format!("$TTL 300\n@ {rtype} {data}\n"));
+    assert_eq!(p, vec![(2, message.to_string())], "{rtype} {data}");
+}
+
+/// BIND's bad-eui48-*/bad-eui64-* zones and Knot's 66_EUI48.in/67_EUI64.in: the one
+/// form RFC 7043 gives, checked because the scanner has no parser for these types.
+#[test]
+fn eui48_and_eui64_data_not_in_their_form_is_refused() {
+    let good = "$TTL 300\na EUI48 00-00-5e-00-53-2A\nb EUI64 00-00-5E-EF-10-00-00-2a\nc TYPE108 \\# 6 000000000000\nd TYPE109 00-00-00-00-00-00-00-00\ne eui48 aa-bb-cc-dd-ee-ff\n";
+    let z = zone(good);
+    assert!(z.problems.is_empty(), "{:?}", z.problems);
+    assert_eq!(z.skipped, 4, "{:?}", z.notes);
+    for (rtype, data, pairs) in [
+        ("EUI48", "01-23-45-567-89-ab", 6),
+        ("EUI48", "01-23-45-67-89", 6),
+        ("EUI48", "00:00-00-00-00-00", 6),
+        ("EUI48", "00-00-00-00-00-00 x", 6),
+        ("EUI64", "01-23-45-567-89-ab-cd-ef", 8),
+        ("EUI64", "01-23-45-67-89-ab-cd", 8),
+        ("TYPE109", "00-00-00-x0-00-00-00-00", 8),
+    ] {
+        let m = format!(
+            "{rtype} data '{data}' is not {pairs} hex pairs joined by '-' (RFC 7043): BIND and Knot refuse the zone"
+        );
+        refused_as(rtype, data, &m);
+    }
+}
+
+/// BIND's bad-nsap-empty.db and bad-nsap-odd-nibble.db; good-nsap.db's dotted form.
+#[test]
+fn nsap_data_that_is_not_an_even_number_of_hex_digits_is_refused() {
+    let z = zone(
+        "$TTL 300\na NSAP 0x47.0005.80.005a00.0000....0001.e133.ffffff000162.00\nb NSAP 0X4700\nc TYPE22 \\# 2 4700\n",
+    );
+    assert!(z.problems.is_empty(), "{:?}", z.problems);
+    for data in [
+        "0x",
+        "0x47000580005a0000000001e133ffffff000161000",
+        "4700",
+        "0x47 00",
+        "0x47g0",
+    ] {
+        let m = format!(
+            "NSAP data '{data}' is not '0x' and an even number of hex digits (RFC 1706 §5): BIND and Knot refuse the zone"
+        );
+        refused_as("NSAP", data, &m);
+    }
+}
+
+/// BIND's bad-unspec.db (`TYPE103 ^# 1 00`): Knot reads UNSPEC only as generic data.
+#[test]
+fn unspec_data_that_is_not_generic_is_refused() {
+    assert!(problems_of("$TTL 300\n@ TYPE103 \\# 1 00\n").is_empty());
+    let m = r"TYPE103 data '^# 1 00' is not RFC 3597 generic data (\# LENGTH HEX): Knot refuses the zone";
+    refused_as("TYPE103", "^# 1 00", m);
+}
+
+/// BIND's bad-svcb-alpn3.db (`alpn=abc\,`) and bad-svcb-alpn6.db (`alpn=abc,`): the
+/// scanner drops the empty last id, so the entry's words are checked.
+#[test]
+fn svcb_alpn_with_an_empty_last_id_is_refused() {
+    for data in [
+        r"alpn=abc\,",
+        "alpn=abc,",
+        r#"alpn="h2,""#,
+        r"alpn=h2\044",
+        r#"alpn="a b," port=53"#,
+    ] {
+        let m = "SVCB alpn ends with an empty protocol id: BIND and Knot refuse the zone";
+        refused_as("SVCB", &format!("1 . {data}"), m);
+    }
+    // An escaped comma in an id is a comma, not a separator (both servers load these).
+    for data in [r"alpn=abc\\,", r#"alpn="h2,h3""#, "alpn=h2 port=53"] {
+        assert!(
+            problems_of(&format!("$TTL 300\n@ HTTPS 1 . {data}\n")).is_empty(),
+            "{data}"
+        );
+    }
+}
