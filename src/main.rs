@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         files: &daneguard::env::real::Disk,
         dns: &daneguard::env::real::NetworkDns,
         prober: &daneguard::env::real::NetworkProber,
+        runtime: &daneguard::env::AsyncRuntime::default(),
     };
     let status = daneguard::run(std::env::args_os(), &mut env);
     ExitCode::from(status.code())

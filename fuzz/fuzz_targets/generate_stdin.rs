@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
         // generate never touches the network: the scripted (empty) world is enough.
         dns: &daneguard::env::fake::Offline,
         prober: &daneguard::env::fake::Offline,
+        runtime: &daneguard::env::AsyncRuntime::default(),
     };
     let status = daneguard::run(args, &mut env).code();
     assert!(status == 0 || status == 2, "exit status {status}");

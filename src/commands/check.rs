@@ -151,7 +151,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         return Err(nothing_to_check(loaded.as_ref()));
     }
     let config = Config::from_args(args, loaded.as_ref(), &plan, env)?;
-    let runtime = crate::env::runtime()?;
+    let runtime = env.runtime.get()?;
     let from: Option<Box<dyn Read + '_>> = match args.from.as_deref() {
         None => None,
         Some("-") => Some(Box::new(&mut *env.stdin)),

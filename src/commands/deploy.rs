@@ -9,7 +9,7 @@ use crate::deploy::decide::{self, Observation, OwnerDecision, Readiness, Switch}
 use crate::deploy::files::{self, Fault};
 use crate::deploy::state::StateDir;
 use crate::dns::DnsConfig;
-use crate::env::{DnsProvider, Env};
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::input::config::{self, Certificate, Config};
@@ -217,7 +217,7 @@ pub fn decide_owners(
     state: &StateDir,
     env: &mut Env<'_>,
 ) -> Result<Vec<OwnerDecision>> {
-    let (observations, lagging) = observe(cert, hosts, setup, env.dns)?;
+    let (observations, lagging) = observe(cert, hosts, setup, env)?;
     for (owner, servers) in lagging {
         diag::note(
             env,
@@ -270,11 +270,10 @@ fn observe(
     cert: &Certificate,
     hosts: Vec<Host>,
     setup: &Setup,
-    provider: &dyn DnsProvider,
+    env: &Env<'_>,
 ) -> Result<(Vec<Observation>, Lagging)> {
-    let runtime = crate::env::runtime()?;
-    runtime.block_on(async {
-        let dns = provider.connect(&setup.dns).await?;
+    env.runtime.get()?.block_on(async {
+        let dns = env.dns.connect(&setup.dns).await?;
         let mut out = Vec::new();
         let mut lagging = Vec::new();
         for host in hosts {

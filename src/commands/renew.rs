@@ -251,7 +251,7 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
         _ => None,
     };
     let source = Source::open(common, env)?;
-    let runtime = crate::env::runtime()?;
+    let runtime = env.runtime.get()?;
     let provider = env.dns;
     let dns = match &source {
         Source::Dns(config) => Some(runtime.block_on(provider.connect(config))?),

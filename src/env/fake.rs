@@ -326,6 +326,8 @@ impl World {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let mut stdin = self.stdin.as_slice();
         let vars = |name: &str| self.vars.get(name).map(OsString::from);
+        // One per run, as each run of the binary has its own.
+        let runtime = super::AsyncRuntime::default();
         let mut env = Env {
             out: &mut out,
             err: &mut err,
@@ -336,6 +338,7 @@ impl World {
             files: &self.files,
             dns: &self.dns,
             prober: &self.prober,
+            runtime: &runtime,
         };
         let argv = std::iter::once("daneguard").chain(args.iter().copied());
         let status = crate::run(argv, &mut env);

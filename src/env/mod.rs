@@ -46,6 +46,8 @@ pub struct Env<'a> {
     pub dns: &'a dyn DnsProvider,
     /// TLS connections to servers (`--live`).
     pub prober: &'a dyn Prober,
+    /// Where the DNS and TLS futures run.
+    pub runtime: &'a AsyncRuntime,
 }
 
 /// What a path is, following symbolic links.
@@ -98,12 +100,28 @@ pub fn read_limited(files: &dyn Files, path: &Path, limit: u64) -> io::Result<Ve
     Ok(bytes)
 }
 
-/// The single-threaded async runtime each command that needs DNS or TLS runs on.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::error::Error::Lookup(format!("cannot start the async runtime: {e}")))
+/// The single-threaded async runtime on which a command runs its DNS and TLS
+/// futures: started on first use, so commands without DNS or TLS never start one,
+/// and owned by whoever builds the [`Env`] (the binary, or a test's world).
+#[derive(Default)]
+pub struct AsyncRuntime {
+    cell: std::cell::OnceCell<tokio::runtime::Runtime>,
+}
+
+impl AsyncRuntime {
+    /// The runtime, started now if this is the first use.
+    pub fn get(&self) -> Result<&tokio::runtime::Runtime> {
+        if let Some(runtime) = self.cell.get() {
+            return Ok(runtime);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                crate::error::Error::Lookup(format!("cannot start the async runtime: {e}"))
+            })?;
+        Ok(self.cell.get_or_init(|| runtime))
+    }
 }
 
 /// One validating resolver: every answer carries its DNSSEC status.

@@ -116,6 +116,7 @@ pub fn quietly(
             files: env.files,
             dns: env.dns,
             prober: env.prober,
+            runtime: env.runtime,
         };
         job(&mut held)
     };
@@ -138,6 +139,7 @@ mod tests {
         stdin: &'a mut &'static [u8],
         terminal: bool,
         vars: &'a dyn Fn(&str) -> Option<OsString>,
+        runtime: &'a crate::env::AsyncRuntime,
     ) -> Env<'a> {
         Env {
             out,
@@ -149,6 +151,7 @@ mod tests {
             files: &crate::env::real::Disk,
             dns: &crate::env::fake::Offline,
             prober: &crate::env::fake::Offline,
+            runtime,
         }
     }
 
@@ -173,8 +176,9 @@ mod tests {
             (&unset, true, &["dg", "--color=never", "check"], false),
             (&unset, true, &["dg", "--", "--color=never"], true),
         ];
+        let runtime = crate::env::AsyncRuntime::default();
         for (vars, terminal, list, expected) in cases {
-            let env = env_with(&mut o, &mut e, &mut i, terminal, vars);
+            let env = env_with(&mut o, &mut e, &mut i, terminal, vars, &runtime);
             assert_eq!(color_wanted(&args(list), &env), expected, "{list:?}");
         }
     }
@@ -193,7 +197,8 @@ mod tests {
         let unset = |_: &str| None;
         for (status, shown) in [(ExitStatus::Ok, ""), (ExitStatus::Findings, "report\n")] {
             let (mut o, mut e, mut i) = (Vec::new(), Vec::new(), &b""[..]);
-            let mut env = env_with(&mut o, &mut e, &mut i, false, &unset);
+            let runtime = crate::env::AsyncRuntime::default();
+            let mut env = env_with(&mut o, &mut e, &mut i, false, &unset, &runtime);
             let got = quietly(&mut env, Quiet::All, |held| {
                 let _ = writeln!(held.out, "report");
                 let _ = writeln!(held.err, "daneguard: note: x");

@@ -32,6 +32,7 @@ fn run_at(args: &[String]) -> InProcess {
         files: &daneguard::env::real::Disk,
         dns: &daneguard::env::real::NetworkDns,
         prober: &daneguard::env::real::NetworkProber,
+        runtime: &daneguard::env::AsyncRuntime::default(),
     };
     std::env::set_current_dir(root()).expect("cd to the repository");
     let argv = std::iter::once("daneguard".to_string()).chain(args.iter().cloned());
@@ -447,6 +448,7 @@ fn help(terminal: bool, no_color: bool, extra: &[&str]) -> String {
         files: &daneguard::env::real::Disk,
         dns: &daneguard::env::fake::Offline,
         prober: &daneguard::env::fake::Offline,
+        runtime: &daneguard::env::AsyncRuntime::default(),
     };
     let argv = ["daneguard", "check", "--help"].iter().chain(extra);
     let status = daneguard::run(argv.copied(), &mut env);
