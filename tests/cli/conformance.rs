@@ -218,9 +218,10 @@ fn conformance_table_agrees_with_the_rfcs_unbound_and_delv() {
     let anchor = &env["TRUST_ANCHOR"];
     let started = std::time::Instant::now();
     let direct = daneguard(&cases, &env["KNOT_PORT"], anchor, lab.dir.path());
-    // hostile cases (KeyTrap) included, the whole table is bounded work
+    // hostile cases (KeyTrap) included, the whole table is bounded work: a hang guard
+    // (it takes seconds), not a speed figure, so it holds on a loaded machine
     let took = started.elapsed();
-    assert!(took.as_secs() < 30, "the table took {took:?}");
+    assert!(took.as_secs() < 120, "the table took {took:?}");
     let via_unbound = daneguard(&cases, &env["UNBOUND_PORT"], anchor, lab.dir.path());
     let oracles = lab.oracles();
     let mut failures = Vec::new();
