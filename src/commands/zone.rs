@@ -19,15 +19,7 @@ use crate::input::zonefile;
 use crate::render;
 
 pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
-    let mut chains = ChainMap::default();
-    if let Some(path) = &args.config {
-        load_config(path, &mut chains, env)?;
-    }
-    for arg in &args.chains {
-        let parsed = chains::parse(arg)?;
-        let certs = load_chain(Path::new(parsed.path), env)?;
-        chains.insert(parsed.key, chains::From::CommandLine, certs)?;
-    }
+    let chains = chains_of(args, env)?;
     let hierarchy = match &args.ca_certs {
         Some(dir) => crate::commands::load_hierarchy(env.files, Path::new(dir))?,
         None => Hierarchy::builtin(),
@@ -78,6 +70,20 @@ pub fn execute(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     }
     env.out.flush()?;
     Ok(verdict.exit_status(args.findings.strict))
+}
+
+/// The chains of `--config` and `--chain` (the command line wins, as in `check`).
+fn chains_of(args: &ZoneArgs, env: &mut Env<'_>) -> Result<ChainMap<Arc<Vec<Certificate>>>> {
+    let mut chains = ChainMap::default();
+    if let Some(path) = &args.config {
+        load_config(path, &mut chains, env)?;
+    }
+    for arg in &args.chains {
+        let parsed = chains::parse(arg)?;
+        let certs = load_chain(Path::new(parsed.path), env)?;
+        chains.insert(parsed.key, chains::From::CommandLine, certs)?;
+    }
+    Ok(chains)
 }
 
 /// A chain file or lineage directory, in issuance order.

@@ -1072,6 +1072,10 @@ fn mx_findings_give_bogus_and_lookup_failed() {
             found[0].message
         );
     }
+}
+
+#[test]
+fn a_bogus_mx_answer_fails_and_a_failed_lookup_is_an_error() {
     assert_eq!(
         Verdict::of(&mx_findings(
             "example.com",

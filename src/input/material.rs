@@ -414,6 +414,18 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         }
         Err(_) => {}
     }
+    match der_private_key(bytes) {
+        Some(Ok(spki)) => found(lone_key(spki, KeyOrigin::PrivateKey), None, true),
+        Some(Err(e)) => Err(e),
+        None => Err(ParseError::whole(format!(
+            "DER data is not a certificate, CSR or key: {cert_error}"
+        ))),
+    }
+}
+
+/// The SPKI of a DER private key in any form daneguard reads; an error for a PKCS#8
+/// key of an algorithm daneguard cannot derive from; `None` for no private key.
+fn der_private_key(bytes: &[u8]) -> Option<Result<Vec<u8>, ParseError>> {
     let secret = Zeroizing::new(bytes.to_vec());
     for form in [
         PrivateKeyForm::Pkcs8,
@@ -422,19 +434,16 @@ fn parse_der(bytes: &[u8]) -> Result<Parsed, ParseError> {
         PrivateKeyForm::DsaTraditional,
     ] {
         match keys::spki_of_private_key(&secret, form) {
-            Ok(spki) => return found(lone_key(spki, KeyOrigin::PrivateKey), None, true),
-            // A PKCS#8 key of an algorithm daneguard cannot derive from says so.
+            Ok(spki) => return Some(Ok(spki)),
             Err(m)
                 if form == PrivateKeyForm::Pkcs8 && !matches!(m, keys::KeyError::Malformed(_)) =>
             {
-                return Err(ParseError::whole(format!("DER private key: {m}")));
+                return Some(Err(ParseError::whole(format!("DER private key: {m}"))));
             }
             Err(_) => {}
         }
     }
-    Err(ParseError::whole(format!(
-        "DER data is not a certificate, CSR or key: {cert_error}"
-    )))
+    None
 }
 
 fn looks_like_text(bytes: &[u8]) -> bool {

@@ -1,5 +1,5 @@
 //! Data the `domain` scanner reads but BIND or Knot refuse when loading the zone,
-//! judged on the scanner's typed record data (never on the text again): the
+//! judged on the scanner's typed record data wherever it has them: the
 //! NSEC3 next hashed owner length and owner label, empty SVCB/HTTPS `alpn`
 //! ids, and OPENPGPKEY records without a key. Two checks need the entry's words
 //! instead, both small enough to state in a line of an RFC: an empty last `alpn` id,

@@ -421,23 +421,7 @@ fn failed(
         .as_deref()
         .filter(|t| limitation || (no_parser && super::unread_type(t)))
     {
-        if let Some(m) = no_parser
-            .then(|| refused_unread(cx, chunk, line, t))
-            .flatten()
-        {
-            let t = t.to_ascii_uppercase();
-            zone.problems.push(cx.problem(place, Some(t), m));
-            return false;
-        }
-        zone.skipped += 1;
-        if cx.noted.insert(t.to_ascii_uppercase()) {
-            let m = format!(
-                "{} records are not read by daneguard: skipped",
-                t.to_ascii_uppercase()
-            );
-            zone.notes.push(cx.problem(place, None, m));
-        }
-        return true;
+        return skipped_or_refused(chunk, line, t, no_parser, cx, zone);
     }
     let detail = message.split_once(": ").map_or(message, |(_, m)| m);
     let upper = rtype.map(|t| t.to_ascii_uppercase());
@@ -464,10 +448,37 @@ fn failed(
     false
 }
 
+/// An entry of type `t` that daneguard does not read: skipped with a note (once per
+/// type and file; returns true), or a problem when the servers refuse its data.
+fn skipped_or_refused(
+    chunk: &Chunk,
+    line: usize,
+    t: &str,
+    no_parser: bool,
+    cx: &mut FileCx<'_>,
+    zone: &mut Zone,
+) -> bool {
+    let place = cx.original_line(chunk, line).unwrap_or(1);
+    let upper = t.to_ascii_uppercase();
+    if let Some(m) = no_parser
+        .then(|| refused_unread(cx, chunk, line, t))
+        .flatten()
+    {
+        zone.problems.push(cx.problem(place, Some(upper), m));
+        return false;
+    }
+    zone.skipped += 1;
+    if cx.noted.insert(upper.clone()) {
+        let m = format!("{upper} records are not read by daneguard: skipped");
+        zone.notes.push(cx.problem(place, None, m));
+    }
+    true
+}
+
 /// Why the servers refuse an entry of a type daneguard skips: no data at all, data
 /// that is not RFC 3597 generic data (`\# LENGTH HEX`) for a type number no registry
 /// names (no server knows it, so `TYPE65000 abc` cannot be type-specific text), or
-/// data of the few simple forms [`judge::refused_text`] knows that breaks its form.
+/// data of the few simple forms [`super::judge::refused_text`] knows that breaks its form.
 fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> Option<String> {
     let upper = rtype.to_ascii_uppercase();
     let data = entry_data(cx, chunk, line, rtype)?;
