@@ -39,7 +39,6 @@ pub fn run(args: &[&str]) -> Run {
     run_with(args, None, &[])
 }
 
-/// Runs `daneguard ARGS` with optional stdin bytes and extra environment variables.
 /// `daneguard generate --no-comments --host mx.example.com ARGS…`: records alone.
 pub fn generate_bare(args: &[&str]) -> Run {
     let mut all = vec!["generate", "--no-comments", "--host", "mx.example.com"];
@@ -47,6 +46,7 @@ pub fn generate_bare(args: &[&str]) -> Run {
     run(&all)
 }
 
+/// Runs `daneguard ARGS` with optional stdin bytes and extra environment variables.
 pub fn run_with(args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_daneguard"));
     cmd.args(args)

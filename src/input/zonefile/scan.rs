@@ -494,7 +494,13 @@ fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> O
         // itself: "generic data has incorrect length").
         return None;
     }
-    if let Some(m) = super::judge::refused_text(&upper, &data) {
+    // A `$GENERATE` template (`00-00-5e-00-53-$`) is judged after expansion by the
+    // servers, not here.
+    let template = cx
+        .original_line(chunk, line)
+        .and_then(|p| cx.original.get(p - 1))
+        .is_some_and(|l| is_generate(l));
+    if let Some(m) = super::judge::refused_text(&upper, &data).filter(|_| !template) {
         return Some(m);
     }
     let number = upper.strip_prefix("TYPE")?.parse::<u16>().ok()?;
@@ -523,7 +529,7 @@ fn entry_data<'a>(
     let words = entry_words(&lines);
     // The type is the first word after the owner (if the line starts with one),
     // TTL and class, as `entry_type` finds it.
-    let skip = usize::from(!lines.first().is_some_and(|l| l.starts_with([' ', '\t'])));
+    let skip = lead_words(lines.first()?);
     let at = words
         .iter()
         .skip(skip)
@@ -601,14 +607,30 @@ fn entry_type(line: &str) -> Option<String> {
         .next()
         .unwrap_or_default()
         .replace(['(', ')'], " ");
-    if data.trim_start().starts_with('$') {
+    if data.trim_start().starts_with('$') && !is_generate(line) {
         return None;
     }
-    let skip = usize::from(!line.starts_with([' ', '\t']));
+    let skip = lead_words(line);
     data.split_whitespace()
         .skip(skip)
         .find(|t| ttl_seconds(t).is_none() && !is_class(t))
         .map(str::to_string)
+}
+
+/// Whether an entry's first line is `$GENERATE RANGE LHS [TTL] [CLASS] TYPE RHS`.
+fn is_generate(line: &str) -> bool {
+    line.get(..9)
+        .is_some_and(|d| d.eq_ignore_ascii_case("$GENERATE"))
+}
+
+/// The words before the TTL, class and type of an entry's first line: the owner, if
+/// the line starts with one, or `$GENERATE`, its range and its owner template.
+fn lead_words(line: &str) -> usize {
+    if is_generate(line) {
+        3
+    } else {
+        usize::from(!line.starts_with([' ', '\t']))
+    }
 }
 
 fn is_class(t: &str) -> bool {
