@@ -3,8 +3,10 @@
 //! report `zone-syntax` or `zone-structure` on a zone both servers load, and should
 //! on zones both reject. Runs once over the whole corpus and prints the counts; the
 //! servers run in parallel, without network (`unshare -n`, so their NS/MX address
-//! checks do not wait for a resolver). Without the corpus or the servers the test is skipped, unless
-//! DANEGUARD_INTEROP is set (then it fails).
+//! checks do not wait for a resolver). A second test puts single records of the forms
+//! the word-level zone rules judge (`RECORD_FORMS`) to both servers the same way.
+//! Without the corpus or the servers the tests are skipped, unless DANEGUARD_INTEROP
+//! is set (then they fail).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -227,6 +229,94 @@ fn corpus_zones_read_as_bind_and_knot_read_them() {
     let mut verdicts = verdicts.into_inner().unwrap();
     verdicts.sort_by(|a, b| a.file.cmp(&b.file));
     report(&verdicts);
+}
+
+/// Single records of the forms the zone rules judge on the entry's words (EUI48,
+/// EUI64, NSAP, UNSPEC data; SVCB/HTTPS `alpn` lists; `$GENERATE` templates), each in
+/// a small zone of its own, put to both servers: where they agree daneguard must agree
+/// with them; where they disagree the row says what daneguard does (a finding or not).
+const RECORD_FORMS: &[(&str, bool)] = &[
+    ("x EUI48 00-00-5e-00-53-2A", false),
+    ("x EUI64 00-00-5E-EF-10-00-00-2a", false),
+    ("x TYPE108 \\# 6 000000000000", false),
+    ("x TYPE109 00-00-00-00-00-00-00-00", false),
+    ("x EUI48 01-23-45-567-89-ab", true),
+    ("x EUI48 01-23-45-67-89", true),
+    ("x EUI48 00:00-00-00-00-00", true),
+    ("x EUI48 00-00-00-00-00-00 x", true),
+    ("x EUI64 01-23-45-67-89-ab-cd", true),
+    ("x TYPE109 00-00-00-x0-00-00-00-00", true),
+    // Knot has no NSAP type and refuses every NSAP record; daneguard follows BIND.
+    (
+        "x NSAP 0x47.0005.80.005a00.0000....0001.e133.ffffff000162.00",
+        false,
+    ),
+    ("x NSAP 0X4700", false),
+    ("x TYPE22 \\# 2 4700", false),
+    ("x NSAP 0x", true),
+    ("x NSAP 0x47000580005a0000000001e133ffffff000161000", true),
+    ("x NSAP 4700", true),
+    ("x NSAP 0x47 00", true),
+    ("x NSAP 0x47g0", true),
+    ("x TYPE103 \\# 1 00", false),
+    ("x TYPE103 ^# 1 00", true),
+    // Knot does not know the UNSPEC mnemonic; daneguard follows BIND.
+    ("x UNSPEC \\# 1 00", false),
+    ("x SVCB 1 . alpn=abc\\,", true),
+    ("x SVCB 1 . alpn=abc,", true),
+    ("x SVCB 1 . alpn=\"h2,\"", true),
+    ("x SVCB 1 . alpn=h2\\044", true),
+    ("x SVCB 1 . alpn=\"a b,\" port=53", true),
+    ("x SVCB 1 . key65000=\"a\" alpn=b,", true),
+    ("x HTTPS 1 . alpn=abc\\\\,", false),
+    ("x HTTPS 1 . alpn=\"h2,h3\"", false),
+    ("x HTTPS 1 . alpn=h2 port=53", false),
+    ("x SVCB 1 . key65000=\"a alpn=b,\"", false),
+    ("x SVCB 1 . alpn=h2 key65000=x,", false),
+    // List escapes of its own: BIND refuses, Knot loads; the scanner cannot read the
+    // list, so daneguard skips the record with a note.
+    ("x SVCB 1 . alpn=abc\\\\\\\\,", false),
+    // alpn by number: BIND refuses, Knot loads; not judged.
+    ("x SVCB 1 . key1=h2,", false),
+    // BIND loads it, Knot refuses; the template is not judged.
+    ("$GENERATE 1-3 h$ EUI48 00-00-00-00-00-0$", false),
+    ("$GENERATE 1-2 s$ SVCB 1 . alpn=h$,", true),
+];
+
+#[test]
+fn record_forms_are_judged_as_bind_and_knot_judge_them() {
+    if !(have("named-checkzone") && have("kzonecheck")) {
+        assert!(
+            !required(),
+            "DANEGUARD_INTEROP is set but named-checkzone/kzonecheck is missing"
+        );
+        eprintln!("skipped: no named-checkzone/kzonecheck");
+        return;
+    }
+    let isolate = can_unshare();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (i, (line, disagree_finding)) in RECORD_FORMS.iter().enumerate() {
+        let case = dir.path().join(i.to_string());
+        std::fs::create_dir(&case).expect("mkdir");
+        let file = case.join("example.zone");
+        let text = format!("$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n{line}\n");
+        std::fs::write(&file, text).expect("write the zone");
+        let v = judge(&file, dir.path(), isolate);
+        let finding = v.ours.zone_syntax || v.ours.structure || v.ours.refused;
+        let want = if v.bind == v.knot {
+            !v.bind
+        } else {
+            *disagree_finding
+        };
+        if finding != want {
+            wrong.push(format!(
+                "{line}: BIND loads {}, Knot loads {}, daneguard finding {finding}",
+                v.bind, v.knot
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
 fn report(verdicts: &[Verdict]) {
