@@ -81,7 +81,7 @@ pub(super) fn read_file(
     }
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
     fn problem(&self, line: usize, rtype: Option<String>, message: String) -> ZoneProblem {
         ZoneProblem {
             file: Arc::clone(&self.name),
@@ -132,6 +132,12 @@ impl FileCx<'_> {
     }
 
     /// The original line of chunk line `n` (0-based); `None` inside the prefix.
+    /// The text of the original line where the entry at chunk line `n` starts.
+    fn entry_text(&self, chunk: &Chunk, n: usize) -> Option<&'a str> {
+        let place = self.original_line(chunk, n)?;
+        self.original.get(place - 1).copied()
+    }
+
     fn original_line(&self, chunk: &Chunk, n: usize) -> Option<usize> {
         let i = n.checked_sub(chunk.prefix)? + chunk.from;
         self.prepared
@@ -342,8 +348,7 @@ fn empty_last_alpn(
     if !matches!(r.rtype(), Rtype::SVCB | Rtype::HTTPS) {
         return None;
     }
-    let place = cx.original_line(chunk, line)?;
-    let written = entry_type(cx.original.get(place - 1)?)?;
+    let written = entry_type(cx.entry_text(chunk, line)?)?;
     let data = entry_data(cx, chunk, line, &written)?;
     super::judge::empty_last_alpn_id(&r.rtype().to_string(), &data)
 }
@@ -410,7 +415,7 @@ fn failed(
     zone: &mut Zone,
 ) -> bool {
     let place = cx.original_line(chunk, line).unwrap_or(1);
-    let text = cx.original.get(place - 1).copied().unwrap_or_default();
+    let text = cx.entry_text(chunk, line).unwrap_or_default();
     let rtype = entry_type(text);
     // `domain` refuses some valid forms it does not implement (escapes in SVCB alpn).
     let limitation = message.contains("this implementation does not");
@@ -496,10 +501,7 @@ fn refused_unread(cx: &FileCx<'_>, chunk: &Chunk, line: usize, rtype: &str) -> O
     }
     // A `$GENERATE` template (`00-00-5e-00-53-$`) is judged after expansion by the
     // servers, not here.
-    let template = cx
-        .original_line(chunk, line)
-        .and_then(|p| cx.original.get(p - 1))
-        .is_some_and(|l| is_generate(l));
+    let template = cx.entry_text(chunk, line).is_some_and(is_generate);
     if let Some(m) = super::judge::refused_text(&upper, &data).filter(|_| !template) {
         return Some(m);
     }
@@ -547,7 +549,7 @@ fn skipped_record(
     zone: &Zone,
 ) -> Option<ZoneRecord> {
     let place = cx.original_line(chunk, line)?;
-    let text = cx.original.get(place - 1)?;
+    let text = cx.entry_text(chunk, line)?;
     let t = entry_type(text).filter(|t| super::unread_type(t))?;
     let name = if text.starts_with([' ', '\t']) {
         zone.records
