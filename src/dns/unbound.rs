@@ -2,9 +2,11 @@
 //! functions daneguard needs, behind a safe, async wrapper. Validation is Unbound's own.
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -109,7 +111,8 @@ unsafe impl Sync for CtxPtr {}
 /// plus a thread that hands finished answers to the waiting futures.
 pub(crate) struct Context {
     ctx: CtxPtr,
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the delivering thread, which then ends.
+    stop: Option<UnixStream>,
     deliverer: Option<JoinHandle<()>>,
     /// Queries whose boxed [`Slot`] is not freed yet: what a leak would show as.
     live: Arc<AtomicUsize>,
@@ -156,9 +159,11 @@ impl Context {
     pub fn new(setup: &Setup<'_>) -> Result<Context, SetupError> {
         // SAFETY: ub_ctx_create has no preconditions; NULL means out of memory.
         let raw = NonNull::new(unsafe { ub_ctx_create() }).ok_or(SetupError::Create)?;
+        let (stop, stopped) =
+            UnixStream::pair().map_err(|e| SetupError::Thread(format!("no socket pair: {e}")))?;
         let mut context = Context {
             ctx: CtxPtr(raw),
-            stop: Arc::new(AtomicBool::new(false)),
+            stop: Some(stop),
             deliverer: None,
             live: Arc::new(AtomicUsize::new(0)),
         };
@@ -167,10 +172,10 @@ impl Context {
         if fd < 0 {
             return Err(SetupError::NoPipe);
         }
-        let (ctx, stop) = (context.ctx, Arc::clone(&context.stop));
+        let ctx = context.ctx;
         let thread = std::thread::Builder::new()
             .name("daneguard-unbound".into())
-            .spawn(move || deliver(ctx, fd, &stop))
+            .spawn(move || deliver(ctx, fd, &stopped))
             .map_err(|e| SetupError::Thread(e.to_string()))?;
         context.deliverer = Some(thread);
         Ok(context)
@@ -302,7 +307,8 @@ impl Drop for Pending {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        // the delivering thread sees the other end close at once
+        drop(self.stop.take());
         if let Some(t) = self.deliverer.take() {
             let _ = t.join();
         }
@@ -331,17 +337,35 @@ pub(crate) enum SetupError {
     Nul(String),
 }
 
-/// Waits for the result pipe and lets libunbound run the callbacks, until stopped.
-fn deliver(ctx: CtxPtr, fd: c_int, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let mut p = libc::pollfd {
+/// Waits for the result pipe and lets libunbound run the callbacks, until `stopped`
+/// becomes readable (its other end was closed) or libunbound fails.
+fn deliver(ctx: CtxPtr, fd: c_int, stopped: &UnixStream) {
+    let mut fds = [
+        libc::pollfd {
             fd,
             events: libc::POLLIN,
             revents: 0,
-        };
-        // A short wait so that a stop request is noticed soon.
-        let n = unsafe { libc::poll(&mut p, 1, 50) };
-        if n > 0 && unsafe { ub_process(ctx.0.as_ptr()) } != 0 {
+        },
+        libc::pollfd {
+            fd: stopped.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    loop {
+        // SAFETY: `fds` is a valid array of two pollfd, both descriptors open.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if fds[1].revents != 0 {
+            return;
+        }
+        // SAFETY: the context outlives this thread (joined before ub_ctx_delete).
+        if fds[0].revents != 0 && unsafe { ub_process(ctx.0.as_ptr()) } != 0 {
             return;
         }
     }
