@@ -7,17 +7,32 @@ use std::borrow::Cow;
 /// visible escapes such as `\x1b` or `\u{202e}`; a backslash becomes `\\` so the
 /// escaping cannot be forged. Printable text, including non-ASCII letters, is kept.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    escaped(text, true)
+}
+
+/// The last pass over a message on its way to a terminal: control and bidi
+/// characters become visible escapes, as [`escape`] makes them, but a backslash stays
+/// as it is. Messages escape the input they quote where they are made (with
+/// [`escape`], which doubles backslashes), so escaping them again here would show
+/// `\\x1b` for what JSON shows as `\x1b`; this pass only guards against a message
+/// that forgot to.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    escaped(text, false)
+}
+
+fn escaped(text: &str, backslash: bool) -> Cow<'_, str> {
+    let escapes = |c: char| needs_escape(c) && (backslash || c != '\\');
+    if !text.chars().any(escapes) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x100 && needs_escape(c) => {
+            '\\' if backslash => out.push_str("\\\\"),
+            c if (c as u32) < 0x100 && escapes(c) => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if escapes(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -62,6 +77,16 @@ mod tests {
     #[test]
     fn backslash_cannot_forge_an_escape() {
         assert_eq!(escape("\\x1b"), "\\\\x1b");
+    }
+
+    #[test]
+    fn visible_keeps_an_escaped_message_as_it_is() {
+        let message = format!("bad data '{}'", escape("a\x1bb\\c"));
+        assert_eq!(message, "bad data 'a\\x1bb\\\\c'");
+        assert_eq!(visible(&message), message);
+        assert!(matches!(visible(&message), Cow::Borrowed(_)));
+        // a message that quoted input unescaped still reaches the terminal safely
+        assert_eq!(visible("a\x1b[31mb\u{202e}"), "a\\x1b[31mb\\u{202e}");
     }
 
     #[test]

@@ -609,3 +609,37 @@ fn a_zone_file_including_itself_many_times_is_refused_quickly() {
     assert!(matches!(out.code, 1 | 2), "{out:?}");
     assert!(out.stdout().lines().count() < 100, "{out:?}");
 }
+
+/// Zone data quoted in a finding is escaped once: text output shows it as the JSON
+/// message holds it (`\x1b`, not `\\x1b`), with no raw ESC on the terminal.
+#[test]
+fn zone_text_quoted_in_a_finding_is_escaped_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("example.com.zone");
+    std::fs::write(
+        &zone,
+        "$ORIGIN example.com.\n@ 3600 IN SOA ns1 host 1 7200 3600 1209600 3600\n\
+         @ 3600 IN NS ns1\nns1 3600 IN A 192.0.2.1\nz 3600 IN FOO\x1b[31m bar\n",
+    )
+    .expect("write zone");
+    let text = daneguard(&[OsStr::new("zone"), zone.as_os_str()], None);
+    text.no_panic().no_terminal_controls(false);
+    assert_eq!(text.code, 1, "{text:?}");
+    let json = daneguard(
+        &[
+            OsStr::new("zone"),
+            OsStr::new("--format"),
+            OsStr::new("json"),
+            zone.as_os_str(),
+        ],
+        None,
+    );
+    json.no_panic().no_terminal_controls(true);
+    let doc: serde_json::Value = serde_json::from_str(json.stdout()).expect("valid JSON");
+    let message = doc["findings"][0]["message"].as_str().expect("a message");
+    assert_eq!(message, "unknown record type 'FOO\\x1b[31M'", "{json:?}");
+    assert!(
+        text.stdout().contains(&format!(": {message}\n")),
+        "{text:?}"
+    );
+}

@@ -32,7 +32,7 @@ pub struct Generated<'a> {
     pub blocks: &'a [Block<'a>],
 }
 
-/// `  severity code: message` lines, the message escaped.
+/// `  severity code: message` lines (the message was escaped where it was made).
 pub fn findings(
     out: &mut dyn std::io::Write,
     list: &[crate::findings::Finding],
@@ -43,7 +43,7 @@ pub fn findings(
             "  {} {}: {}",
             f.severity,
             f.code,
-            crate::sanitize::escape(&f.message)
+            crate::sanitize::visible(&f.message)
         )?;
     }
     Ok(())

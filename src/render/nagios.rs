@@ -8,7 +8,7 @@ use crate::dane::renewal::Role;
 use crate::dane::report::{HostReport, RenewReport};
 use crate::exit::{ExitStatus, PluginState};
 use crate::findings::Verdict;
-use crate::sanitize::escape;
+use crate::sanitize::visible;
 
 /// Seconds per day, for the days-left perfdata.
 const DAY: i64 = 86_400;
@@ -58,7 +58,7 @@ pub fn renew(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<ExitSta
 
 /// The status line for a run that ended in an error before any host was judged.
 pub fn unknown(out: &mut dyn Write, message: &str) -> io::Result<ExitStatus> {
-    writeln!(out, "DANE UNKNOWN - {}", plain(message))?;
+    writeln!(out, "DANE UNKNOWN - {}", plain(&visible(message)))?;
     Ok(ExitStatus::Plugin(PluginState::Unknown))
 }
 
@@ -71,7 +71,7 @@ fn check_item(r: &HostReport, now: i64, days: u32) -> Item {
             "  {} {}: {}\n",
             f.severity,
             f.code,
-            escape(&f.message)
+            visible(&f.message)
         ));
     }
     let mut perf = Vec::new();

@@ -8,7 +8,7 @@ use super::Generated;
 use crate::dane::recordset::About;
 use crate::dane::report::HostReport;
 use crate::dane::verdict::{Match, RecordResult, Reference};
-use crate::sanitize::escape;
+use crate::sanitize::{escape, visible};
 use crate::tlsa::Tlsa;
 
 /// Hex longer than this is shortened in tables (full-data records).
@@ -86,7 +86,7 @@ pub fn host_report(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
 /// The MX, address and TLSA lookups with their DNSSEC status.
 fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
     if let Some(mx) = &r.mx {
-        writeln!(out, "  MX:        {}", escape(&mx.describe()))?;
+        writeln!(out, "  MX:        {}", visible(&mx.describe()))?;
     }
     if let Some(a) = &r.addresses {
         let list: Vec<String> = a.records().iter().map(ToString::to_string).collect();
@@ -98,7 +98,7 @@ fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         writeln!(
             out,
             "  addresses: {}{alias}{}",
-            escape(&a.describe()),
+            visible(&a.describe()),
             if list.is_empty() {
                 String::new()
             } else {
@@ -110,7 +110,7 @@ fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
         writeln!(
             out,
             "  TLSA:      {} at {}",
-            escape(&t.describe()),
+            visible(&t.describe()),
             escape(&r.tlsa_name)
         )?;
     }
@@ -124,7 +124,7 @@ fn lookup_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
                 out,
                 "  NS:        {}{serial}: {}",
                 crate::dane::allns::server_name(s),
-                escape(&s.answer.describe())
+                visible(&s.answer.describe())
             )?;
         }
     }
@@ -161,7 +161,7 @@ fn live_lines(out: &mut dyn Write, r: &HostReport) -> io::Result<()> {
             crate::live::protocol_name(a.protocol)
         );
         if let Some(e) = &a.error {
-            writeln!(out, "{head} {}", escape(&e.to_string()))?;
+            writeln!(out, "{head} {}", visible(&e.to_string()))?;
             continue;
         }
         for c in &a.chains {

@@ -7,7 +7,7 @@ use crate::dane::report::RenewReport;
 use crate::dane::verdict::short;
 use crate::dane::zone::Located;
 use crate::findings::{Severity, Verdict};
-use crate::sanitize::escape;
+use crate::sanitize::{escape, visible};
 
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
@@ -100,7 +100,7 @@ pub fn zone_findings(
             l.line,
             l.finding.severity,
             l.finding.code,
-            escape(&l.finding.message)
+            visible(&l.finding.message)
         )?;
     }
     let count = |s: Severity| located.iter().filter(|l| l.finding.severity == s).count();
