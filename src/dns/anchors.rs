@@ -190,6 +190,17 @@ mod tests {
         assert_eq!(count(&anchors, RecordType::DS), 1);
     }
 
+    /// Output of several `kdig` lookups pasted together may hold a CNAME beside
+    /// other data at one name; that breaks a zone, not the anchors.
+    #[test]
+    fn a_cname_beside_other_data_is_not_an_anchor_problem() {
+        let text =
+            "test. IN DS 1 13 2 abcd\nwww.test. 300 IN CNAME test.\nwww.test. 300 IN A 127.0.0.1\n";
+        let anchors = parse(text).unwrap();
+        assert_eq!(anchors.len(), 1);
+        assert_eq!(anchors[0].rtype, RecordType::DS);
+    }
+
     #[test]
     fn a_file_without_anchors_is_named() {
         assert_eq!(parse("; nothing\n"), Err(AnchorError::NoAnchor));

@@ -230,7 +230,7 @@ fn cname_conflicts(zone: &mut Zone) {
             found.push(ZoneProblem {
                 file: Arc::clone(&cname.file),
                 line: cname.line,
-                rtype: None,
+                rtype: Some("CNAME".to_string()),
                 message: format!(
                     "CNAME at {} beside other data ({} at {}:{}): BIND and Knot refuse to load the zone",
                     cname.name, other.rtype, other.file, other.line
