@@ -100,7 +100,7 @@ impl Out {
         assert!(!self.stderr.contains(&0x1b), "ESC on stderr:\n{self:?}");
         let bad = |c: char| {
             (c.is_control() && c != '\n')
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+                || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
         };
         if let Some(c) = self.stderr().chars().find(|c| bad(*c)) {
             panic!("unescaped {c:?} on stderr:\n{self:?}");

@@ -15,7 +15,7 @@ use daneguard::input::material::{KeyOrigin, LoneKey};
 use daneguard::input::zonefile;
 use daneguard::owner::{Host, Proto};
 use daneguard::render::{self, Generated, json::RecordDoc};
-use daneguard::sanitize::{escape, escape_bytes};
+use daneguard::sanitize::{escape, escape_bytes, visible};
 use daneguard::tlsa::{self, Params, Tlsa};
 use hickory_proto::rr::Name;
 use proptest::prelude::*;
@@ -212,9 +212,18 @@ proptest! {
 
     #[test]
     fn escape_output_has_no_control_character_on_control_heavy_text(
-        text in "[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{200b}-\\u{200f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{feff}\\\\a-z ]{0,64}",
+        text in "[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{61c}\\u{200b}-\\u{200f}\\u{2028}-\\u{202e}\\u{2066}-\\u{2069}\\u{feff}\\\\a-z ]{0,64}",
     ) {
         check_escaped(&escape(&text));
+    }
+
+    /// `sanitize::visible`, the renderers' last pass, leaves no control character
+    /// either, and a second pass changes nothing.
+    #[test]
+    fn visible_output_has_no_control_character_and_is_stable(text in any::<String>()) {
+        let once = visible(&text);
+        check_escaped(&once);
+        prop_assert_eq!(visible(&once), once.clone());
     }
 
     #[test]
@@ -255,7 +264,7 @@ fn check_host(text: &str) {
 fn check_escaped(out: &str) {
     if let Some(c) = out.chars().find(|c| {
         c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
     }) {
         panic!("{c:?} in escaped output {out:?}");
     }

@@ -344,7 +344,11 @@ async fn run_batch(
                     }
                 }
                 Err(e) => {
-                    let _ = writeln!(sink.err, "daneguard: error: {e}");
+                    let _ = writeln!(
+                        sink.err,
+                        "daneguard: error: {}",
+                        crate::sanitize::visible(&e.to_string())
+                    );
                     sink.failed_names += 1;
                     status = ExitStatus::Failure;
                 }

@@ -19,6 +19,7 @@ use crate::input::zonefile::{self, Zone};
 use crate::input::{self, Input};
 use crate::lookup::Security;
 use crate::owner::{Host, Proto};
+use crate::sanitize::escape;
 use crate::tlsa::Tlsa;
 
 /// What `renew-check` and `certbot-hook` hand over to the shared runner.
@@ -69,7 +70,7 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     ) {
         return Err(Error::Usage(format!(
             "{}: not a certbot lineage (a directory in …/live/): give --letsencrypt-dir to predict its renewal, or --next",
-            crate::sanitize::escape(dir)
+            escape(dir)
         )));
     }
     if next.is_none() && lineage.is_none() {
@@ -122,7 +123,7 @@ fn run_configured(
                 format!(
                     "certificate '{}': lineage '{}' is not a certbot lineage (a directory in …/live/)",
                     cert.name,
-                    crate::sanitize::escape(&dir.display().to_string())
+                    escape(&dir.display().to_string())
                 ),
             )
         })?;
@@ -368,13 +369,15 @@ fn no_records_outcome(host: &Host, port: u16) -> renewal::RenewOutcome {
     }
 }
 
+/// The input named for the report, its file name and issuer escaped.
 fn describe_input(i: &Input) -> String {
+    let name = escape(&i.name);
     match &i.material {
         Material::Chain(c) => match c.first() {
-            Some(leaf) => format!("{} ({}, issuer {})", i.name, leaf.key, leaf.issuer),
-            None => i.name.clone(),
+            Some(leaf) => format!("{name} ({}, issuer {})", leaf.key, escape(&leaf.issuer)),
+            None => name.into_owned(),
         },
-        Material::Key(k) => format!("{} ({}, {})", i.name, k.kind, k.origin.describe()),
+        Material::Key(k) => format!("{name} ({}, {})", k.kind, escape(&k.origin.describe())),
     }
 }
 
@@ -407,7 +410,7 @@ impl PredictionFacts {
             .filter(|i| i.status == Status::Retired)
             .collect();
         let key = match (&self.key_type_change, self.conf.reuse_key) {
-            (Some(change), _) => format!("key, a new one (key_type changes: {change})"),
+            (Some(change), _) => format!("key, a new one (key_type changes: {})", escape(change)),
             (None, true) => "key, the same as now (reuse_key = True)".to_string(),
             (None, false) => "key, a new one (reuse_key not set)".to_string(),
         };
@@ -422,7 +425,7 @@ impl PredictionFacts {
             ),
             None if self.ca_switch.is_some() => format!(
                 "an unknown issuer of another CA ({})",
-                self.ca_switch.as_deref().unwrap_or_default()
+                escape(self.ca_switch.as_deref().unwrap_or_default())
             ),
             None => {
                 "an unknown issuer (the current CA is not in daneguard's knowledge)".to_string()
@@ -438,8 +441,8 @@ impl PredictionFacts {
             retired,
             basis: format!(
                 "predicted from {}: {} {key}, {issuer_text}",
-                self.conf_path.display(),
-                self.family.to_uppercase()
+                escape(&self.conf_path.display().to_string()),
+                escape(&self.family.to_uppercase())
             ),
         }
     }
@@ -585,8 +588,9 @@ fn published_from_zone(zone: &Zone, name: &str, origin: &str, owner: &str) -> Pu
         ));
     }
     let lines: Vec<String> = tlsa.iter().map(|(r, _)| r.line.to_string()).collect();
+    let name = escape(name);
     let source = match lines.len() {
-        0 => name.to_string(),
+        0 => name.into_owned(),
         1 => format!("{name} line {}", lines[0]),
         _ => format!("{name} lines {}", lines.join(", ")),
     };

@@ -181,24 +181,19 @@ fn error_finding(a: &LiveAddress, e: &LiveError, host: &str, dane: bool) -> Find
     match e {
         LiveError::StarttlsMissing(m) if dane => Finding::new(
             Code::StarttlsMissing,
-            format!(
-                "{} ({host}): {}; DANE senders defer mail to it",
-                a.address,
-                escape(m)
-            ),
+            format!("{} ({host}): {m}; DANE senders defer mail to it", a.address,),
         ),
         LiveError::StarttlsMissing(m) => Finding::with(
             Code::StarttlsMissing,
             Severity::Warn,
             format!(
-                "{} ({host}): {}; DANE is not in effect, so senders deliver without TLS",
+                "{} ({host}): {m}; DANE is not in effect, so senders deliver without TLS",
                 a.address,
-                escape(m)
             ),
         ),
         other => Finding::new(
             Code::Unreachable,
-            format!("{} ({host}): {}", a.address, escape(&other.to_string())),
+            format!("{} ({host}): {other}", a.address),
         ),
     }
 }

@@ -2,11 +2,12 @@
 //! functions daneguard needs, behind a safe, async wrapper. Validation is Unbound's own.
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -111,9 +112,11 @@ unsafe impl Sync for CtxPtr {}
 /// plus a thread that hands finished answers to the waiting futures.
 pub(crate) struct Context {
     ctx: CtxPtr,
-    /// Dropping it wakes the delivering thread, which then ends.
-    stop: Option<UnixStream>,
+    /// Shutting it down wakes the delivering thread, which then ends.
+    stop: UnixStream,
     deliverer: Option<JoinHandle<()>>,
+    /// Set when the delivering thread ended on an error: no answer can come back.
+    failed: Arc<AtomicBool>,
     /// Queries whose boxed [`Slot`] is not freed yet: what a leak would show as.
     live: Arc<AtomicUsize>,
 }
@@ -157,14 +160,14 @@ pub(crate) struct Setup<'a> {
 
 impl Context {
     pub fn new(setup: &Setup<'_>) -> Result<Context, SetupError> {
+        let (stop, stopped) = UnixStream::pair().map_err(|e| SetupError::Wake(e.to_string()))?;
         // SAFETY: ub_ctx_create has no preconditions; NULL means out of memory.
         let raw = NonNull::new(unsafe { ub_ctx_create() }).ok_or(SetupError::Create)?;
-        let (stop, stopped) =
-            UnixStream::pair().map_err(|e| SetupError::Thread(format!("no socket pair: {e}")))?;
         let mut context = Context {
             ctx: CtxPtr(raw),
-            stop: Some(stop),
+            stop,
             deliverer: None,
+            failed: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
         };
         context.configure(setup)?;
@@ -172,10 +175,14 @@ impl Context {
         if fd < 0 {
             return Err(SetupError::NoPipe);
         }
-        let ctx = context.ctx;
+        let (ctx, failed) = (context.ctx, Arc::clone(&context.failed));
         let thread = std::thread::Builder::new()
             .name("daneguard-unbound".into())
-            .spawn(move || deliver(ctx, fd, &stopped))
+            .spawn(move || {
+                if deliver(ctx, fd, &stopped).is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+            })
             .map_err(|e| SetupError::Thread(e.to_string()))?;
         context.deliverer = Some(thread);
         Ok(context)
@@ -253,6 +260,11 @@ impl Context {
         name: &str,
         rrtype: u16,
     ) -> Result<(Pending, oneshot::Receiver<Reply>), Failure> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(Failure::Library(
+                "libunbound's answers can no longer be read".to_string(),
+            ));
+        }
         let qname = cstring(name).map_err(|e| Failure::Library(e.to_string()))?;
         let (tx, rx) = oneshot::channel::<Reply>();
         let slot = Slot::into_raw(tx, &self.live);
@@ -307,8 +319,10 @@ impl Drop for Pending {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        // the delivering thread sees the other end close at once
-        drop(self.stop.take());
+        // The delivering thread sees end-of-file at once. shutdown acts on the socket,
+        // not on this descriptor, so a copy inherited by a child process (libunbound
+        // forks one where it was built without threads) cannot keep it from waking.
+        let _ = self.stop.shutdown(Shutdown::Both);
         if let Some(t) = self.deliverer.take() {
             let _ = t.join();
         }
@@ -330,6 +344,8 @@ pub(crate) enum SetupError {
     NoPipe,
     #[error("cannot start a thread: {0}")]
     Thread(String),
+    #[error("cannot make the socket pair that stops its thread: {0}")]
+    Wake(String),
     /// What was refused, and libunbound's reason.
     #[error("libunbound refused {0}: {1}")]
     Refused(String, String),
@@ -338,8 +354,8 @@ pub(crate) enum SetupError {
 }
 
 /// Waits for the result pipe and lets libunbound run the callbacks, until `stopped`
-/// becomes readable (its other end was closed) or libunbound fails.
-fn deliver(ctx: CtxPtr, fd: c_int, stopped: &UnixStream) {
+/// becomes readable (the context is going away: `Ok`) or reading fails (`Err`).
+fn deliver(ctx: CtxPtr, fd: c_int, stopped: &UnixStream) -> Result<(), ()> {
     let mut fds = [
         libc::pollfd {
             fd,
@@ -356,17 +372,21 @@ fn deliver(ctx: CtxPtr, fd: c_int, stopped: &UnixStream) {
         // SAFETY: `fds` is a valid array of two pollfd, both descriptors open.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
         if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::ENOMEM | libc::EAGAIN) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                _ => return Err(()),
             }
-            return;
         }
         if fds[1].revents != 0 {
-            return;
+            return Ok(());
         }
         // SAFETY: the context outlives this thread (joined before ub_ctx_delete).
         if fds[0].revents != 0 && unsafe { ub_process(ctx.0.as_ptr()) } != 0 {
-            return;
+            return Err(());
         }
     }
 }

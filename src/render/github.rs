@@ -19,7 +19,7 @@ pub fn zone_findings(out: &mut dyn Write, located: &[Located]) -> io::Result<()>
             property(&l.file),
             l.line,
             property(&format!("daneguard {}", l.finding.code)),
-            data(&l.finding.message)
+            data(&crate::sanitize::visible(&l.finding.message))
         )?;
     }
     Ok(())

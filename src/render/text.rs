@@ -37,12 +37,12 @@ pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
         out,
         "  published: {n} record{plural} at {} from {}{status}",
         r.owner,
-        escape(&r.source)
+        visible(&r.source)
     )?;
     if let Some(c) = &r.current {
-        writeln!(out, "  current:   {}", escape(c))?;
+        writeln!(out, "  current:   {}", visible(c))?;
     }
-    writeln!(out, "  next:      {}", escape(&r.next))?;
+    writeln!(out, "  next:      {}", visible(&r.next))?;
     for rec in &r.outcome.records {
         writeln!(out, "    {:<26} {}", short(&rec.tlsa), role_text(rec))?;
     }
@@ -67,7 +67,7 @@ fn role_text(rec: &RecordRole) -> String {
         Role::Both if rec.covers.is_empty() => "matches current and next: keep".to_string(),
         Role::Both => format!(
             "matches current, and next if it is issued by {}: keep",
-            rec.covers.join(", ")
+            covers(rec)
         ),
         Role::CurrentOnly => "matches current only: keep until the switch, then remove".to_string(),
         Role::NextOnly if rec.covers.is_empty() => {
@@ -75,7 +75,7 @@ fn role_text(rec: &RecordRole) -> String {
         }
         Role::NextOnly => format!(
             "matches the next certificate if it is issued by {}",
-            rec.covers.join(", ")
+            covers(rec)
         ),
         Role::Neither => "matches neither: stale, remove".to_string(),
         Role::Unusable => format!(
@@ -83,6 +83,11 @@ fn role_text(rec: &RecordRole) -> String {
             rec.unusable.as_deref().unwrap_or("unknown reason")
         ),
     }
+}
+
+/// The issuers a record covers (their names were escaped where they were read).
+fn covers(rec: &RecordRole) -> String {
+    visible(&rec.covers.join(", ")).into_owned()
 }
 
 /// `file:line: severity code: message`, then a summary line.

@@ -43,7 +43,7 @@ FILES=(
     der-length-past-end.pem san-10000.pem nested-asn1-10000.der nested-asn1-10000.pem
     nested-in-extension.pem invalid-utf8-subject.pem invalid-utf8-san.pem
     private-key-as-certificate.pem ansi-subject.pem ansi-label.pem nul-bytes.bin
-    many-blocks.pem plain-ed25519.pem
+    many-blocks.pem plain-ed25519.pem ansi-ca.pem
 )
 for f in "${FILES[@]}"; do rm -f "$OUT/$f"; done
 
@@ -249,6 +249,11 @@ EOF
 ESC=$'\x1b'
 printf '[ v3_leaf ]\nbasicConstraints = critical, CA:FALSE\nsubjectAltName = @san\n[ san ]\nDNS.1 = evil%s[31m\\nx\\ty.example.com\nDNS.2 = mx.example.com\n' "$ESC" >"$WORK/ansi.cnf"
 selfsign "$OUT/ansi-subject.pem" "/CN=evil${ESC}[31mred${ESC}[0m"$'\n'"line2 "$'\u202e'"moc.elpmaxe" 06 "$WORK/ansi.cnf"
+
+# --- ansi-ca.pem: an issuing CA (pathlen 0, as --ca-certs takes one) whose CN holds ESC
+# sequences and a bidi override -----------------------------------------------------------
+printf '[ v3_leaf ]\nbasicConstraints = critical, CA:TRUE, pathlen:0\nkeyUsage = critical, keyCertSign, cRLSign\n' >"$WORK/ansi-ca.cnf"
+selfsign "$OUT/ansi-ca.pem" "/CN=R${ESC}[31m99${ESC}[0m"$'\u202e' 07 "$WORK/ansi-ca.cnf"
 
 # --- ansi-label.pem: an unknown PEM block whose label holds an ESC sequence ---------------
 printf -- '-----BEGIN \033[31mEVIL\033[0m-----\nAAAA\n-----END \033[31mEVIL\033[0m-----\n' >"$OUT/ansi-label.pem"

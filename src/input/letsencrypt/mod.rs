@@ -68,7 +68,7 @@ impl Status {
 /// An issuing intermediate with the certificates sent above it.
 #[derive(Debug, Clone)]
 pub struct Issuer {
-    /// Its common name (`YR1`).
+    /// Its common name (`YR1`), escaped for display.
     pub name: String,
     pub status: Status,
     pub cert: Certificate,
@@ -87,7 +87,7 @@ impl Issuer {
 #[derive(Debug, Clone)]
 pub struct Hierarchy {
     pub issuers: Vec<Issuer>,
-    /// `built-in Let's Encrypt facts of 2026-07-08` or the directory given.
+    /// `built-in Let's Encrypt facts of 2026-07-08` or the directory given (escaped).
     pub source: String,
 }
 
@@ -140,7 +140,8 @@ impl Hierarchy {
                     .find(|(n, _)| *n == name)
                     .map_or(Status::Active, |(_, s)| *s);
                 Issuer {
-                    name,
+                    // shown in messages and reports; a CN is untrusted text
+                    name: crate::sanitize::escape(&name).into_owned(),
                     status,
                     above: above(c, &certs),
                     cert: c.clone(),
@@ -150,7 +151,10 @@ impl Hierarchy {
         if issuers.is_empty() {
             return Err(HierarchyError::NoIssuer);
         }
-        Ok(Hierarchy { issuers, source })
+        Ok(Hierarchy {
+            issuers,
+            source: crate::sanitize::escape(&source).into_owned(),
+        })
     }
 
     /// The known intermediate that issued `leaf` (by issuer name and, when the chain
@@ -244,6 +248,21 @@ mod tests {
         );
         let r10 = h.issuers.iter().find(|i| i.name == "R10").unwrap();
         assert_eq!(r10.status, Status::Retired);
+    }
+
+    /// A CA's CN and the directory named are untrusted text: they are escaped where
+    /// they are read, once, for every message and report that names them.
+    #[test]
+    fn issuer_names_and_the_source_are_escaped() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/hostile/ansi-ca.pem"
+        ))
+        .unwrap();
+        let files = vec![("ansi-ca.pem".to_string(), pem)];
+        let h = Hierarchy::from_files(&files, None, "ca\x1b[0m".to_string()).unwrap();
+        assert_eq!(h.issuers[0].name, "R\\x1b[31m99\\x1b[0m\\u{202e}");
+        assert_eq!(h.source, "ca\\x1b[0m");
     }
 
     #[test]

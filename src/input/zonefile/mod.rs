@@ -233,7 +233,10 @@ fn cname_conflicts(zone: &mut Zone) {
                 rtype: Some("CNAME".to_string()),
                 message: format!(
                     "CNAME at {} beside other data ({} at {}:{}): BIND and Knot refuse to load the zone",
-                    cname.name, other.rtype, other.file, other.line
+                    cname.name,
+                    other.rtype,
+                    crate::sanitize::escape(&other.file),
+                    other.line
                 ),
             });
         }
