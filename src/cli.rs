@@ -60,15 +60,8 @@ pub struct GenerateArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Which records to make.
-    #[arg(long, value_enum, default_value_t = SetName::Recommended, conflicts_with = "records")]
-    pub set: SetName,
-
-    /// Explicit records, comma-separated: numbers or RFC 7218 names, e.g.
-    /// "3 1 1, DANE-TA SPKI SHA2-512". Usage 2/0 records are made for each CA
-    /// certificate, usage 3/1 for the leaf.
-    #[arg(long, value_name = "LIST")]
-    pub records: Option<String>,
+    #[command(flatten)]
+    pub choice: RecordChoice,
 
     /// Host name of the TLSA owner (repeatable; default: the leaf's first DNS name).
     #[arg(long = "host", value_name = "HOST")]
@@ -102,6 +95,20 @@ pub struct GenerateArgs {
     /// --format nsupdate: a `zone` line; every owner must be in this zone.
     #[arg(long, value_name = "ZONE")]
     pub zone: Option<String>,
+}
+
+/// Which TLSA records `generate` and `publish` make.
+#[derive(Debug, Args)]
+pub struct RecordChoice {
+    /// Which records to make.
+    #[arg(long, value_enum, default_value_t = SetName::Recommended, conflicts_with = "records")]
+    pub set: SetName,
+
+    /// Explicit records, comma-separated: numbers or RFC 7218 names, e.g.
+    /// "3 1 1, DANE-TA SPKI SHA2-512". Usage 2/0 records are made for each CA
+    /// certificate, usage 3/1 for the leaf.
+    #[arg(long, value_name = "LIST")]
+    pub records: Option<String>,
 }
 
 /// Named record sets.
@@ -634,13 +641,8 @@ pub struct PublishArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Which records to make.
-    #[arg(long, value_enum, default_value_t = SetName::Recommended, conflicts_with = "records")]
-    pub set: SetName,
-
-    /// Explicit records, comma-separated, as for 'generate'.
-    #[arg(long, value_name = "LIST")]
-    pub records: Option<String>,
+    #[command(flatten)]
+    pub choice: RecordChoice,
 
     /// TLSA owner host, with an optional port (repeatable; default: the leaf's first
     /// DNS name; a host without a port gets every --port).

@@ -1,6 +1,6 @@
 //! `daneguard generate`: TLSA records from chains, keys and CSRs.
 
-use crate::cli::{GenerateArgs, GenerateFormat, SetName};
+use crate::cli::{GenerateArgs, GenerateFormat, RecordChoice, SetName};
 use crate::dane::recordset::{self, RecordSet};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -41,18 +41,13 @@ impl Config {
             ttl: args.ttl,
             format: args.format,
             comments: !args.no_comments,
-            ..Config::records(args.records.as_deref(), args.set, &args.ports, args.proto)?
+            ..Config::records(&args.choice, &args.ports, args.proto)?
         })
     }
 
     /// The record set (`--records` wins over `--set`) for owners on `ports`; no hosts yet.
-    pub(crate) fn records(
-        records: Option<&str>,
-        set: SetName,
-        ports: &[u16],
-        proto: Proto,
-    ) -> Result<Config> {
-        let set = match (records, set) {
+    pub(crate) fn records(choice: &RecordChoice, ports: &[u16], proto: Proto) -> Result<Config> {
+        let set = match (choice.records.as_deref(), choice.set) {
             (Some(list), _) => {
                 let params = tlsa::parse_params_list(list)
                     .map_err(|e| Error::Usage(format!("--records: {e}")))?;

@@ -286,7 +286,7 @@ pub(crate) fn zone_name(text: &str) -> Result<String> {
 
 /// generate's record set and owners, with `--host HOST:PORT` pinned to its port.
 fn record_config(args: &PublishArgs) -> Result<Config> {
-    let mut config = Config::records(args.records.as_deref(), args.set, &args.ports, args.proto)?;
+    let mut config = Config::records(&args.choice, &args.ports, args.proto)?;
     for text in &args.hosts {
         let (name, port) = match text.rsplit_once(':') {
             Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
