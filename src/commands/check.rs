@@ -30,6 +30,9 @@ use crate::tlsa::Tlsa;
 /// Longest line accepted in a `--from` file.
 const MAX_NAME_LINE: usize = 1024;
 
+/// Errors of names that could not be checked that `--format nagios` repeats on stdout.
+const MAX_FAILURES_SHOWN: usize = 10;
+
 /// `check`'s arguments resolved into what it runs on.
 pub struct Config {
     pub mx: bool,
@@ -182,6 +185,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         format: config.format,
         json_hosts: Vec::new(),
         failed_names: 0,
+        failures: Vec::new(),
     };
     let world = World {
         dns: env.dns,
@@ -275,33 +279,90 @@ fn name_lines<'a>(
     path: Option<&'a str>,
 ) -> impl Iterator<Item = Result<Named, NameError>> + 'a {
     let shown = escape(path.unwrap_or("-")).into_owned();
-    reader.into_iter().flat_map(move |r| {
-        let shown = shown.clone();
-        BufReader::new(r)
-            .split(b'\n')
-            .enumerate()
-            .filter_map(move |(i, line)| {
-                let line = match line {
-                    Ok(l) => l,
-                    Err(e) => {
-                        let error = crate::input::describe_io(&e);
-                        return Some(Err(NameError::Read(shown.clone(), error)));
-                    }
-                };
-                if line.len() > MAX_NAME_LINE {
-                    return Some(Err(NameError::TooLong(shown.clone(), i + 1)));
-                }
-                let text = String::from_utf8_lossy(&line);
-                let name = text.split('#').next().unwrap_or("").trim();
-                (!name.is_empty()).then(|| {
-                    Ok(Named::Line {
-                        file: shown.clone(),
-                        line: i + 1,
-                        name: name.to_string(),
-                    })
-                })
-            })
+    reader.into_iter().flat_map(move |r| NameLines {
+        reader: BufReader::new(r),
+        shown: shown.clone(),
+        line: 0,
+        done: false,
     })
+}
+
+/// The names of a `--from` file, one a line (`#` starts a comment). A line longer
+/// than [`MAX_NAME_LINE`] or a read error ends the file with one error: such a file
+/// is not a list of names, and `/dev/zero` or a directory must neither fill memory
+/// nor repeat the error forever.
+struct NameLines<R> {
+    reader: BufReader<R>,
+    shown: String,
+    line: usize,
+    done: bool,
+}
+
+impl<R: Read> Iterator for NameLines<R> {
+    type Item = Result<Named, NameError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.line += 1;
+            let text = match bounded_line(&mut self.reader, MAX_NAME_LINE) {
+                Ok(Some(text)) => text,
+                Ok(None) => break,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(match e {
+                        LineError::TooLong => NameError::TooLong(self.shown.clone(), self.line),
+                        LineError::Io(e) => {
+                            NameError::Read(self.shown.clone(), crate::input::describe_io(&e))
+                        }
+                    }));
+                }
+            };
+            let text = String::from_utf8_lossy(&text);
+            let name = text.split('#').next().unwrap_or("").trim();
+            if !name.is_empty() {
+                return Some(Ok(Named::Line {
+                    file: self.shown.clone(),
+                    line: self.line,
+                    name: name.to_string(),
+                }));
+            }
+        }
+        self.done = true;
+        None
+    }
+}
+
+enum LineError {
+    TooLong,
+    Io(std::io::Error),
+}
+
+/// The next line without its `\n` (`None` at the end of the input), holding at most
+/// `limit` bytes in memory.
+fn bounded_line(reader: &mut impl BufRead, limit: usize) -> Result<Option<Vec<u8>>, LineError> {
+    let mut line = Vec::new();
+    let mut seen_any = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LineError::Io(e)),
+        };
+        if chunk.is_empty() {
+            return Ok(seen_any.then_some(line));
+        }
+        seen_any = true;
+        let end = chunk.iter().position(|b| *b == b'\n');
+        let take = end.unwrap_or(chunk.len());
+        if line.len() + take > limit {
+            return Err(LineError::TooLong);
+        }
+        line.extend_from_slice(&chunk[..take]);
+        reader.consume(end.map_or(take, |i| i + 1));
+        if end.is_some() {
+            return Ok(Some(line));
+        }
+    }
 }
 
 /// One resolver for the whole list, names streamed through it: memory stays flat
@@ -344,11 +405,11 @@ async fn run_batch(
                     }
                 }
                 Err(e) => {
-                    let _ = writeln!(
-                        sink.err,
-                        "daneguard: error: {}",
-                        crate::sanitize::visible(&e.to_string())
-                    );
+                    let text = crate::sanitize::visible(&e.to_string()).into_owned();
+                    let _ = writeln!(sink.err, "daneguard: error: {text}");
+                    if sink.failures.len() < MAX_FAILURES_SHOWN {
+                        sink.failures.push(text);
+                    }
                     sink.failed_names += 1;
                     status = ExitStatus::Failure;
                 }
@@ -653,6 +714,8 @@ struct Sink<'a> {
     json_hosts: Vec<HostReport>,
     /// Names that could not be checked at all (their errors are on stderr).
     failed_names: usize,
+    /// The first of those errors, for `--format nagios`.
+    failures: Vec<String>,
 }
 
 impl Sink<'_> {
@@ -674,7 +737,11 @@ impl Sink<'_> {
         let status = match self.format {
             CheckFormat::Json => render::json::check_doc(self.out, hosts).map(|_| status)?,
             CheckFormat::Nagios => {
-                render::nagios::check(self.out, hosts, self.failed_names, now, days)?
+                let unchecked = render::nagios::Unchecked {
+                    count: self.failed_names,
+                    errors: &self.failures,
+                };
+                render::nagios::check(self.out, hosts, unchecked, now, days)?
             }
             CheckFormat::Prometheus => {
                 render::prometheus::check(self.out, hosts, self.failed_names == 0, now)?;

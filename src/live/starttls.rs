@@ -110,11 +110,14 @@ impl Lines {
                 let take = end.map_or(chunk.len(), |i| i + 1);
                 buf.extend_from_slice(&chunk[..take]);
                 self.reader.consume(take);
+                // the line without its CR LF, whether or not it is complete
+                let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                let body = body.strip_suffix(b"\r").unwrap_or(body);
+                if body.len() > MAX_LINE {
+                    return Err(format!("a reply line longer than {MAX_LINE} bytes"));
+                }
                 if end.is_some() {
                     return Ok(());
-                }
-                if buf.len() > MAX_LINE {
-                    return Err(format!("a reply line longer than {MAX_LINE} bytes"));
                 }
             }
         })

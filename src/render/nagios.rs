@@ -37,23 +37,31 @@ pub fn state_of(verdict: Verdict) -> PluginState {
     }
 }
 
-/// `check`'s reports. Names that could not be checked at all (`failed_names`, their
-/// errors on stderr) make the result at least UNKNOWN.
+/// Names `check` could not check at all (a bad name, an unreadable `--from` file):
+/// how many, and the first errors, which are also on stderr.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unchecked<'a> {
+    pub count: usize,
+    pub errors: &'a [String],
+}
+
+/// `check`'s reports. Names that could not be checked at all make the result at
+/// least UNKNOWN, and their errors are named: a monitoring system keeps stdout only.
 pub fn check(
     out: &mut dyn Write,
     reports: &[HostReport],
-    failed_names: usize,
+    unchecked: Unchecked<'_>,
     now: i64,
     days: u32,
 ) -> io::Result<ExitStatus> {
     let items: Vec<Item> = reports.iter().map(|r| check_item(r, now, days)).collect();
-    write(out, &items, failed_names)
+    write(out, &items, unchecked)
 }
 
 /// `renew-check`'s (and `certbot-hook`'s) reports.
 pub fn renew(out: &mut dyn Write, reports: &[RenewReport]) -> io::Result<ExitStatus> {
     let items: Vec<Item> = reports.iter().map(renew_item).collect();
-    write(out, &items, 0)
+    write(out, &items, Unchecked::default())
 }
 
 /// The status line for a run that ended in an error before any host was judged.
@@ -142,13 +150,13 @@ fn codes(findings: &[crate::findings::Finding]) -> Vec<&'static str> {
 }
 
 /// Status line with all perfdata, then the long output.
-fn write(out: &mut dyn Write, items: &[Item], failed_names: usize) -> io::Result<ExitStatus> {
+fn write(out: &mut dyn Write, items: &[Item], unchecked: Unchecked<'_>) -> io::Result<ExitStatus> {
     let mut state = items
         .iter()
         .map(|i| state_of(i.verdict))
         .max()
         .unwrap_or(PluginState::Unknown);
-    if failed_names > 0 {
+    if unchecked.count > 0 {
         state = state.max(PluginState::Unknown);
     }
     let perf: Vec<&str> = items
@@ -161,17 +169,27 @@ fn write(out: &mut dyn Write, items: &[Item], failed_names: usize) -> io::Result
         out,
         "DANE {} - {}{bar}{}",
         state.as_str(),
-        plain(&summary(items, failed_names)),
+        plain(&summary(items, unchecked)),
         perf.join(" ")
     )?;
     for i in items {
         write!(out, "{}", plain(&i.long))?;
     }
+    if unchecked.count > 0 {
+        writeln!(out, "not checked:")?;
+        for e in unchecked.errors {
+            writeln!(out, "  {}", plain(&visible(e)))?;
+        }
+        let more = unchecked.count.saturating_sub(unchecked.errors.len());
+        if more > 0 {
+            writeln!(out, "  and {more} more (on stderr)")?;
+        }
+    }
     Ok(ExitStatus::Plugin(state))
 }
 
 /// The problems first (`host:port verdict (codes)`), then how many are fine.
-fn summary(items: &[Item], failed_names: usize) -> String {
+fn summary(items: &[Item], unchecked: Unchecked<'_>) -> String {
     let mut problems: Vec<&Item> = items.iter().filter(|i| i.verdict != Verdict::Ok).collect();
     // The worst first: the status line may be cut short by the monitoring system.
     problems.sort_by_key(|i| std::cmp::Reverse(state_of(i.verdict)));
@@ -186,10 +204,15 @@ fn summary(items: &[Item], failed_names: usize) -> String {
             )
         })
         .collect();
-    match failed_names {
+    let first = unchecked
+        .errors
+        .first()
+        .map(|e| visible(e))
+        .unwrap_or_default();
+    match unchecked.count {
         0 => {}
-        1 => parts.push("1 name could not be checked".to_string()),
-        n => parts.push(format!("{n} names could not be checked")),
+        1 => parts.push(format!("1 name could not be checked ({first})")),
+        n => parts.push(format!("{n} names could not be checked (first: {first})")),
     }
     let ok: Vec<&Item> = items.iter().filter(|i| i.verdict == Verdict::Ok).collect();
     match (ok.len(), parts.is_empty()) {

@@ -423,6 +423,66 @@ fn names_from_stdin_and_a_bad_name_is_an_error_for_that_name_only() {
     );
 }
 
+/// A directory as `--from` is one error, not the same read error forever.
+#[test]
+fn a_directory_as_the_names_file_is_one_error() {
+    let dns = dnsserver::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shown = dir.path().display().to_string();
+    let r = run_check(&dns, &["--from", &shown, "mx.dane.test"]);
+    r.code(2);
+    assert_eq!(
+        r.stderr,
+        format!("daneguard: error: {shown}: cannot read: is a directory\n"),
+        "{r:?}"
+    );
+}
+
+/// A line past the limit ends the file (nothing is held beyond the limit, so an
+/// endless line such as /dev/zero's is refused at once); names before it are checked.
+#[test]
+fn a_names_file_with_an_overlong_line_is_read_up_to_it() {
+    let dns = dnsserver::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("names.txt");
+    let long = "x".repeat(1025);
+    std::fs::write(&list, format!("mx.dane.test\n{long}\nsingle.dane.test\n")).expect("write");
+    let list = list.display().to_string();
+    let r = run_check(&dns, &["--format", "jsonl", "--from", &list]);
+    r.code(2);
+    assert_eq!(r.stdout.lines().count(), 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!("daneguard: error: {list} line 2: longer than 1024 bytes\n")
+    );
+    let r = run_check(&dns, &["--from", "/dev/zero"]);
+    r.code(2);
+    assert_eq!(
+        r.stderr,
+        "daneguard: error: /dev/zero line 1: longer than 1024 bytes\n"
+    );
+}
+
+/// Nagios keeps stdout only: a name that could not be checked is named there.
+#[test]
+fn nagios_names_the_names_it_could_not_check() {
+    let dns = dnsserver::start();
+    let r = run_check(&dns, &["--format", "nagios", "bad..name", "mx.dane.test"]);
+    r.code(3);
+    let first = r.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "DANE UNKNOWN - 1 name could not be checked ('bad..name': 'bad..name' has an empty label)"
+        ),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("not checked:\n  'bad..name': 'bad..name' has an empty label\n"),
+        "{r:?}"
+    );
+}
+
 #[test]
 fn a_silent_resolver_is_could_not_decide_not_no_tlsa() {
     let dead = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");

@@ -132,6 +132,11 @@ fn a_server_that_stalls_or_speaks_garbage_is_unreachable_not_a_hang() {
     for (mode, expected) in [
         (Mode::Stall, "before TLS: no reply before the time-out"),
         (Mode::Garbage, "before TLS: not an SMTP reply line"),
+        // a whole line, newline included, is held to the limit too
+        (
+            Mode::LongLine,
+            "before TLS: a reply line longer than 2048 bytes",
+        ),
     ] {
         let server = tlsserver::start(mode, Some("mx-p256"), None);
         let started = std::time::Instant::now();

@@ -28,6 +28,8 @@ pub enum Mode {
     Stall,
     /// Sends bytes that are no protocol at all.
     Garbage,
+    /// Greets with one complete line of 2100 bytes (past daneguard's 2048).
+    LongLine,
     /// Greets, then answers EHLO with a long reply, one line every 400 ms: every step
     /// is quick, the whole dialogue is not.
     Trickle,
@@ -167,6 +169,12 @@ async fn serve(mut stream: TcpStream, mode: Mode, acceptor: tokio_rustls::TlsAcc
             let _ = stream
                 .write_all(b"\x00\x01\x02 this is not SMTP \xff\r\n")
                 .await;
+            None
+        }
+        Mode::LongLine => {
+            let line = format!("220 {}\r\n", "x".repeat(2096));
+            let _ = stream.write_all(line.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
             None
         }
         Mode::Stall => {
