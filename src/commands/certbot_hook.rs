@@ -39,6 +39,7 @@ pub fn execute(args: &CertbotHookArgs, env: &mut Env<'_>) -> Result<ExitStatus> 
         &args.common,
         Job {
             hosts,
+            no_current: current.is_none(),
             current,
             lineage,
             next: Some(next),

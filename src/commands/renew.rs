@@ -26,6 +26,9 @@ use crate::tlsa::Tlsa;
 pub struct Job {
     pub hosts: Vec<Host>,
     pub current: Option<Input>,
+    /// There is no current certificate at all (certbot's first issuance), as opposed
+    /// to one that was not given.
+    pub no_current: bool,
     /// The lineage `current` came from, for predictions.
     pub lineage: Option<Lineage>,
     pub next: Option<Input>,
@@ -84,6 +87,7 @@ pub fn execute(args: &RenewCheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         Job {
             hosts,
             current,
+            no_current: false,
             lineage,
             next,
         },
@@ -135,6 +139,7 @@ fn run_configured(
         let job = Job {
             hosts,
             current: Some(current),
+            no_current: false,
             lineage: Some(lineage),
             next: None,
         };
@@ -320,12 +325,19 @@ fn judge_one(
         now,
         also_names: &[],
     };
+    // a key or CSR as --current decides the 3 1 x records
+    let current_key = job.current.as_ref().and_then(|i| match &i.material {
+        Material::Key(k) => Some(k.spki.as_slice()),
+        Material::Chain(_) => None,
+    });
     let facts = RenewFacts {
         ctx,
         published: &published.records,
         // An assumed TTL is reported as unknown in the wait advice.
         ttl: published.ttl.filter(|_| !published.ttl_assumed),
         current,
+        current_key,
+        no_current: job.no_current,
         next,
         days: common.findings.days(),
     };

@@ -50,8 +50,21 @@ pub enum Role {
     NextOnly,
     /// Matches neither: stale.
     Neither,
+    /// Matches the next certificate; the current one is not known (no `--current`
+    /// chain), so whether it matches that is not either.
+    NextCurrentUnknown,
+    /// Does not match the next certificate; the current one is not known, so the
+    /// record may be the one that serves now and must not be called stale.
+    NotNextCurrentUnknown,
     /// Unusable (malformed, or a PKIX usage on port 25).
     Unusable,
+}
+
+impl Role {
+    /// Whether the record matches the next certificate.
+    pub fn matches_next(self) -> bool {
+        matches!(self, Role::Both | Role::NextOnly | Role::NextCurrentUnknown)
+    }
 }
 
 /// One published record and its role.
@@ -87,6 +100,11 @@ pub struct RenewFacts<'a> {
     pub published: &'a [Tlsa],
     pub ttl: Option<u32>,
     pub current: Option<&'a [Certificate]>,
+    /// The current key's SubjectPublicKeyInfo when `--current` is a key or CSR: it
+    /// decides the `3 1 x` records; the others stay unknown.
+    pub current_key: Option<&'a [u8]>,
+    /// There is no current certificate (a first issuance): no record matches one.
+    pub no_current: bool,
     pub next: Next<'a>,
     pub days: u32,
 }
@@ -145,9 +163,9 @@ fn uncertain(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
     if p.ca_switch.is_some() {
         return true;
     }
-    let ee_carries = records.iter().any(|r| {
-        r.tlsa.params.usage == Usage::DANE_EE && matches!(r.role, Role::Both | Role::NextOnly)
-    });
+    let ee_carries = records
+        .iter()
+        .any(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role.matches_next());
     p.issuers.is_none() && !ee_carries
 }
 
@@ -161,13 +179,24 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
             unusable: now.unusable,
         };
     }
-    let current = f.current.is_some() && now.counts();
+    let current = match (f.current, f.current_key) {
+        (Some(_), _) => Some(now.counts()),
+        (None, _) if f.no_current => Some(false),
+        (None, Some(spki))
+            if t.params.usage == Usage::DANE_EE && t.params.selector == Selector::SPKI =>
+        {
+            Some(t.matches(None, spki))
+        }
+        _ => None,
+    };
     let (next, covers) = covers_next(t, f);
     let role = match (current, next) {
-        (true, true) => Role::Both,
-        (true, false) => Role::CurrentOnly,
-        (false, true) => Role::NextOnly,
-        (false, false) => Role::Neither,
+        (Some(true), true) => Role::Both,
+        (Some(true), false) => Role::CurrentOnly,
+        (Some(false), true) => Role::NextOnly,
+        (Some(false), false) => Role::Neither,
+        (None, true) => Role::NextCurrentUnknown,
+        (None, false) => Role::NotNextCurrentUnknown,
     };
     RecordRole {
         tlsa: t.clone(),
@@ -246,7 +275,7 @@ fn heeded(f: &RenewFacts<'_>, r: &RecordRole) -> bool {
 }
 
 fn survives(f: &RenewFacts<'_>, records: &[RecordRole]) -> bool {
-    let after = |r: &&RecordRole| matches!(r.role, Role::Both | Role::NextOnly) && heeded(f, r);
+    let after = |r: &&RecordRole| r.role.matches_next() && heeded(f, r);
     let Next::Predicted(Prediction {
         issuers: Some(issuers),
         ..
@@ -376,10 +405,7 @@ fn recommended(chain: &[Certificate]) -> Vec<Tlsa> {
 }
 
 fn single_cover(records: &[RecordRole], out: &mut Vec<Finding>) {
-    let after = records
-        .iter()
-        .filter(|r| matches!(r.role, Role::Both | Role::NextOnly))
-        .count();
+    let after = records.iter().filter(|r| r.role.matches_next()).count();
     if after == 1 {
         out.push(Finding::new(
             Code::SingleRecord,

@@ -87,6 +87,9 @@ pub fn decide(o: &Observation, seen: &Seen, s: &Switch<'_>) -> OwnerDecision {
         published: o.answer.records(),
         ttl: o.answer.ttl(),
         current: s.deployed,
+        current_key: None,
+        // nothing deployed yet: a first deployment
+        no_current: s.deployed.is_none(),
         next: Next::Known(s.staged),
         days: s.days,
     };
@@ -117,7 +120,7 @@ fn readiness(
     let earliest = outcome
         .records
         .iter()
-        .filter(|r| r.unusable.is_none() && matches!(r.role, Role::Both | Role::NextOnly))
+        .filter(|r| r.unusable.is_none() && r.role.matches_next())
         .map(|r| {
             let first = times
                 .and_then(|t| t.get(&r.tlsa.to_string()))
@@ -140,7 +143,7 @@ pub fn stale_after(d: &OwnerDecision) -> Vec<&Tlsa> {
     d.outcome
         .records
         .iter()
-        .filter(|r| r.unusable.is_none() && matches!(r.role, Role::CurrentOnly | Role::Neither))
+        .filter(|r| r.unusable.is_none() && r.role != Role::Unusable && !r.role.matches_next())
         .map(|r| &r.tlsa)
         .collect()
 }

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use crate::chain::Certificate;
-use crate::dane::renewal::Role;
 use crate::dane::report::{HostReport, RenewReport};
 use crate::exit::{ExitStatus, PluginState};
 use crate::findings::Verdict;
@@ -126,7 +125,7 @@ fn renew_item(r: &RenewReport) -> Item {
         .outcome
         .records
         .iter()
-        .filter(|x| matches!(x.role, Role::Both | Role::NextOnly))
+        .filter(|x| x.role.matches_next())
         .count();
     let mut perf = vec![format!("'{label} matching next'={next};;;0")];
     if let Some(wait) = r.outcome.wait_seconds {

@@ -3,7 +3,6 @@
 
 use std::io::{self, Write};
 
-use crate::dane::renewal::Role;
 use crate::dane::report::{HostReport, RenewReport};
 use crate::findings::{Finding, Severity, Verdict};
 use crate::lookup::Security;
@@ -247,11 +246,7 @@ pub fn renew(out: &mut dyn Write, reports: &[RenewReport], now: i64) -> io::Resu
         let o = &r.outcome;
         verdict.add(&labels, verdict_value(o.verdict));
         survives.add(&labels, u8::from(o.survives));
-        let n = o
-            .records
-            .iter()
-            .filter(|x| matches!(x.role, Role::Both | Role::NextOnly))
-            .count();
+        let n = o.records.iter().filter(|x| x.role.matches_next()).count();
         next.add(&labels, n);
         publish.add(&labels, o.publish.len());
         if let Some(w) = o.wait_seconds {

@@ -78,6 +78,17 @@ fn role_text(rec: &RecordRole) -> String {
             covers(rec)
         ),
         Role::Neither => "matches neither: stale, remove".to_string(),
+        Role::NextCurrentUnknown if rec.covers.is_empty() => {
+            "matches next (current not known: give --current a chain)".to_string()
+        }
+        Role::NextCurrentUnknown => format!(
+            "matches the next certificate if it is issued by {} (current not known: give --current a chain)",
+            covers(rec)
+        ),
+        Role::NotNextCurrentUnknown => {
+            "does not match next; current not known (give --current a chain): keep until the switch"
+                .to_string()
+        }
         Role::Unusable => format!(
             "unusable: {}",
             rec.unusable.as_deref().unwrap_or("unknown reason")

@@ -137,7 +137,7 @@ fn nagios_exit_status_is_0_1_2_3_whatever_strict_says() {
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout.starts_with(
-            "DANE UNKNOWN - 1 name could not be checked; 1 ok\nmx.dane.test port 25: OK\n"
+            "DANE UNKNOWN - 1 name could not be checked ('not a name': 'not a name' is not a valid host name); 1 ok\nmx.dane.test port 25: OK\n"
         ),
         "{}",
         r.stdout

@@ -1464,6 +1464,55 @@ fn allow_and_strict_change_the_exit_status() {
     assert_eq!(h.coded(), vec!["renewal-breaks fail", "wait-ttl info"]);
 }
 
+/// A key or CSR as --current decides the 3 1 1 record (the key matches it), and
+/// without any current chain no record is called stale: the one that serves now
+/// must never be advised away.
+#[test]
+fn a_key_or_no_current_never_calls_the_serving_record_stale() {
+    let roles =
+        |h: &RenewHostDoc| -> Vec<String> { h.records.iter().map(|r| r.role.clone()).collect() };
+    for current in [
+        "testdata/pki/forms/p256.csr",
+        "testdata/pki/forms/p256-pub.pem",
+    ] {
+        let (r, h) = renew_json(&[
+            "mx.example.com",
+            "--current",
+            current,
+            "--next",
+            "testdata/pki/mx-p256-newkey",
+            "--records",
+            "testdata/renewal/p256-ee-ta.records",
+        ]);
+        assert_eq!(r.code, 0, "{current}: {r:?}");
+        assert_eq!(
+            roles(&h),
+            vec!["current-only", "next-current-unknown"],
+            "{current}: {r:?}"
+        );
+        assert!(
+            !h.coded().iter().any(|c| c.starts_with("stale-record")),
+            "{r:?}"
+        );
+    }
+    let (r, h) = renew_json(&[
+        "mx.example.com",
+        "--next",
+        "testdata/pki/mx-p256-newkey",
+        "--records",
+        "testdata/renewal/p256-ee-ta.records",
+    ]);
+    assert_eq!(
+        roles(&h),
+        vec!["not-next-current-unknown", "next-current-unknown"],
+        "{r:?}"
+    );
+    assert!(
+        !h.coded().iter().any(|c| c.starts_with("stale-record")),
+        "{r:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Bad input: exit 2 and one error line
 // ---------------------------------------------------------------------------
