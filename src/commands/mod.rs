@@ -132,7 +132,7 @@ pub fn read_zone(
     env: &mut Env<'_>,
 ) -> Result<Zone> {
     let (_, bytes) = input::read(path, env)?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::input(path, "is not UTF-8 text"))?;
+    let text = zonefile::text_of(bytes);
     let root = match include_root {
         Some(dir) => std::path::PathBuf::from(dir),
         None => zonefile::include::folder_of(Path::new(path)),

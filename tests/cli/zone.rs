@@ -1309,6 +1309,22 @@ fn an_empty_zone_file_is_bad_input_not_a_clean_zone() {
     ));
 }
 
+/// A zone file is bytes: a Latin-1 comment (BIND and Knot load it) and a raw byte
+/// in an `$INCLUDE`d file are read, not refused as "not UTF-8".
+#[test]
+fn a_zone_with_latin1_bytes_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("example.com.zone");
+    let mut text = b"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n".to_vec();
+    text.extend_from_slice(b"ns IN A 192.0.2.53 ; Verantwortlich: M\xfcller\n$INCLUDE txt.inc\n");
+    std::fs::write(&zone, text).expect("write");
+    std::fs::write(dir.path().join("txt.inc"), b"t IN TXT \"caf\xe9\"\n").expect("write");
+    let shown = zone.display().to_string();
+    let r = crate::util::run(&["zone", "--whole-zone", &shown]);
+    r.code(0);
+    assert!(r.stdout.ends_with("verdict ok\n"), "{r:?}");
+}
+
 // ------------------------------------------ zone files as the servers read them ---
 // Issue 13: each case below was a false zone-syntax finding (or worse) with the
 // hand-written tokenizer; BIND and Knot load every "ok" zone here.

@@ -35,8 +35,6 @@ pub enum ReadError {
     NotRegular,
     #[error("file too large")]
     TooLarge,
-    #[error("not UTF-8 text")]
-    NotUtf8,
     /// The reader was told not to follow `$INCLUDE` (a trust-anchor file, say).
     #[error("not followed in {0}")]
     NotFollowed(&'static str),
@@ -71,7 +69,7 @@ pub fn read_confined(root: &Path, path: &Path) -> Result<String, ReadError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(ReadError::TooLarge);
     }
-    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
+    Ok(super::text_of(bytes))
 }
 
 #[cfg(test)]

@@ -291,6 +291,28 @@ fn apply_default_ttl(zone: &mut Zone, fallback_ttl: Option<u32>) {
 
 /// An absolute domain name in presentation form, read as zone files read names
 /// (escapes, underscores, RFC 2317 `/`), for `--origin`.
+/// The text of a zone file. A zone file is bytes, not UTF-8: BIND and Knot load one
+/// with, say, a Latin-1 comment or a raw byte in a TXT string. Each byte that is not
+/// part of valid UTF-8 becomes the zone-file escape `\DDD`, which stands for that
+/// byte in names and strings, is ignored in comments and is as wrong as the raw byte
+/// anywhere else.
+pub fn text_of(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len() + 16);
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                for b in chunk.invalid() {
+                    text.push_str(&format!("\\{b:03}"));
+                }
+            }
+            text
+        }
+    }
+}
+
 pub fn parse_name(text: &str) -> Option<Name> {
     let fq = format!("{}.", text.trim_end_matches('.'));
     let name = domain::base::Name::<Vec<u8>>::from_chars(fq.chars()).ok()?;
