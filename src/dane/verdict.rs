@@ -336,9 +336,10 @@ pub fn mx_consistency(hosts: &[&str], with_tlsa: &[bool]) -> Vec<(usize, Finding
             let finding = Finding::new(
                 Code::MxInconsistent,
                 format!(
-                    "MX host {} has no _25._tcp TLSA records while {} do: DANE senders authenticate only some of the domain's mail hosts",
+                    "MX host {} has no _25._tcp TLSA records while {} {}: DANE senders authenticate only some of the domain's mail hosts",
                     h.trim_end_matches('.'),
-                    with_unique.join(", ")
+                    with_unique.join(", "),
+                    if with_unique.len() == 1 { "does" } else { "do" }
                 ),
             );
             (i, finding)

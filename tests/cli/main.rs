@@ -24,6 +24,7 @@ mod pipes;
 mod postfix;
 mod prediction;
 mod publish;
+mod readme;
 mod renew;
 mod tlsserver;
 mod util;

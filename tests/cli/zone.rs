@@ -193,7 +193,7 @@ fn findings_zone_expected() -> Vec<FindingDoc> {
             Some("example.com."),
             "mx-inconsistent",
             "warn",
-            "MX host mx2.example.com has no _25._tcp TLSA records while mx.example.com do: DANE senders authenticate only some of the domain's mail hosts",
+            "MX host mx2.example.com has no _25._tcp TLSA records while mx.example.com does: DANE senders authenticate only some of the domain's mail hosts",
         ),
         finding(
             f,
