@@ -237,6 +237,10 @@ fn exit_status_section(name: Option<&str>) -> Roff {
         roff.text([bold(code.to_string())]);
         roff.text([roman(meaning)]);
     }
+    roff.control("PP", []);
+    roff.text([roman(
+        "When one run has both, broken DANE and something it could not do, the status is 2: the run is incomplete.",
+    )]);
     if name.is_none_or(|n| NAGIOS.contains(&n)) {
         roff.control("PP", []);
         roff.text([roman(
