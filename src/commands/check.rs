@@ -192,10 +192,18 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         prober: env.prober,
         now,
     };
-    let status = runtime.block_on(run(&config, &world, names, &mut sink))?;
+    let mut status = runtime.block_on(run(&config, &world, names, &mut sink))?;
     if seen == 0 {
         let file = args.from.as_deref().unwrap_or("-");
         return Err(Error::input(file, "holds no host names to check"));
+    }
+    // a typo in --chain HOST=PATH must not pass for "no chain given"
+    for key in config.chains.unused_hosts() {
+        sink.unchecked(&format!(
+            "--chain {}=…: no host of that name was checked, so that chain was compared with nothing",
+            escape(&key.to_string())
+        ));
+        status = status.worst(ExitStatus::Failure);
     }
     sink.finish(status, now, config.days)
 }
@@ -405,12 +413,7 @@ async fn run_batch(
                     }
                 }
                 Err(e) => {
-                    let text = crate::sanitize::visible(&e.to_string()).into_owned();
-                    let _ = writeln!(sink.err, "daneguard: error: {text}");
-                    if sink.failures.len() < MAX_FAILURES_SHOWN {
-                        sink.failures.push(text);
-                    }
-                    sink.failed_names += 1;
+                    sink.unchecked(&e.to_string());
                     status = ExitStatus::Failure;
                 }
             }
@@ -719,6 +722,17 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// Something `check` could not check: said on stderr now, counted, and the first
+    /// few kept for `--format nagios`.
+    fn unchecked(&mut self, error: &str) {
+        let text = crate::sanitize::visible(error).into_owned();
+        let _ = writeln!(self.err, "daneguard: error: {text}");
+        if self.failures.len() < MAX_FAILURES_SHOWN {
+            self.failures.push(text);
+        }
+        self.failed_names += 1;
+    }
+
     fn report(&mut self, r: HostReport) -> Result<()> {
         match self.format {
             CheckFormat::Table => render::table::host_report(self.out, &r)?,

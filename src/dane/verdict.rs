@@ -193,7 +193,7 @@ fn chain_findings(
         }
         Reference::None if f.live.is_empty() && f.origin == Origin::Dns => vec![Finding::new(
             Code::NoChain,
-            "no --chain given: the records were checked but not compared with a certificate chain",
+            "no --chain for this host: the records were checked but not compared with a certificate chain",
         )],
         Reference::None => Vec::new(),
     }

@@ -3,6 +3,8 @@
 //! entry, which beats the default; an entry on the command line replaces one from a
 //! configuration file; the same key twice on the command line is a usage error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::error::{Error, Result};
 use crate::owner::Host;
 use crate::sanitize::escape;
@@ -79,16 +81,19 @@ pub enum From {
     CommandLine,
 }
 
-/// Chains (or anything else) by host and port.
-#[derive(Debug, Clone)]
+/// Chains (or anything else) by host and port. It remembers which entries a lookup
+/// used, so that a `--chain HOST=PATH` that matched no host checked can be named.
+#[derive(Debug)]
 pub struct ChainMap<T> {
     entries: Vec<(ChainKey, From, T)>,
+    used: Vec<AtomicBool>,
 }
 
 impl<T> Default for ChainMap<T> {
     fn default() -> Self {
         ChainMap {
             entries: Vec::new(),
+            used: Vec::new(),
         }
     }
 }
@@ -104,18 +109,19 @@ impl<T> ChainMap<T> {
                 )));
             }
             self.entries.remove(i);
+            self.used.remove(i);
         }
         self.entries.push((key, from, value));
+        self.used.push(AtomicBool::new(false));
         Ok(())
     }
 
     /// The entry for `host` on `port`: host and port, then host, then the default.
     pub fn get(&self, host: &str, port: u16) -> Option<&T> {
         let find = |want: &dyn Fn(&ChainKey) -> bool| {
-            self.entries
-                .iter()
-                .find(|(k, _, _)| want(k))
-                .map(|(_, _, v)| v)
+            let i = self.entries.iter().position(|(k, _, _)| want(k))?;
+            self.used[i].store(true, Ordering::Relaxed);
+            Some(&self.entries[i].2)
         };
         find(&|k| matches!(k, ChainKey::HostPort(h, p) if h.as_str() == host && *p == port))
             .or_else(|| find(&|k| matches!(k, ChainKey::Host(h) if h.as_str() == host)))
@@ -124,6 +130,21 @@ impl<T> ChainMap<T> {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// `HOST` and `HOST:PORT` keys from the command line that no lookup used: a
+    /// typo, or a host that is not among those checked.
+    pub fn unused_hosts(&self) -> Vec<&ChainKey> {
+        self.entries
+            .iter()
+            .zip(&self.used)
+            .filter(|((k, from, _), used)| {
+                *from == From::CommandLine
+                    && *k != ChainKey::Default
+                    && !used.load(Ordering::Relaxed)
+            })
+            .map(|((k, _, _), _)| k)
+            .collect()
     }
 }
 

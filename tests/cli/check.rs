@@ -463,6 +463,37 @@ fn a_names_file_with_an_overlong_line_is_read_up_to_it() {
     );
 }
 
+/// A `--chain HOST=PATH` for a host that is not checked (a typo) is an error: the
+/// host meant would otherwise pass, compared with nothing.
+#[test]
+fn a_chain_for_a_host_not_checked_is_an_error() {
+    let dns = dnsserver::start();
+    let r = run_check(
+        &dns,
+        &[
+            "--chain",
+            "mx.dnae.test=testdata/pki/mx-p256",
+            "mx.dane.test",
+        ],
+    );
+    r.code(2);
+    assert_eq!(
+        r.stderr,
+        "daneguard: error: --chain mx.dnae.test=…: no host of that name was checked, so that chain was compared with nothing\n",
+        "{r:?}"
+    );
+    // the same chain for the host checked: used, no error
+    run_check(
+        &dns,
+        &[
+            "--chain",
+            "mx.dane.test=testdata/pki/mx-p256",
+            "mx.dane.test",
+        ],
+    )
+    .code(0);
+}
+
 /// Nagios keeps stdout only: a name that could not be checked is named there.
 #[test]
 fn nagios_names_the_names_it_could_not_check() {
