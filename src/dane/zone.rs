@@ -103,14 +103,15 @@ fn tlsa_sets(zone: &Zone) -> BTreeMap<String, RrSet<'_>> {
 /// `_PORT._PROTO.host.` → (port, host without trailing dot).
 fn parse_owner(owner: &str) -> Option<(u16, String)> {
     let mut labels = owner.trim_end_matches('.').splitn(3, '.');
-    let port = labels
-        .next()?
-        .strip_prefix('_')?
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)?;
-    let proto = labels.next()?;
-    if !matches!(proto, "_tcp" | "_udp" | "_sctp") {
+    // the label a client builds: decimal digits, no sign, no leading zero (`_025` is
+    // another name, which nobody looks up)
+    let digits = labels.next()?.strip_prefix('_')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        return None;
+    }
+    let port = digits.parse::<u16>().ok()?;
+    let proto = labels.next()?.to_ascii_lowercase();
+    if !matches!(proto.as_str(), "_tcp" | "_udp" | "_sctp") {
         return None;
     }
     let host = labels.next()?;

@@ -1309,6 +1309,29 @@ fn an_empty_zone_file_is_bad_input_not_a_clean_zone() {
     ));
 }
 
+/// `_025._tcp` is not where a sender looks for port 25 (it builds `_25`), but
+/// `_25._TCP` is the same name as `_25._tcp`.
+#[test]
+fn the_port_label_is_the_one_a_sender_builds() {
+    let rec = |owner: &str| format!("mx IN A 192.0.2.25\n{owner} IN TLSA 3 1 1 {}\n", mx16());
+    let (_d, r) = zone_text(&rec("_025._tcp.mx"));
+    assert!(
+        r.stdout
+            .contains("fail bad-owner: _025._tcp.mx.example.com. is not _PORT._PROTO.host"),
+        "{r:?}"
+    );
+    for owner in ["_+25._tcp.mx", "_25._tcp.mx"] {
+        let (_d, r) = zone_text(&rec(owner));
+        assert_eq!(
+            r.stdout.contains("bad-owner"),
+            owner.starts_with("_+"),
+            "{owner}: {r:?}"
+        );
+    }
+    let (_d, r) = zone_text(&rec("_25._TCP.mx"));
+    assert!(!r.stdout.contains("bad-owner"), "{r:?}");
+}
+
 /// A zone file is bytes: a Latin-1 comment (BIND and Knot load it) and a raw byte
 /// in an `$INCLUDE`d file are read, not refused as "not UTF-8".
 #[test]
