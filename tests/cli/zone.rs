@@ -1309,6 +1309,20 @@ fn an_empty_zone_file_is_bad_input_not_a_clean_zone() {
     ));
 }
 
+/// `$INCLUDE "sub/my file.inc"`: the quoted file name, space and all (BIND and Knot
+/// load it; the closing quote was taken as part of the name).
+#[test]
+fn a_quoted_include_file_name_is_read() {
+    let (dir, _) = zone_text("");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/my file.inc"), "x IN A 192.0.2.2\n").unwrap();
+    let path = dir.path().join("example.com.zone");
+    std::fs::write(&path, format!("{HEAD}$INCLUDE \"sub/my file.inc\"\n")).unwrap();
+    let r = zone(&[path.to_str().unwrap()]);
+    r.code(0);
+    assert!(r.stdout.ends_with("verdict ok\n"), "{r:?}");
+}
+
 /// `_025._tcp` is not where a sender looks for port 25 (it builds `_25`), but
 /// `_25._TCP` is the same name as `_25._tcp`.
 #[test]

@@ -368,7 +368,8 @@ fn include(
     if let Some(m) = relative_include_origin(cx, place) {
         zone.problems.push(cx.problem(place, None, m));
     }
-    match super::include_text(arg, cx.path, state, depth) {
+    let quoted = quoted_include_path(cx, place);
+    match super::include_text(quoted.unwrap_or(arg), cx.path, state, depth) {
         Ok((path, text)) => {
             state.stack.push(path.clone());
             read_file(&text, &path, start, state, depth + 1, zone);
@@ -376,6 +377,15 @@ fn include(
         }
         Err(e) => zone.problems.push(cx.problem(place, None, e.to_string())),
     }
+}
+
+/// The file name of `$INCLUDE "NAME"` without its quotes: `domain` hands it over
+/// with the closing quote kept (`NAME"`). BIND and Knot take the quoted form.
+fn quoted_include_path<'a>(cx: &FileCx<'a>, place: usize) -> Option<&'a str> {
+    let lines: Vec<&'a str> = cx.original.iter().skip(place - 1).copied().collect();
+    let words = entry_words(&lines);
+    let word = words.get(1)?;
+    word.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// Knot refuses an `$INCLUDE` whose origin is not absolute ("invalid origin in
