@@ -31,7 +31,7 @@ pub enum HostError {
     Wildcard(String),
     #[error("'{0}' is not a valid host name")]
     Invalid(String),
-    #[error("'{0}' is longer than 253 characters")]
+    #[error("'{0}' is longer than {MAX_HOST} characters: with _PORT._PROTO. before it, the TLSA owner name would not fit in 255 octets")]
     TooLong(String),
     #[error("'{0}' has an empty label")]
     EmptyLabel(String),
@@ -39,13 +39,18 @@ pub enum HostError {
     LongLabel(String),
 }
 
+/// The longest host name whose TLSA owner name fits in 255 octets on the wire for
+/// any port and protocol: `_65535` and `_sctp` take 7 and 6 octets, the host's
+/// labels its length plus 2 (RFC 1035 §2.3.4).
+pub const MAX_HOST: usize = 240;
+
 /// A host name in lower-case A-label form, without the trailing dot.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Host(String);
 
 impl Host {
     /// Normalises a user-given host: one trailing dot allowed, IDNA to A-labels
-    /// (UTS #46), at most 253 characters and 63 per label, no wildcard.
+    /// (UTS #46), at most [`MAX_HOST`] characters and 63 per label, no wildcard.
     pub fn parse(text: &str) -> Result<Host, HostError> {
         let shown = || crate::sanitize::escape(text).into_owned();
         let bare = text.strip_suffix('.').unwrap_or(text);
@@ -58,7 +63,7 @@ impl Host {
         let ascii = idna::domain_to_ascii_strict(bare)
             .or_else(|_| idna::domain_to_ascii(bare))
             .map_err(|_| HostError::Invalid(shown()))?;
-        if ascii.len() > 253 {
+        if ascii.len() > MAX_HOST {
             return Err(HostError::TooLong(shown()));
         }
         for label in ascii.split('.') {
@@ -97,6 +102,20 @@ impl fmt::Display for Host {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The longest host takes the longest prefix and still fits in 255 octets.
+    #[test]
+    fn the_longest_host_has_a_tlsa_owner_that_fits() {
+        let label = "a".repeat(63);
+        let longest = format!("{label}.{label}.{label}.{}", "b".repeat(MAX_HOST - 3 * 64));
+        let h = Host::parse(&longest).unwrap();
+        let owner = h.tlsa_owner(65535, Proto::Sctp);
+        let name = hickory_proto::rr::Name::from_ascii(&owner).unwrap();
+        let wire = hickory_proto::serialize::binary::BinEncodable::to_bytes(&name).unwrap();
+        assert_eq!(wire.len(), 255, "{owner}");
+        let longer = format!("{longest}b");
+        assert!(matches!(Host::parse(&longer), Err(HostError::TooLong(_))));
+    }
 
     #[test]
     fn trailing_dot_is_never_doubled() {
