@@ -31,7 +31,9 @@ pub enum HostError {
     Wildcard(String),
     #[error("'{0}' is not a valid host name")]
     Invalid(String),
-    #[error("'{0}' is longer than {MAX_HOST} characters: with _PORT._PROTO. before it, the TLSA owner name would not fit in 255 octets")]
+    #[error(
+        "'{0}' is longer than {MAX_HOST} characters: with _PORT._PROTO. before it, the TLSA owner name would not fit in 255 octets"
+    )]
     TooLong(String),
     #[error("'{0}' has an empty label")]
     EmptyLabel(String),

@@ -165,9 +165,12 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         ),
     };
     let mut seen = 0usize;
+    // the same name twice on the command line is checked once
+    let mut given = std::collections::HashSet::new();
     let names = args
         .names
         .iter()
+        .filter(|n| given.insert(n.trim_end_matches('.').to_lowercase()))
         .cloned()
         .map(|n| Ok(Named::Arg(n)))
         .chain(plan.hosts.into_iter().map(|(host, ports)| {
@@ -186,6 +189,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
         json_hosts: Vec::new(),
         failed_names: 0,
         failures: Vec::new(),
+        reported: std::collections::HashSet::new(),
     };
     let world = World {
         dns: env.dns,
@@ -719,6 +723,8 @@ struct Sink<'a> {
     failed_names: usize,
     /// The first of those errors, for `--format nagios`.
     failures: Vec<String>,
+    /// (mail domain, host, port) of the reports kept.
+    reported: std::collections::HashSet<(Option<String>, String, u16)>,
 }
 
 impl Sink<'_> {
@@ -738,7 +744,14 @@ impl Sink<'_> {
             CheckFormat::Table => render::table::host_report(self.out, &r)?,
             CheckFormat::Jsonl => render::json::host_line(self.out, &r)?,
             CheckFormat::Json | CheckFormat::Nagios | CheckFormat::Prometheus => {
-                self.json_hosts.push(r)
+                // a name listed twice (in a --from file, say) is reported once: a
+                // Prometheus collector refuses repeated series
+                if self
+                    .reported
+                    .insert((r.domain.clone(), r.host.clone(), r.port))
+                {
+                    self.json_hosts.push(r);
+                }
             }
         }
         self.out.flush()?;

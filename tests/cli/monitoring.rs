@@ -326,6 +326,27 @@ fn prometheus_for_check_parses_and_has_a_gauge_per_host_and_port() {
     }
 }
 
+/// A name given twice, in any spelling, is one series (a collector refuses repeats).
+#[test]
+fn prometheus_has_one_series_for_a_name_given_twice() {
+    let dns = dnsserver::start();
+    let extra = [
+        "--format",
+        "prometheus",
+        "mx.dane.test",
+        "MX.dane.test.",
+        "mx.dane.test",
+    ];
+    let r = run_at(&check_args(&dns, &extra));
+    promtool_accepts(&r.stdout);
+    assert_eq!(
+        lines_with(&r.stdout, "daneguard_check_verdict{").len(),
+        1,
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn prometheus_for_renew_check_parses_and_says_what_to_publish() {
     let r = run_at(&renew_args("prometheus"));
