@@ -338,6 +338,7 @@ fn judge_one(
         current,
         current_key,
         no_current: job.no_current,
+        not_in_effect: published.security == Some(Security::Insecure),
         next,
         days: common.findings.days(),
     };

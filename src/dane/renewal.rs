@@ -2,7 +2,7 @@
 //! match after the switch to the next certificate or key, known or predicted? Pure.
 
 use crate::chain::Certificate;
-use crate::dane::record::{self as verdict, MatchContext, short};
+use crate::dane::record::{self as verdict, Match, MatchContext, short};
 use crate::dane::rrset;
 use crate::findings::{Code, Finding, Severity, Verdict};
 use crate::input::letsencrypt::Issuer;
@@ -56,6 +56,10 @@ pub enum Role {
     /// Does not match the next certificate; the current one is not known, so the
     /// record may be the one that serves now and must not be called stale.
     NotNextCurrentUnknown,
+    /// Matches the current chain but does not count (the leaf does not name the
+    /// host, a broken or expired chain), and not the next one: not stale, but wrong;
+    /// a finding says why.
+    Void,
     /// Unusable (malformed, or a PKIX usage on port 25).
     Unusable,
 }
@@ -105,6 +109,9 @@ pub struct RenewFacts<'a> {
     pub current_key: Option<&'a [u8]>,
     /// There is no current certificate (a first issuance): no record matches one.
     pub no_current: bool,
+    /// The published TLSA RRset is provably unsigned: senders do not use DANE, so
+    /// nothing breaks today; what would break is said as a warning.
+    pub not_in_effect: bool,
     pub next: Next<'a>,
     pub days: u32,
 }
@@ -141,6 +148,14 @@ pub fn judge(f: &RenewFacts<'_>) -> RenewOutcome {
         ));
     }
     expiry(f, &mut findings);
+    if f.not_in_effect {
+        for finding in findings.iter_mut().filter(|x| x.severity == Severity::Fail) {
+            finding.severity = Severity::Warn;
+            finding.message.push_str(
+                " (once the TLSA records are DNSSEC-signed; today DANE is not in effect)",
+            );
+        }
+    }
     let verdict = Verdict::of(&findings);
     RenewOutcome {
         uncertain: survives && uncertain(f, &records),
@@ -190,7 +205,11 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
         _ => None,
     };
     let (next, covers) = covers_next(t, f);
+    let void_now = f.current.is_some()
+        && now.void.is_some()
+        && matches!(now.matched, Match::Cert { .. } | Match::TopSigner);
     let role = match (current, next) {
+        (Some(false), false) if void_now => Role::Void,
         (Some(true), true) => Role::Both,
         (Some(true), false) => Role::CurrentOnly,
         (Some(false), true) => Role::NextOnly,
@@ -325,6 +344,18 @@ fn broken_now(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>
 /// Stale records, 3 0 x records and single cover after the switch.
 fn note_records(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>) {
     for r in records {
+        if r.role == Role::Void {
+            let now = verdict::evaluate(&r.tlsa, f.current, &f.ctx);
+            if let Some(void) = &now.void {
+                out.push(Finding::new(
+                    void.code(),
+                    format!(
+                        "{} matches the current chain, but does not count: {void}",
+                        short(&r.tlsa)
+                    ),
+                ));
+            }
+        }
         if r.role == Role::Neither && f.current.is_some() {
             out.push(Finding::new(
                 Code::StaleRecord,

@@ -90,6 +90,8 @@ pub fn decide(o: &Observation, seen: &Seen, s: &Switch<'_>) -> OwnerDecision {
         current_key: None,
         // nothing deployed yet: a first deployment
         no_current: s.deployed.is_none(),
+        // deploy never acts on an answer that is not secure (`untrusted`)
+        not_in_effect: false,
         next: Next::Known(s.staged),
         days: s.days,
     };

@@ -11,7 +11,12 @@ use crate::sanitize::{escape, visible};
 
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
-    let headline = if r.outcome.survives && r.outcome.uncertain {
+    let insecure = r.dnssec == Some(crate::lookup::Security::Insecure);
+    let headline = if insecure && !r.outcome.survives {
+        "DANE is not in effect (unsigned TLSA records); the switch would break it once they are signed"
+    } else if insecure {
+        "DANE is not in effect (unsigned TLSA records); the switch keeps the records matching"
+    } else if r.outcome.survives && r.outcome.uncertain {
         "the switch MAY BREAK DANE (the next issuer is a guess)"
     } else if r.outcome.survives {
         "the switch keeps DANE working"
@@ -85,6 +90,7 @@ fn role_text(rec: &RecordRole) -> String {
             "matches the next certificate if it is issued by {} (current not known: give --current a chain)",
             covers(rec)
         ),
+        Role::Void => "matches current, but does not count (see below)".to_string(),
         Role::NotNextCurrentUnknown => {
             "does not match next; current not known (give --current a chain): keep until the switch"
                 .to_string()

@@ -304,3 +304,53 @@ fn unbound_as_validating_resolver() {
         (0, vec!["dane-not-in-effect"])
     );
 }
+
+/// `renew-check` against the lab agrees with `check`: on an unsigned zone DANE is not
+/// in effect, so a switch that would break the records is a warning (exit 0), and a
+/// `2 1 1` whose CA matches but whose leaf does not name the host is named as such
+/// (`name-mismatch`), not called stale.
+#[test]
+fn renew_check_agrees_with_check_on_unsigned_zones_and_name_mismatches() {
+    let Some(lab) = Lab::start() else { return };
+    let resolver = format!("127.0.0.1:{}", lab.var("KNOT_PORT"));
+    let renew = |host: &str| {
+        run(&[
+            "renew-check",
+            host,
+            "--current",
+            "testdata/pki/mx-p256",
+            "--next",
+            "testdata/pki/mx-p256-newkey",
+            "--resolver",
+            &resolver,
+            "--trust-anchor",
+            lab.var("TRUST_ANCHOR"),
+            "--format",
+            "json",
+        ])
+    };
+    let r = renew("mx.insecure.test");
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let h = &doc["hosts"][0];
+    assert_eq!(h["verdict"], "warn", "{r:?}");
+    assert_eq!(h["dnssec"], "insecure", "{r:?}");
+    let r = renew("mx.nsec.test");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let h = &doc["hosts"][0];
+    let roles: Vec<&str> = h["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|x| x["role"].as_str().unwrap_or_default())
+        .collect();
+    assert!(roles.contains(&"void"), "{r:?}");
+    let codes: Vec<&str> = h["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default())
+        .collect();
+    assert!(codes.contains(&"name-mismatch"), "{r:?}");
+    assert!(!codes.contains(&"stale-record"), "{r:?}");
+}

@@ -1464,6 +1464,37 @@ fn allow_and_strict_change_the_exit_status() {
     assert_eq!(h.coded(), vec!["renewal-breaks fail", "wait-ttl info"]);
 }
 
+/// A 2 1 1 that matches the current chain's CA but does not count (the leaf does not
+/// name the host) is named as such, as `check` names it, not called stale.
+#[test]
+fn a_record_that_matches_but_does_not_count_is_not_called_stale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let records = dir.path().join("other.records");
+    std::fs::write(
+        &records,
+        "_25._tcp.mx.other.test. 300 IN TLSA 2 1 1 ef75de0d150fc80f2a8988903014c4968f5f13ae28c712c9df320fd98c4c06b2\n",
+    )
+    .expect("write");
+    let (r, h) = renew_json(&[
+        "mx.other.test",
+        "--current",
+        "testdata/pki/mx-p256",
+        "--next",
+        "testdata/pki/mx-p256-newkey",
+        "--records",
+        &path_str(&records),
+    ]);
+    assert_eq!(h.records[0].role, "void", "{r:?}");
+    assert!(
+        h.coded().contains(&"name-mismatch warn".to_string()),
+        "{r:?}"
+    );
+    assert!(
+        !h.coded().iter().any(|c| c.starts_with("stale-record")),
+        "{r:?}"
+    );
+}
+
 /// A key or CSR as --current decides the 3 1 1 record (the key matches it), and
 /// without any current chain no record is called stale: the one that serves now
 /// must never be advised away.
