@@ -71,10 +71,25 @@ fn apply_chain<'a>(set: &RecordSet, certs: &'a [Certificate]) -> Applied<'a> {
                 .filter(|p| lone_ca || p.usage.is_ta() == (depth > 0))
                 .collect(),
         };
-        let records = params
+        let mut records = Vec::new();
+        for t in params
             .into_iter()
             .filter_map(|p| Tlsa::compute(p, Some(&cert.der), &cert.spki))
-            .collect::<Vec<_>>();
+        {
+            // certificates that share a key (a root and its cross-signed copy) give the
+            // same SPKI record: written once, so that the zone has no duplicate
+            let earlier = blocks.iter().find_map(|b: &Block<'_>| match b.about {
+                About::Cert { depth: d, .. } if b.records.contains(&t) => Some(d),
+                _ => None,
+            });
+            match earlier {
+                Some(d) => skipped.push(format!(
+                    "certificate {depth}: {} is the same record as certificate {d}'s (the two share a key); it is written once",
+                    crate::dane::record::short(&t)
+                )),
+                None => records.push(t),
+            }
+        }
         if !records.is_empty() {
             blocks.push(Block {
                 about: About::Cert { depth, cert },

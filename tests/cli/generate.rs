@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::util::{
-    copy_with_mode, generate_bare, openssl_comments, openssl_key_spki_sha256, openssl_tlsa, run,
-    run_with, sh, split_certs, td,
+    copy_with_mode, generate_bare, openssl_comments, openssl_key_spki_sha256, openssl_tlsa, root,
+    run, run_with, sh, split_certs, td,
 };
 
 const HOST: &str = "mx.example.com";
@@ -1360,5 +1360,36 @@ fn chain_and_key_without_host_fail_on_the_key() {
         2,
         "",
         &(first_name_note(P256_CHAIN) + &no_host_error("testdata/pki/forms/p256-pub.pem") + "\n"),
+    );
+}
+
+/// A root and its cross-signed copy share a key: their 2 1 1 is one record, written
+/// once (a zone with it twice gets `duplicate-record` from `zone`), with a note.
+#[test]
+fn certificates_sharing_a_key_give_their_spki_record_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chain = dir.path().join("chain.pem");
+    let mut pem = std::fs::read(root().join("testdata/pki/le-rsa/fullchain.pem")).expect("read");
+    pem.extend(std::fs::read(root().join("testdata/letsencrypt/gen-y/root-yr.pem")).expect("read"));
+    std::fs::write(&chain, pem).expect("write");
+    let r = run(&[
+        "generate",
+        "--no-comments",
+        "--host",
+        "mx.example.com",
+        path_str(&chain),
+    ]);
+    r.code(0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(lines.len(), unique.len(), "{r:?}");
+    assert_eq!(lines.len(), 3, "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "is the same record as certificate 2's (the two share a key); it is written once"
+        ),
+        "{r:?}"
     );
 }
