@@ -263,6 +263,9 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
         Source::Dns(config) => Some(runtime.block_on(provider.connect(config))?),
         _ => None,
     };
+    if let (Source::File(zone, _, _, true), None) = (&source, &common.origin) {
+        records_at_owners(zone)?;
+    }
     let mut reports = Vec::new();
     let current_chain = job.current.as_ref().and_then(|i| i.material.certs());
     for host in &job.hosts {
@@ -270,7 +273,7 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns.as_ref(), &owner)),
-                (Source::File(zone, name, origin), _) => {
+                (Source::File(zone, name, origin, _), _) => {
                     published_from_zone(zone, name, origin, &owner)
                 }
                 (Source::Dns(_), None) => unreachable!("the resolver is built for a DNS source"),
@@ -528,8 +531,9 @@ fn read_renewal_conf(files: &dyn Files, conf_path: &Path) -> Result<certbot::Ren
 /// Where the published records come from.
 enum Source {
     Dns(crate::dns::DnsConfig),
-    /// A zone file (or a file of record lines), its display name and origin.
-    File(Zone, String, String),
+    /// A zone file (or a file of record lines, `--records`: the `bool`), its display
+    /// name and origin.
+    File(Zone, String, String, bool),
 }
 
 impl Source {
@@ -567,7 +571,12 @@ impl Source {
                 p.message.clone(),
             ));
         }
-        Ok(Source::File(zone, path.clone(), loaded.apex))
+        Ok(Source::File(
+            zone,
+            path.clone(),
+            loaded.apex,
+            common.zone.is_none(),
+        ))
     }
 }
 
@@ -585,11 +594,35 @@ struct Published {
     findings: Vec<Finding>,
 }
 
+/// Owner names in a `--records` file are absolute: a relative `_25._tcp.mx` is read
+/// below the root, as the host `mx.`, which no mail host is. Such a file must not pass
+/// for "no records at the owner, a renewal cannot break DANE".
+fn records_at_owners(zone: &Zone) -> Result<()> {
+    let single_label = zone.records.iter().find(|r| {
+        r.tlsa().is_some() && {
+            let labels: Vec<&str> = r.name.trim_end_matches('.').split('.').collect();
+            labels.len() == 3 && labels[0].starts_with('_') && labels[1].starts_with('_')
+        }
+    });
+    match single_label {
+        None => Ok(()),
+        Some(r) => Err(Error::input(
+            format!("{}:{}", r.file, r.line),
+            format!(
+                "the TLSA owner {} has a one-label host: owner names in --records are absolute (end them with the zone, e.g. {}example.com.), or give --origin",
+                escape(&r.name),
+                escape(&r.name)
+            ),
+        )),
+    }
+}
+
+/// The TLSA records at `owner` in a zone file (or a file of record lines).
 fn published_from_zone(zone: &Zone, name: &str, origin: &str, owner: &str) -> Published {
     let tlsa: Vec<(&zonefile::ZoneRecord, Tlsa)> = zone
         .records
         .iter()
-        .filter(|r| r.name == owner)
+        .filter(|r| r.name.eq_ignore_ascii_case(owner))
         .filter_map(|r| r.tlsa().map(|t| (r, t)))
         .collect();
     let mut findings = Vec::new();

@@ -12,7 +12,9 @@ use crate::sanitize::{escape, visible};
 /// One host's renewal answer.
 pub fn renew_report(out: &mut dyn Write, r: &RenewReport) -> io::Result<()> {
     let insecure = r.dnssec == Some(crate::lookup::Security::Insecure);
-    let headline = if insecure && !r.outcome.survives {
+    let headline = if r.outcome.verdict == Verdict::Error {
+        "COULD NOT DECIDE whether the switch keeps DANE working"
+    } else if insecure && !r.outcome.survives {
         "DANE is not in effect (unsigned TLSA records); the switch would break it once they are signed"
     } else if insecure {
         "DANE is not in effect (unsigned TLSA records); the switch keeps the records matching"

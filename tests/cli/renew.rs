@@ -1464,6 +1464,33 @@ fn allow_and_strict_change_the_exit_status() {
     assert_eq!(h.coded(), vec!["renewal-breaks fail", "wait-ttl info"]);
 }
 
+/// A `--records` file with a relative owner (`_25._tcp.mx`, read below the root) is
+/// an error, not "no records: a renewal cannot break DANE".
+#[test]
+fn records_only_at_other_owners_are_an_error_not_no_tlsa() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let records = dir.path().join("rel.records");
+    std::fs::write(
+        &records,
+        "_25._tcp.mx 300 IN TLSA 3 1 1 b975b1ba0fe111e8d09ad5bcbfdfa61fe271effd4154445b9cbf7121911832f5\n",
+    )
+    .expect("write");
+    let shown = path_str(&records);
+    run(&[
+        "renew-check",
+        "mx.example.com",
+        "--current",
+        "testdata/pki/mx-p256",
+        "--next",
+        "testdata/pki/mx-p256-newkey",
+        "--records",
+        &shown,
+    ])
+    .fails_with(&format!(
+        "daneguard: error: {shown}:1: the TLSA owner _25._tcp.mx. has a one-label host: owner names in --records are absolute (end them with the zone, e.g. _25._tcp.mx.example.com.), or give --origin"
+    ));
+}
+
 /// A 2 1 1 that matches the current chain's CA but does not count (the leaf does not
 /// name the host) is named as such, as `check` names it, not called stale.
 #[test]
