@@ -103,7 +103,7 @@ impl Setup {
 
 /// Reads and checks a configuration file.
 pub fn load_config(path: &str, env: &mut Env<'_>) -> Result<(Config, String)> {
-    let (name, bytes) = crate::input::read(path, env)?;
+    let (name, bytes) = crate::input::read_named(path, "a daneguard configuration", env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
     // A bare file name has the empty path as parent, which `absolute` refuses.
     let base = match Path::new(path).parent() {

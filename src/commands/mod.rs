@@ -131,7 +131,7 @@ pub fn read_zone(
     default_ttl: Option<u32>,
     env: &mut Env<'_>,
 ) -> Result<Zone> {
-    let (_, bytes) = input::read(path, env)?;
+    let (_, bytes) = input::read_named(path, "a zone file", env)?;
     let text = zonefile::text_of(bytes);
     let root = match include_root {
         Some(dir) => std::path::PathBuf::from(dir),

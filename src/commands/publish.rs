@@ -210,7 +210,7 @@ fn print_script(
 /// Reads a TSIG key file; any problem is one message naming the file, never the secret.
 fn load_key(path: &std::path::Path, env: &mut Env<'_>) -> Result<TsigKey> {
     let shown = path.display().to_string();
-    let (name, bytes) = crate::input::read(&shown, env)?;
+    let (name, bytes) = crate::input::read_named(&shown, "a TSIG key file", env)?;
     let text =
         String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not a text TSIG key file"))?;
     let text = zeroize::Zeroizing::new(text);

@@ -104,7 +104,7 @@ fn load_config(
     chains: &mut ChainMap<Arc<Vec<Certificate>>>,
     env: &mut Env<'_>,
 ) -> Result<()> {
-    let (name, bytes) = input::read(path, env)?;
+    let (name, bytes) = input::read_named(path, "a daneguard configuration", env)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::input(&name, "is not UTF-8 text"))?;
     // The `[hosts]` of the one configuration file (`input::config`), so that the
     // `daneguard.toml` that `stage` and `deploy` read serves `zone` too.

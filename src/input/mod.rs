@@ -72,6 +72,17 @@ pub fn read(arg: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
     Ok((name, bytes))
 }
 
+/// Reads a text file the user named that is not a chain or key (a zone file, a
+/// configuration): no certbot lineage is looked for, and a file too large is "not
+/// `what`". `-` reads stdin.
+pub fn read_named(arg: &str, what: &str, env: &mut Env<'_>) -> Result<(String, Vec<u8>)> {
+    if arg == "-" {
+        return read(arg, env);
+    }
+    let bytes = read_file(env.files, Path::new(arg), MAX_INPUT_BYTES, what)?;
+    Ok((arg.to_string(), bytes))
+}
+
 /// Reads a file the user named, at most `limit` bytes; errors name the file, and a
 /// larger file is "not `what`".
 pub fn read_file(files: &dyn Files, path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {

@@ -192,3 +192,21 @@ fn generate_with_unknown_option_is_a_usage_error() {
         "{r:?}"
     );
 }
+
+/// A zone file, a configuration or a TSIG key is not looked for as a certbot
+/// lineage: a directory or an oversized file is named as what it is not.
+#[test]
+fn zone_and_config_files_are_named_as_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = dir.path().display().to_string();
+    crate::util::run(&["zone", &shown])
+        .fails_with(&format!("daneguard: error: {shown}: is a directory"));
+    crate::util::run(&["check", "--config", &shown])
+        .fails_with(&format!("daneguard: error: {shown}: is a directory"));
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, vec![b'#'; 1024 * 1024 + 1]).unwrap();
+    let big = big.display().to_string();
+    crate::util::run(&["check", "--config", &big]).fails_with(&format!(
+        "daneguard: error: {big}: larger than 1048576 bytes; this is not a daneguard configuration"
+    ));
+}
