@@ -163,6 +163,26 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
             return;
         }
     }
+    // one SOA per zone: BIND refuses a second one with other data ("multiple RRs of
+    // singleton type"); Knot keeps one of them
+    if let Some(other) = zone
+        .records
+        .iter()
+        .filter(|r| r.rtype == RecordType::SOA)
+        .find(|r| r.data != soa.data)
+    {
+        zone.problems.push(ZoneProblem {
+            file: Arc::clone(&other.file),
+            line: other.line,
+            rtype: Some("SOA".to_string()),
+            message: format!(
+                "a second SOA record at {} with other data than the one at {}:{}: BIND refuses the zone (one SOA per zone)",
+                other.name,
+                crate::sanitize::escape(&soa.file),
+                soa.line
+            ),
+        });
+    }
     let has_ns = zone
         .records
         .iter()
