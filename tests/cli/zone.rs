@@ -1309,6 +1309,26 @@ fn an_empty_zone_file_is_bad_input_not_a_clean_zone() {
     ));
 }
 
+/// TLSA data in the generic form (`\#`) with the wrong length says so, not that
+/// the usage `\#` is not a number (BIND: "ran out of space").
+#[test]
+fn generic_tlsa_data_of_the_wrong_length_is_named_as_such() {
+    let data = format!("030101{}", openssl_tlsa(&td("pki/mx-p256/cert.pem"), 1, 1));
+    let (_d, r) = zone_text(&format!(
+        "mx IN A 192.0.2.25\n_25._tcp.mx IN TLSA \\# 34 {data}\n"
+    ));
+    assert!(
+        r.stdout.contains(
+            "fail tlsa-syntax: TLSA record does not parse: generic data has incorrect length"
+        ),
+        "{r:?}"
+    );
+    let (_d, r) = zone_text(&format!(
+        "mx IN A 192.0.2.25\n_25._tcp.mx IN TLSA \\# 35 {data}\n"
+    ));
+    assert!(!r.stdout.contains("tlsa-syntax"), "{r:?}");
+}
+
 /// `$INCLUDE "sub/my file.inc"`: the quoted file name, space and all (BIND and Knot
 /// load it; the closing quote was taken as part of the name).
 #[test]
