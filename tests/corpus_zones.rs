@@ -242,6 +242,9 @@ const RECORD_FORMS: &[(&str, bool)] = &[
     // a second SOA: BIND refuses one with other data, Knot keeps one; the same twice
     // is one record to both
     ("@ SOA ns hm 2 2 3 4 5", true),
+    ("sub SOA ns hm 1 2 3 4 5", true),
+    // a raw byte after an escaping backslash is that byte, as it is without one
+    ("t TXT \"caf\\{e9}\"", false),
     ("@ SOA ns hm 1 2 3 4 5", false),
     ("x EUI48 00-00-5e-00-53-2A", false),
     ("x EUI64 00-00-5E-EF-10-00-00-2a", false),

@@ -170,7 +170,7 @@ pub fn execute(args: &CheckArgs, env: &mut Env<'_>) -> Result<ExitStatus> {
     let names = args
         .names
         .iter()
-        .filter(|n| given.insert(n.trim_end_matches('.').to_lowercase()))
+        .filter(|n| given.insert(n.strip_suffix('.').unwrap_or(n).to_lowercase()))
         .cloned()
         .map(|n| Ok(Named::Arg(n)))
         .chain(plan.hosts.into_iter().map(|(host, ports)| {

@@ -264,7 +264,7 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
         _ => None,
     };
     if let (Source::File(zone, _, _, true), None) = (&source, &common.origin) {
-        records_at_owners(zone)?;
+        records_at_owners(zone, &job.hosts, &ports_or_default(&common.ports))?;
     }
     let mut reports = Vec::new();
     let current_chain = job.current.as_ref().and_then(|i| i.material.certs());
@@ -595,26 +595,37 @@ struct Published {
 }
 
 /// Owner names in a `--records` file are absolute: a relative `_25._tcp.mx` is read
-/// below the root, as the host `mx.`, which no mail host is. Such a file must not pass
-/// for "no records at the owner, a renewal cannot break DANE".
-fn records_at_owners(zone: &Zone) -> Result<()> {
-    let single_label = zone.records.iter().find(|r| {
-        r.tlsa().is_some() && {
-            let labels: Vec<&str> = r.name.trim_end_matches('.').split('.').collect();
-            labels.len() == 3 && labels[0].starts_with('_') && labels[1].starts_with('_')
+/// below the root. When a host checked (`mx.example.com`) has no record in the file
+/// but `_25._tcp.mx.` has, that is the mistake, and it must not pass for "no records,
+/// a renewal cannot break DANE".
+fn records_at_owners(zone: &Zone, hosts: &[Host], ports: &[u16]) -> Result<()> {
+    let tlsa_at = |owner: &str| {
+        zone.records
+            .iter()
+            .find(|r| r.tlsa().is_some() && r.name.eq_ignore_ascii_case(owner))
+    };
+    for host in hosts {
+        let Some((first, rest)) = host.as_str().split_once('.') else {
+            continue;
+        };
+        for &port in ports {
+            let owner = host.tlsa_owner(port, Proto::Tcp);
+            let relative = format!("_{port}._tcp.{first}.");
+            if rest.is_empty() || tlsa_at(&owner).is_some() {
+                continue;
+            }
+            if let Some(r) = tlsa_at(&relative) {
+                return Err(Error::input(
+                    format!("{}:{}", r.file, r.line),
+                    format!(
+                        "the TLSA records are at {}, none at {owner}: owner names in --records are absolute, a relative one is read below the root (end them with the zone, or give --origin)",
+                        escape(&r.name)
+                    ),
+                ));
+            }
         }
-    });
-    match single_label {
-        None => Ok(()),
-        Some(r) => Err(Error::input(
-            format!("{}:{}", r.file, r.line),
-            format!(
-                "the TLSA owner {} has a one-label host: owner names in --records are absolute (end them with the zone, e.g. {}example.com.), or give --origin",
-                escape(&r.name),
-                escape(&r.name)
-            ),
-        )),
     }
+    Ok(())
 }
 
 /// The TLSA records at `owner` in a zone file (or a file of record lines).

@@ -356,7 +356,8 @@ fn note_records(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Findin
                 ));
             }
         }
-        if r.role == Role::Neither && f.current.is_some() {
+        // Neither only comes from a known current: a chain, or a key for `3 1 x`
+        if r.role == Role::Neither && (f.current.is_some() || f.current_key.is_some()) {
             out.push(Finding::new(
                 Code::StaleRecord,
                 format!(
@@ -387,7 +388,11 @@ fn known_next(
         Material::Chain(c) => c.first().map(|l| l.spki.as_slice()),
         Material::Key(k) => Some(k.spki.as_slice()),
     };
-    let current_spki = f.current.and_then(|c| c.first()).map(|l| l.spki.as_slice());
+    let current_spki = f
+        .current
+        .and_then(|c| c.first())
+        .map(|l| l.spki.as_slice())
+        .or(f.current_key);
     let ee_lost = records
         .iter()
         .any(|r| r.tlsa.params.usage == Usage::DANE_EE && r.role == Role::CurrentOnly);

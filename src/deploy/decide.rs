@@ -145,7 +145,9 @@ pub fn stale_after(d: &OwnerDecision) -> Vec<&Tlsa> {
     d.outcome
         .records
         .iter()
-        .filter(|r| r.unusable.is_none() && r.role != Role::Unusable && !r.role.matches_next())
+        .filter(|r| {
+            r.unusable.is_none() && matches!(r.role, Role::CurrentOnly | Role::Neither | Role::Void)
+        })
         .map(|r| &r.tlsa)
         .collect()
 }

@@ -117,7 +117,14 @@ impl<T> ChainMap<T> {
     }
 
     /// The entry for `host` on `port`: host and port, then host, then the default.
+    /// Every entry for `host` counts as used: one for another port, or one that a
+    /// host-and-port entry shadows, is not a typo.
     pub fn get(&self, host: &str, port: u16) -> Option<&T> {
+        for ((k, _, _), used) in self.entries.iter().zip(&self.used) {
+            if matches!(k, ChainKey::Host(h) | ChainKey::HostPort(h, _) if h.as_str() == host) {
+                used.store(true, Ordering::Relaxed);
+            }
+        }
         let find = |want: &dyn Fn(&ChainKey) -> bool| {
             let i = self.entries.iter().position(|(k, _, _)| want(k))?;
             self.used[i].store(true, Ordering::Relaxed);
@@ -132,8 +139,8 @@ impl<T> ChainMap<T> {
         self.entries.is_empty()
     }
 
-    /// `HOST` and `HOST:PORT` keys from the command line that no lookup used: a
-    /// typo, or a host that is not among those checked.
+    /// `HOST` and `HOST:PORT` keys from the command line whose host no lookup asked
+    /// for: a typo, or a host that is not among those checked.
     pub fn unused_hosts(&self) -> Vec<&ChainKey> {
         self.entries
             .iter()
@@ -154,6 +161,29 @@ mod tests {
 
     fn host(h: &str) -> Host {
         Host::parse(h).unwrap()
+    }
+
+    /// Only a host no lookup asked for is unused: an entry for another port, or one a
+    /// host-and-port entry shadows, is not.
+    #[test]
+    fn unused_hosts_are_those_never_asked_for() {
+        let mut m = ChainMap::default();
+        let key = |k: &str| ChainKey::parse(k).unwrap();
+        for k in [
+            "mx.example.com",
+            "mx.example.com:25",
+            "mx.example.com:465",
+            "mx.exmaple.com",
+        ] {
+            m.insert(key(k), From::CommandLine, k.len()).unwrap();
+        }
+        m.insert(ChainKey::Default, From::CommandLine, 0).unwrap();
+        assert_eq!(
+            m.get("mx.example.com", 25),
+            Some(&"mx.example.com:25".len())
+        );
+        let unused: Vec<String> = m.unused_hosts().iter().map(|k| k.to_string()).collect();
+        assert_eq!(unused, vec!["mx.exmaple.com"]);
     }
 
     #[test]

@@ -1487,7 +1487,7 @@ fn records_only_at_other_owners_are_an_error_not_no_tlsa() {
         &shown,
     ])
     .fails_with(&format!(
-        "daneguard: error: {shown}:1: the TLSA owner _25._tcp.mx. has a one-label host: owner names in --records are absolute (end them with the zone, e.g. _25._tcp.mx.example.com.), or give --origin"
+        "daneguard: error: {shown}:1: the TLSA records are at _25._tcp.mx., none at _25._tcp.mx.example.com.: owner names in --records are absolute, a relative one is read below the root (end them with the zone, or give --origin)"
     ));
 }
 

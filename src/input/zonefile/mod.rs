@@ -169,14 +169,19 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
         .records
         .iter()
         .filter(|r| r.rtype == RecordType::SOA)
-        .find(|r| r.data != soa.data)
+        .find(|r| r.data != soa.data || r.name != soa.name)
     {
+        let what = if other.name == soa.name {
+            "with other data than"
+        } else {
+            "at another name than"
+        };
         zone.problems.push(ZoneProblem {
             file: Arc::clone(&other.file),
             line: other.line,
             rtype: Some("SOA".to_string()),
             message: format!(
-                "a second SOA record at {} with other data than the one at {}:{}: BIND refuses the zone (one SOA per zone)",
+                "a second SOA record at {} {what} the one at {}:{}: BIND refuses the zone (one SOA per zone, at its top)",
                 other.name,
                 crate::sanitize::escape(&soa.file),
                 soa.line
@@ -309,8 +314,6 @@ fn apply_default_ttl(zone: &mut Zone, fallback_ttl: Option<u32>) {
     }
 }
 
-/// An absolute domain name in presentation form, read as zone files read names
-/// (escapes, underscores, RFC 2317 `/`), for `--origin`.
 /// The text of a zone file. A zone file is bytes, not UTF-8: BIND and Knot load one
 /// with, say, a Latin-1 comment or a raw byte in a TXT string. Each byte that is not
 /// part of valid UTF-8 becomes the zone-file escape `\DDD`, which stands for that
@@ -325,7 +328,14 @@ pub fn text_of(bytes: Vec<u8>) -> String {
             for chunk in bytes.utf8_chunks() {
                 text.push_str(chunk.valid());
                 for b in chunk.invalid() {
-                    text.push_str(&format!("\\{b:03}"));
+                    // after an escaping backslash the byte was meant literally: `\`
+                    // + 0xE9 becomes `\233`, not an escaped backslash and "233"
+                    let escaping = text.bytes().rev().take_while(|c| *c == b'\\').count() % 2 == 1;
+                    if escaping {
+                        text.push_str(&format!("{b:03}"));
+                    } else {
+                        text.push_str(&format!("\\{b:03}"));
+                    }
                 }
             }
             text
@@ -333,6 +343,8 @@ pub fn text_of(bytes: Vec<u8>) -> String {
     }
 }
 
+/// An absolute domain name in presentation form, read as zone files read names
+/// (escapes, underscores, RFC 2317 `/`), for `--origin`.
 pub fn parse_name(text: &str) -> Option<Name> {
     let fq = format!("{}.", text.trim_end_matches('.'));
     let name = domain::base::Name::<Vec<u8>>::from_chars(fq.chars()).ok()?;

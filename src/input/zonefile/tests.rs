@@ -495,3 +495,13 @@ fn generate_templates_of_skipped_types_are_skipped_and_alpn_is_judged() {
     let m = "SVCB alpn ends with an empty protocol id: BIND and Knot refuse the zone";
     assert_eq!(p, vec![(2, m.to_string()), (2, m.to_string())]);
 }
+
+/// Bytes that are not UTF-8 become `\DDD`; after an escaping backslash only the digits
+/// are added, so the byte keeps its meaning.
+#[test]
+fn raw_bytes_become_decimal_escapes_that_mean_the_same_byte() {
+    assert_eq!(super::text_of(b"a\xe9b".to_vec()), "a\\233b");
+    assert_eq!(super::text_of(b"a\\\xe9b".to_vec()), "a\\233b");
+    assert_eq!(super::text_of(b"a\\\\\xe9b".to_vec()), "a\\\\\\233b");
+    assert_eq!(super::text_of("caf\u{e9}".as_bytes().to_vec()), "caf\u{e9}");
+}
