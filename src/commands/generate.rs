@@ -210,8 +210,11 @@ fn owners_of(config: &Config, input: &mut Input, env: &mut Env<'_>) -> Result<Ve
     if let Some(norm) = &norm {
         let mut hosts = hosts.clone();
         hosts.extend(config.fixed.iter().map(|(h, _)| h.clone()));
-        let ta =
-            !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
+        // chaingen's set takes a lone CA certificate as the server's own (U = 3)
+        let lone_chaingen =
+            config.set == RecordSet::Chaingen && crate::dane::recordset::is_lone_ca(&norm.certs);
+        let ta = !lone_chaingen
+            && !matches!(&config.set, RecordSet::Explicit(l) if l.iter().all(|p| !p.usage.is_ta()));
         for note in crate::dane::sanity::chain_notes(norm, &hosts, env.now, ta) {
             diag::note(env, &format!("{}: {note}", escape(&input.name)));
         }

@@ -37,10 +37,17 @@ pub fn chain_notes(norm: &Normalized, hosts: &[Host], now: i64, ta_records: bool
     }
     validity_notes(certs, now, &mut notes);
     if crate::dane::recordset::is_lone_ca(certs) {
-        notes.push(format!(
-            "{} is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own",
-            escape(&certs[0].subject)
-        ));
+        notes.push(if ta_records {
+            format!(
+                "{} is a CA certificate given alone: DANE-TA (2 x x) records are made for it as a trust anchor, DANE-EE (3 x x) ones in case a server presents it as its own",
+                escape(&certs[0].subject)
+            )
+        } else {
+            format!(
+                "{} is a CA certificate given alone: its records are made as for a server's own certificate (3 x x); --set recommended adds DANE-TA (2 x x) ones",
+                escape(&certs[0].subject)
+            )
+        });
         return notes;
     }
     if let Some(leaf) = certs.first() {

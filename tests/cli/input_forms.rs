@@ -203,6 +203,19 @@ fn ca_certificate_alone_gives_2_x_x_records_with_a_note() {
         &format!("{OWNER} IN TLSA 3 1 1 {data}\n{OWNER} IN TLSA 2 1 1 {data}\n"),
         note,
     );
+    // chaingen's set takes it as the server's own certificate (U = 3), and says so
+    let r = generate_bare(&["--set", "chaingen", "testdata/pki/mx-p256/chain.pem"]);
+    r.code(0);
+    assert!(
+        r.stdout
+            .contains(&format!("{OWNER} IN TLSA 3 1 1 {data}\n")),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("IN TLSA 2 "), "{r:?}");
+    assert!(
+        r.stderr.contains("is a CA certificate given alone: its records are made as for a server's own certificate (3 x x); --set recommended adds DANE-TA (2 x x) ones"),
+        "{r:?}"
+    );
 }
 
 /// An EC private key whose public point is stored compressed gave a `3 1 1` over the
