@@ -263,7 +263,9 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
         Source::Dns(config) => Some(runtime.block_on(provider.connect(config))?),
         _ => None,
     };
-    if let (Source::File(zone, _, _, true), None) = (&source, &common.origin) {
+    // a records file (not --zone) with owners as given (no --origin)
+    let lines = common.zone.is_none() && common.origin.is_none();
+    if let (Source::File(zone, _, _), true) = (&source, lines) {
         records_at_owners(zone, &job.hosts, &ports_or_default(&common.ports))?;
     }
     let mut reports = Vec::new();
@@ -273,7 +275,7 @@ fn reports_of(common: &RenewArgs, job: Job, env: &mut Env<'_>) -> Result<Vec<Ren
             let owner = host.tlsa_owner(port, Proto::Tcp);
             let published = match (&source, &dns) {
                 (_, Some(dns)) => runtime.block_on(published_from_dns(dns.as_ref(), &owner)),
-                (Source::File(zone, name, origin, _), _) => {
+                (Source::File(zone, name, origin), _) => {
                     published_from_zone(zone, name, origin, &owner)
                 }
                 (Source::Dns(_), None) => unreachable!("the resolver is built for a DNS source"),
@@ -531,9 +533,8 @@ fn read_renewal_conf(files: &dyn Files, conf_path: &Path) -> Result<certbot::Ren
 /// Where the published records come from.
 enum Source {
     Dns(crate::dns::DnsConfig),
-    /// A zone file (or a file of record lines, `--records`: the `bool`), its display
-    /// name and origin.
-    File(Zone, String, String, bool),
+    /// A zone file (or a file of record lines), its display name and origin.
+    File(Zone, String, String),
 }
 
 impl Source {
@@ -571,12 +572,7 @@ impl Source {
                 p.message.clone(),
             ));
         }
-        Ok(Source::File(
-            zone,
-            path.clone(),
-            loaded.apex,
-            common.zone.is_none(),
-        ))
+        Ok(Source::File(zone, path.clone(), loaded.apex))
     }
 }
 

@@ -80,6 +80,8 @@ pub struct RecordRole {
     pub covers: Vec<String>,
     /// Why the record is unusable, if it is.
     pub unusable: Option<String>,
+    /// Why a record of role [`Role::Void`] does not count for the current chain.
+    pub void: Option<verdict::Void>,
 }
 
 /// The answer for one host and port.
@@ -192,6 +194,7 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
             role: Role::Unusable,
             covers: Vec::new(),
             unusable: now.unusable,
+            void: None,
         };
     }
     let current = match (f.current, f.current_key) {
@@ -222,6 +225,7 @@ fn role_of(t: &Tlsa, f: &RenewFacts<'_>) -> RecordRole {
         role,
         covers,
         unusable: None,
+        void: (role == Role::Void).then_some(now.void).flatten(),
     }
 }
 
@@ -344,17 +348,14 @@ fn broken_now(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>
 /// Stale records, 3 0 x records and single cover after the switch.
 fn note_records(f: &RenewFacts<'_>, records: &[RecordRole], out: &mut Vec<Finding>) {
     for r in records {
-        if r.role == Role::Void {
-            let now = verdict::evaluate(&r.tlsa, f.current, &f.ctx);
-            if let Some(void) = &now.void {
-                out.push(Finding::new(
-                    void.code(),
-                    format!(
-                        "{} matches the current chain, but does not count: {void}",
-                        short(&r.tlsa)
-                    ),
-                ));
-            }
+        if let Some(void) = &r.void {
+            out.push(Finding::new(
+                void.code(),
+                format!(
+                    "{} matches the current chain, but does not count: {void}",
+                    short(&r.tlsa)
+                ),
+            ));
         }
         // Neither only comes from a known current: a chain, or a key for `3 1 x`
         if r.role == Role::Neither && (f.current.is_some() || f.current_key.is_some()) {

@@ -80,18 +80,21 @@ fn role_text(rec: &RecordRole) -> String {
         Role::NextOnly if rec.covers.is_empty() => {
             "matches next only: ready for the switch".to_string()
         }
-        Role::NextOnly => format!(
-            "matches the next certificate if it is issued by {}",
-            covers(rec)
-        ),
-        Role::Neither => "matches neither: stale, remove".to_string(),
         Role::NextCurrentUnknown if rec.covers.is_empty() => {
             "matches next (current not known: give --current a chain)".to_string()
         }
-        Role::NextCurrentUnknown => format!(
-            "matches the next certificate if it is issued by {} (current not known: give --current a chain)",
-            covers(rec)
-        ),
+        Role::NextOnly | Role::NextCurrentUnknown => {
+            let unknown = if rec.role == Role::NextCurrentUnknown {
+                " (current not known: give --current a chain)"
+            } else {
+                ""
+            };
+            format!(
+                "matches the next certificate if it is issued by {}{unknown}",
+                covers(rec)
+            )
+        }
+        Role::Neither => "matches neither: stale, remove".to_string(),
         Role::Void => "matches current, but does not count (see below)".to_string(),
         Role::NotNextCurrentUnknown => {
             "does not match next; current not known (give --current a chain): keep until the switch"

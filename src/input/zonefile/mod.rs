@@ -67,6 +67,18 @@ pub struct ZoneProblem {
     pub message: String,
 }
 
+impl ZoneProblem {
+    /// A problem with the entry of record `r`, of type `rtype`.
+    fn at(r: &ZoneRecord, rtype: &str, message: String) -> ZoneProblem {
+        ZoneProblem {
+            file: Arc::clone(&r.file),
+            line: r.line,
+            rtype: Some(rtype.to_string()),
+            message,
+        }
+    }
+}
+
 /// What a zone file holds.
 #[derive(Debug, Clone, Default)]
 pub struct Zone {
@@ -176,17 +188,13 @@ pub fn check_apex(zone: &mut Zone, given_origin: Option<&Name>) {
         } else {
             "at another name than"
         };
-        zone.problems.push(ZoneProblem {
-            file: Arc::clone(&other.file),
-            line: other.line,
-            rtype: Some("SOA".to_string()),
-            message: format!(
-                "a second SOA record at {} {what} the one at {}:{}: BIND refuses the zone (one SOA per zone, at its top)",
-                other.name,
-                crate::sanitize::escape(&soa.file),
-                soa.line
-            ),
-        });
+        let message = format!(
+            "a second SOA record at {} {what} the one at {}:{}: BIND refuses the zone (one SOA per zone, at its top)",
+            other.name,
+            crate::sanitize::escape(&soa.file),
+            soa.line
+        );
+        zone.problems.push(ZoneProblem::at(other, "SOA", message));
     }
     let has_ns = zone
         .records
@@ -252,18 +260,14 @@ fn cname_conflicts(zone: &mut Zone) {
             !(matches!(r.rtype, RecordType::RRSIG | RecordType::NSEC) || same_cname)
         });
         if let Some(other) = other {
-            found.push(ZoneProblem {
-                file: Arc::clone(&cname.file),
-                line: cname.line,
-                rtype: Some("CNAME".to_string()),
-                message: format!(
-                    "CNAME at {} beside other data ({} at {}:{}): BIND and Knot refuse to load the zone",
-                    cname.name,
-                    other.rtype,
-                    crate::sanitize::escape(&other.file),
-                    other.line
-                ),
-            });
+            let message = format!(
+                "CNAME at {} beside other data ({} at {}:{}): BIND and Knot refuse to load the zone",
+                cname.name,
+                other.rtype,
+                crate::sanitize::escape(&other.file),
+                other.line
+            );
+            found.push(ZoneProblem::at(cname, "CNAME", message));
         }
     }
     zone.problems.extend(found);
