@@ -329,6 +329,44 @@ fn record_forms_are_judged_as_bind_and_knot_judge_them() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// `$INCLUDE` with a quoted file name (with a space in it) and with a plain one:
+/// both servers load each zone, and so must daneguard (`domain` keeps the closing
+/// quote of a quoted name, which daneguard strips).
+#[test]
+fn quoted_include_file_names_are_read_as_bind_and_knot_read_them() {
+    if !(have("named-checkzone") && have("kzonecheck")) {
+        assert!(
+            !required(),
+            "DANEGUARD_INTEROP is set but named-checkzone/kzonecheck is missing"
+        );
+        eprintln!("skipped: no named-checkzone/kzonecheck");
+        return;
+    }
+    let isolate = can_unshare();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/my file.inc"), "x A 127.0.0.2\n").expect("write");
+    std::fs::write(dir.path().join("sub/plain.inc"), "y A 127.0.0.3\n").expect("write");
+    for (i, include) in ["\"sub/my file.inc\"", "sub/plain.inc", "\"sub/plain.inc\""]
+        .iter()
+        .enumerate()
+    {
+        let file = dir.path().join(format!("{i}.zone"));
+        let text = format!(
+            "$ORIGIN example.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n$INCLUDE {include}\n"
+        );
+        std::fs::write(&file, text).expect("write the zone");
+        let v = judge(&file, dir.path(), isolate);
+        let finding = v.ours.zone_syntax || v.ours.structure || v.ours.refused;
+        assert!(
+            v.bind && v.knot && !finding,
+            "$INCLUDE {include}: BIND loads {}, Knot loads {}, daneguard finding {finding}",
+            v.bind,
+            v.knot
+        );
+    }
+}
+
 /// `text` with each `{HH}` turned into the byte 0xHH.
 fn raw_bytes(text: &str) -> Vec<u8> {
     let mut out = Vec::new();
